@@ -1,0 +1,130 @@
+# Makefile - builds ./darknet and tests/run_tests.
+#
+#   make                   CPU build with OpenBLAS and OpenMP
+#   make test              build and run the CPU test suite
+#   make OPENBLAS=0        plain-C gemm fallback (no BLAS library)
+#   make GPU=1 CUDNN=1     CUDA build (nvcc from CUDA_PATH, default /usr/local/cuda;
+#                          CUDNN_PATH=dir if cuDNN is not inside CUDA_PATH;
+#                          ARCH="-gencode ..." to choose the GPU architectures)
+#   make GPU=1 CUDNN=1 gpu_check   tests/gpu_check and tests/gpu_bench (CPU vs GPU)
+#   make DEBUG=1           -O0 -g with address sanitizer
+#
+# Switches print their resolved values on every build.
+
+GPU      ?= 0
+CUDNN    ?= 0
+OPENMP   ?= 1
+OPENBLAS ?= 1
+DEBUG    ?= 0
+CUDA_PATH ?= /usr/local/cuda
+CUDNN_PATH ?=
+# CUDA 13 supports sm_75 and newer: Turing, A100 (sm_80), RTX 30/A40 (sm_86),
+# L4/RTX 40 (sm_89), H100/H200 (sm_90); the compute_90 PTX lets newer GPUs JIT.
+ARCH     ?= -gencode arch=compute_75,code=sm_75 -gencode arch=compute_80,code=sm_80 \
+            -gencode arch=compute_86,code=sm_86 -gencode arch=compute_89,code=sm_89 \
+            -gencode arch=compute_90,code=[sm_90,compute_90]
+
+CC      ?= gcc
+NVCC    ?= $(CUDA_PATH)/bin/nvcc
+# GPU objects live apart from CPU ones (and cuDNN from non-cuDNN ones)
+OBJDIR  := obj$(if $(filter 1,$(GPU)),-gpu$(if $(filter 1,$(CUDNN)),,-nocudnn),)
+CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -MMD -MP
+LDLIBS  := -lstb -lpthread -lm
+
+ifeq ($(DEBUG),1)
+  CFLAGS  += -O0 -g -fsanitize=address,undefined
+  LDFLAGS += -fsanitize=address,undefined
+else
+  CFLAGS  += -O3 -g
+endif
+ifeq ($(OPENMP),1)
+  CFLAGS  += -fopenmp
+  LDFLAGS += -fopenmp
+endif
+ifeq ($(OPENBLAS),1)
+  CFLAGS += -DDN_OPENBLAS
+  LDLIBS := -lopenblas $(LDLIBS)
+endif
+ifeq ($(GPU),1)
+  CFLAGS  += -DGPU -I$(CUDA_PATH)/include
+  LDFLAGS += -L$(CUDA_PATH)/lib64 -Wl,-rpath,$(CUDA_PATH)/lib64
+  LDLIBS  += -lcudart -lcublas -lstdc++
+  NVFLAGS := -O3 -std=c++17 $(ARCH) -Xcompiler -Wall,-Wextra -DGPU -MMD -MP
+  ifeq ($(DEBUG),1)
+    NVFLAGS += -g -lineinfo -DDN_CUDA_SYNC
+  endif
+  ifeq ($(CUDNN),1)
+    CFLAGS  += -DCUDNN
+    NVFLAGS += -DCUDNN
+    ifneq ($(CUDNN_PATH),)
+      CFLAGS  += -I$(CUDNN_PATH)/include
+      NVFLAGS += -I$(CUDNN_PATH)/include
+      LDFLAGS += -L$(CUDNN_PATH)/lib -Wl,-rpath,$(CUDNN_PATH)/lib
+    endif
+    LDLIBS  += -lcudnn
+  endif
+endif
+
+LIB_SRC  := $(wildcard src/core/*.c src/layers/*.c src/data/*.c src/backend/cpu/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard tests/*.c)
+CU_SRC   := $(if $(filter 1,$(GPU)),$(wildcard src/core/*.cu src/layers/*.cu src/backend/cuda/*.cu),)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(OBJDIR)/%.o) $(CU_SRC:%.cu=$(OBJDIR)/%.cu.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(OBJDIR)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(OBJDIR)/%.o)
+
+# Tests find the shared CIFAR subset here unless DN_CIFAR is already set.
+DN_CIFAR ?= $(abspath ../shared/cifar)
+export DN_CIFAR
+
+.PHONY: all test clean config gpu_check
+all: config darknet
+
+config:
+	@echo "config: GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) DEBUG=$(DEBUG)"
+
+# Executables are relinked whenever the switches differ from their last link
+# (their objects may be older than them when they come from another OBJDIR).
+LINK_ID    := GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) DEBUG=$(DEBUG) ARCH=$(ARCH)
+LINK_STAMP := .link-config
+$(shell echo '$(LINK_ID)' | cmp -s - $(LINK_STAMP) 2>/dev/null || echo '$(LINK_ID)' > $(LINK_STAMP))
+
+darknet: $(LIB_OBJ) $(CLI_OBJ) $(LINK_STAMP)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
+
+tests/run_tests: $(LIB_OBJ) $(TEST_OBJ) $(LINK_STAMP)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
+
+# CPU-vs-GPU checks and the training benchmark: GPU builds only, never part
+# of `make` or `make test` (they need a GPU to run).
+GPU_TEST_SRC := tests/gpu/gpu_check.c tests/gpu/gpu_bench.c
+GPU_TEST_OBJ := $(GPU_TEST_SRC:%.c=$(OBJDIR)/%.o)
+ifeq ($(GPU),1)
+gpu_check: config tests/gpu_check tests/gpu_bench
+
+tests/gpu_check: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_check.o $(LINK_STAMP)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
+
+tests/gpu_bench: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_bench.o $(LINK_STAMP)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
+else
+gpu_check:
+	@echo "gpu_check needs a CUDA build: make GPU=1 CUDNN=1 gpu_check"; exit 2
+endif
+
+test: config darknet tests/run_tests
+	sh tests/run_all.sh
+
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OBJDIR)/%.cu.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVFLAGS) -c $< -o $@
+
+clean:
+	rm -rf obj obj-gpu obj-gpu-nocudnn darknet tests/run_tests tests/gpu_check tests/gpu_bench $(LINK_STAMP)
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d)

@@ -1,0 +1,200 @@
+/*
+ * kernels.cu - the generic device helpers declared in cuda_common.h:
+ * row-major gemm through cuBLAS, activations, element-wise sums, bias
+ * add/gradient, row means and deterministic per-channel reductions.
+ *
+ * Every kernel is a grid-stride loop or one block per independent unit;
+ * none of them writes one address from two threads, so no atomics are
+ * needed and results do not depend on scheduling.
+ */
+#include "cuda_common.h"
+
+void gpu_gemm(struct dn_cuda *ctx, int ta, int tb, int M, int N, int K, float alpha, const float *A,
+              int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+    if (M <= 0 || N <= 0) return;
+    /* Row-major C (M,N) is column-major C^T (N,M) = op(B)^T op(A)^T: swap the
+     * operands; each row-major matrix read column-major is its transpose. */
+    CUBLAS_CHECK(cublasSgemm(ctx->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+                             N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc));
+}
+
+__device__ static inline float act_f(float x, int a)
+{
+    switch (a) {
+    case ACT_RELU: return x > 0 ? x : 0;
+    case ACT_LEAKY: return x > 0 ? x : 0.1f * x;
+    case ACT_LOGISTIC: return 1.0f / (1.0f + expf(-x));
+    default: return x;
+    }
+}
+
+__device__ static inline float act_df(float y, int a)
+{
+    switch (a) {
+    case ACT_RELU: return y > 0 ? 1.0f : 0.0f;
+    case ACT_LEAKY: return y > 0 ? 1.0f : 0.1f;
+    case ACT_LOGISTIC: return y * (1.0f - y);
+    default: return 1.0f;
+    }
+}
+
+__global__ static void activate_kernel(float *x, size_t n, int a)
+{
+    GRID_STRIDE(i, n) x[i] = act_f(x[i], a);
+}
+
+__global__ static void gradient_kernel(const float *y, size_t n, int a, float *d)
+{
+    GRID_STRIDE(i, n) d[i] *= act_df(y[i], a);
+}
+
+void gpu_activate(struct dn_cuda *ctx, float *x, size_t n, enum dn_act a)
+{
+    if (a == ACT_LINEAR || n == 0) return;
+    activate_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(x, n, (int)a);
+    KERNEL_CHECK();
+}
+
+void gpu_gradient(struct dn_cuda *ctx, const float *y, size_t n, enum dn_act a, float *delta)
+{
+    if (a == ACT_LINEAR || n == 0) return;
+    gradient_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(y, n, (int)a, delta);
+    KERNEL_CHECK();
+}
+
+__global__ static void add_kernel(size_t n, const float *x, float *y)
+{
+    GRID_STRIDE(i, n) y[i] += x[i];
+}
+
+__global__ static void sum_kernel(size_t n, const float *a, const float *b, float *y)
+{
+    GRID_STRIDE(i, n) y[i] = a[i] + b[i];
+}
+
+void gpu_add(struct dn_cuda *ctx, size_t n, const float *x, float *y)
+{
+    if (n == 0) return;
+    add_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(n, x, y);
+    KERNEL_CHECK();
+}
+
+void gpu_sum(struct dn_cuda *ctx, size_t n, const float *a, const float *b, float *y)
+{
+    if (n == 0) return;
+    sum_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(n, a, b, y);
+    KERNEL_CHECK();
+}
+
+void gpu_copy(struct dn_cuda *ctx, size_t n, const float *x, float *y)
+{
+    if (n == 0 || x == y) return;
+    CUDA_CHECK(cudaMemcpyAsync(y, x, n * sizeof(float), cudaMemcpyDeviceToDevice, ctx->stream));
+}
+
+void gpu_zero(struct dn_cuda *ctx, size_t n, float *y)
+{
+    if (n == 0) return;
+    CUDA_CHECK(cudaMemsetAsync(y, 0, n * sizeof(float), ctx->stream));
+}
+
+__global__ static void bias_add_kernel(float *y, const float *bias, int C, int S, size_t n)
+{
+    GRID_STRIDE(i, n) y[i] += bias[(i / S) % C];
+}
+
+void gpu_bias_add(struct dn_cuda *ctx, float *y, const float *bias, int B, int C, int S)
+{
+    size_t n = (size_t)B * C * S;
+    if (n == 0) return;
+    bias_add_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(y, bias, C, S, n);
+    KERNEL_CHECK();
+}
+
+/* One warp per row: out[r] = sum(x[r*S ..]) / S. */
+__global__ static void row_mean_kernel(const float *x, int R, int S, float *out)
+{
+    int warps = blockDim.x / 32;
+    int r = blockIdx.x * warps + threadIdx.x / 32, lane = threadIdx.x & 31;
+    if (r >= R) return; /* whole warps leave together: R is per warp */
+    const float *p = x + (size_t)r * S;
+    float s = 0;
+    for (int k = lane; k < S; k += 32) s += p[k];
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_down_sync(0xffffffffu, s, o);
+    if (lane == 0) out[r] = s / S;
+}
+
+void gpu_row_mean(struct dn_cuda *ctx, const float *x, int R, int S, float *out)
+{
+    if (R <= 0) return;
+    int warps = DN_THREADS / 32;
+    row_mean_kernel<<<(R + warps - 1) / warps, DN_THREADS, 0, ctx->stream>>>(x, R, S, out);
+    KERNEL_CHECK();
+}
+
+/* Partials of the per-channel sums: grid (P, C); block p of channel c sums
+ * elements e = p*256 + t, p*256 + t + P*256, ... of the channel's B*S. */
+__global__ static void chan_partial_kernel(const float *x, const float *y, int B, int C, int S, int P,
+                                           double *red)
+{
+    int c = blockIdx.y, p = blockIdx.x;
+    size_t N = (size_t)B * S;
+    double a = 0, b = 0;
+    for (size_t e = (size_t)p * blockDim.x + threadIdx.x; e < N; e += (size_t)P * blockDim.x) {
+        size_t bi = e / S, s = e - bi * S;
+        size_t i = (bi * C + c) * S + s;
+        float v = x[i];
+        a += v;
+        b += y ? (double)v * y[i] : (double)v * v;
+    }
+    a = dn_block_sum(a);
+    b = dn_block_sum(b);
+    if (threadIdx.x == 0) {
+        red[((size_t)c * P + p) * 2] = a;
+        red[((size_t)c * P + p) * 2 + 1] = b;
+    }
+}
+
+static int chan_parts(int B, int S)
+{
+    size_t N = (size_t)B * S, p = (N + 4095) / 4096;
+    return p < 1 ? 1 : p > 64 ? 64 : (int)p;
+}
+
+int gpu_chan_partials(struct dn_cuda *ctx, const float *x, const float *y, int B, int C, int S)
+{
+    int P = chan_parts(B, S);
+    DN_ASSERT((size_t)C * P * 2 <= ctx->red_n);
+    DN_ASSERT(C <= 65535);
+    dim3 grid(P, C);
+    chan_partial_kernel<<<grid, DN_THREADS, 0, ctx->stream>>>(x, y, B, C, S, P, ctx->red);
+    KERNEL_CHECK();
+    return P;
+}
+
+void dn_cuda_reserve_reduce(struct dn_cuda *ctx, int B, int C, int S)
+{
+    size_t need = (size_t)C * chan_parts(B, S) * 2;
+    if (need <= ctx->red_n) return;
+    CUDA_CHECK(cudaStreamSynchronize(ctx->stream));
+    dn_gpu_free(ctx->red);
+    CUDA_CHECK(cudaMalloc((void **)&ctx->red, need * sizeof(double)));
+    ctx->red_n = need;
+}
+
+__global__ static void bias_grad_kernel(const double *red, int P, int C, float *grad)
+{
+    int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= C) return;
+    double a, b;
+    dn_chan_total(red, P, c, &a, &b);
+    grad[c] += (float)a;
+}
+
+void gpu_bias_grad(struct dn_cuda *ctx, const float *dy, float *grad, int B, int C, int S)
+{
+    int P = gpu_chan_partials(ctx, dy, NULL, B, C, S);
+    bias_grad_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(ctx->red, P, C, grad);
+    KERNEL_CHECK();
+}

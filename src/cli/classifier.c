@@ -1,0 +1,368 @@
+/*
+ * classifier.c - `./darknet classifier train|valid|predict`.
+ *
+ * train: trains the cfg on the .data file's `train` list, printing one line
+ * per iteration in Darknet's format plus an ETA, appending the same numbers
+ * to <backup>/<base>.loss.csv, writing <backup>/<base>.backup every
+ * backup_every iterations and <backup>/<base>_final.weights at the end
+ * (both atomically, both with the SGD momentum trailer so a resumed run is
+ * bit-identical to an uninterrupted one). <base> is the cfg file name up to
+ * its first '.', as Darknet does.
+ * valid: top-1 and top-k accuracy on the `valid` list (test-time
+ * preprocessing: normalisation only).
+ * predict: the top-k labels of one image with their probabilities.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <stb/stb_image.h>
+
+#include "../core/network.h"
+#include "../core/weights.h"
+#include "../data/data.h"
+#include "args.h"
+#ifdef GPU
+#include "../core/network_gpu.h"
+#endif
+
+static int mkdir_p(const char *dir, char *err)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", dir);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == 0) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+                dn_errf(err, "%s: cannot create directory: %s", buf, strerror(errno));
+                return -1;
+            }
+            *p = c;
+            if (!c) break;
+        }
+    }
+    return 0;
+}
+
+/* cfg file name without directories and from its first '.' on. */
+static void base_name(const char *cfg, char *out, size_t n)
+{
+    const char *s = strrchr(cfg, '/');
+    snprintf(out, n, "%s", s ? s + 1 : cfg);
+    char *dot = strchr(out, '.');
+    if (dot) *dot = 0;
+}
+
+static void join(char *out, size_t n, const char *dir, const char *name)
+{
+    size_t len = strlen(dir);
+    snprintf(out, n, "%s%s%s", dir, len && dir[len - 1] == '/' ? "" : "/", name);
+}
+
+static struct augment net_augment(const struct network *net, int train)
+{
+    struct augment a = {.train = train, .crop_pad = net->crop_pad, .flip = net->flip};
+    for (int i = 0; i < 3; i++) a.mean[i] = net->mean[i], a.std[i] = net->std[i];
+    return a;
+}
+
+/* Keep the loss log consistent with the checkpoint: drop rows after iter.
+ * Returns the average loss of the last row kept (-1 if none), so that a
+ * resumed run continues the running average. */
+static float trim_loss_log(const char *path, int iter)
+{
+    float avg = -1;
+    FILE *f = fopen(path, "r");
+    if (!f) return avg;
+    char tmp[1100];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *o = fopen(tmp, "w");
+    if (!o) {
+        fclose(f);
+        return avg;
+    }
+    char line[512];
+    while (fgets(line, sizeof(line), f)) {
+        int it;
+        float epoch, loss, a;
+        if (sscanf(line, "%d,", &it) == 1 && it > iter) continue;
+        if (sscanf(line, "%d,%f,%f,%f", &it, &epoch, &loss, &a) == 4) avg = a;
+        fputs(line, o);
+    }
+    fclose(f);
+    fclose(o);
+    rename(tmp, path);
+    return avg;
+}
+
+/* Move net onto CUDA device gpu; -1 keeps it on the CPU. The host feeds
+ * batches through net->input/truth either way (see network_gpu.h). */
+static int use_gpu(struct network *net, int gpu, char *err)
+{
+#ifdef GPU
+    if (gpu < 0) return 0;
+    if (net_cuda_attach(net, gpu, 0, err)) return -1;
+    fprintf(stderr, "using %s\n", dn_cuda_describe(net));
+#else
+    (void)net, (void)gpu, (void)err;
+#endif
+    return 0;
+}
+
+static int check_classes(struct network *net, const struct data_cfg *d, char *err)
+{
+    struct layer *out = net_output_layer(net);
+    if (out->outputs != d->classes) {
+        dn_errf(err, "%s: the network ends in %d outputs but %s has classes=%d", net->cfg_path,
+                out->outputs, d->path, d->classes);
+        return -1;
+    }
+    return 0;
+}
+
+static int train(int argc, char **argv, int gpu)
+{
+    char err[DN_ERR_LEN];
+    int bad = 0;
+    int clear = arg_flag(&argc, argv, "-clear");
+    long seed = arg_long(&argc, argv, "-seed", 1, &bad);
+    char *sets[32];
+    int nsets = 0;
+    for (const char *v; nsets < 32 && (v = arg_str(&argc, argv, "-set", NULL));) sets[nsets++] = (char *)v;
+    if (bad) return 2;
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: darknet classifier train <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]...\n");
+        return 2;
+    }
+    const char *datafile = argv[3], *cfgfile = argv[4], *weightfile = argc == 6 ? argv[5] : NULL;
+    struct data_cfg d;
+    struct network *net = NULL;
+    struct dataset ds = {0};
+    struct loader *L = NULL;
+    FILE *log = NULL;
+    int rc = 1;
+    if (data_cfg_read(datafile, &d, err)) goto fail;
+    net = net_load_cfg_set(cfgfile, d.classes, 0, (uint64_t)seed, sets, nsets, err);
+    if (!net || check_classes(net, &d, err)) goto fail;
+    if (net->max_batches < 1) {
+        dn_errf(err, "%s: [net] max_batches must be set to train", cfgfile);
+        goto fail;
+    }
+    if (weightfile) {
+        if (weights_load(net, weightfile, !clear, err)) goto fail;
+        if (clear) net->seen = 0;
+    }
+    net_print_summary(net, stderr);
+    if (use_gpu(net, gpu, err)) goto fail;
+    if (dataset_load(&ds, d.train, d.labels, d.classes, net->c, net->h, net->w, err)) goto fail;
+    if (mkdir_p(d.backup, err)) goto fail;
+
+    char base[256], backup[1024], final[1024], logpath[1024], name[300];
+    base_name(cfgfile, base, sizeof(base));
+    snprintf(name, sizeof(name), "%s.backup", base);
+    join(backup, sizeof(backup), d.backup, name);
+    snprintf(name, sizeof(name), "%s_final.weights", base);
+    join(final, sizeof(final), d.backup, name);
+    snprintf(name, sizeof(name), "%s.loss.csv", base);
+    join(logpath, sizeof(logpath), d.backup, name);
+
+    int iter = net_iteration(net);
+    float avg = iter > 0 ? trim_loss_log(logpath, iter) : -1;
+    if (iter == 0) remove(logpath); /* a fresh run starts a fresh log */
+    log = fopen(logpath, "a");
+    if (!log) {
+        dn_errf(err, "%s: cannot write: %s", logpath, strerror(errno));
+        goto fail;
+    }
+    if (ftell(log) == 0) fprintf(log, "iteration,epoch,loss,avg_loss,rate,seconds,images\n");
+
+    fprintf(stderr, "training %s on %d images of %s, %d classes, batch %d x %d, seed %ld, from iteration %d\n",
+            cfgfile, ds.n, d.train, d.classes, net->batch, net->subdivisions, seed, iter);
+    struct augment aug = net_augment(net, 1);
+    uint64_t data_seed = hash64((uint64_t)seed ^ 0xDA7A5EEDull);
+    L = loader_start(&ds, &aug, data_seed, net->seen, net->batch);
+    net->train = 1;
+    double start = dn_time(), spent = 0;
+    int first_iter = iter;
+    while (iter < net->max_batches) {
+        double t0 = dn_time();
+        float loss = 0;
+        for (int s = 0; s < net->subdivisions; s++) {
+            loader_next(L, net->input, net->truth);
+            net->seen += net->batch;
+            net_forward(net);
+            net_backward(net);
+            loss += net->loss;
+        }
+        net_update(net, iter + 1);
+        iter = net_iteration(net);
+        double sec = dn_time() - t0;
+        spent = dn_time() - start;
+        avg = avg < 0 ? loss : 0.9f * avg + 0.1f * loss;
+        float rate = net_rate(net, iter);
+        double eta = spent / (iter - first_iter) * (net->max_batches - iter);
+        printf("%d, %.3f: %f, %f avg, %f rate, %lf seconds, %llu images, %.2f hours left\n", iter,
+               (double)net->seen / ds.n, loss, avg, rate, sec, (unsigned long long)net->seen, eta / 3600);
+        fflush(stdout);
+        fprintf(log, "%d,%.4f,%.9g,%.9g,%g,%f,%llu\n", iter, (double)net->seen / ds.n, loss, avg, rate, sec,
+                (unsigned long long)net->seen);
+        fflush(log);
+        if (!isfinite(loss)) {
+            dn_errf(err, "training diverged: loss is %f at iteration %d", loss, iter);
+            goto fail;
+        }
+        if (iter % net->backup_every == 0 && iter < net->max_batches) {
+            if (weights_save(net, backup, 1, err)) goto fail;
+            fprintf(stderr, "saved %s\n", backup);
+        }
+    }
+    if (weights_save(net, backup, 1, err) || weights_save(net, final, 1, err)) goto fail;
+    fprintf(stderr, "saved %s\n", final);
+    if (iter > first_iter)
+        fprintf(stderr, "trained %d iterations in %.1f s: %.1f images/s\n", iter - first_iter, spent,
+                (double)(iter - first_iter) * net->batch * net->subdivisions / spent);
+    rc = 0;
+fail:
+    if (rc) fprintf(stderr, "%s\n", err);
+    if (L) loader_stop(L);
+    if (log) fclose(log);
+    dataset_free(&ds);
+    net_free(net);
+    return rc;
+}
+
+static int valid(int argc, char **argv, int gpu)
+{
+    char err[DN_ERR_LEN];
+    if (argc != 6) {
+        fprintf(stderr, "usage: darknet classifier valid <data> <cfg> <weights>\n");
+        return 2;
+    }
+    struct data_cfg d;
+    struct network *net = NULL;
+    struct dataset ds = {0};
+    int rc = 1;
+    if (data_cfg_read(argv[3], &d, err)) goto fail;
+    net = net_load_cfg(argv[4], d.classes, 100, 1, err);
+    if (!net || check_classes(net, &d, err)) goto fail;
+    if (weights_load(net, argv[5], 0, err) || use_gpu(net, gpu, err)) goto fail;
+    if (dataset_load(&ds, d.valid, d.labels, d.classes, net->c, net->h, net->w, err)) goto fail;
+    net->train = 0;
+    struct augment aug = net_augment(net, 0);
+    int k = d.top < d.classes ? d.top : d.classes;
+    long hit1 = 0, hitk = 0;
+    for (int first = 0; first < ds.n; first += net->batch) {
+        dataset_fill_batch(&ds, &aug, 0, (uint64_t)first, net->batch, net->input, NULL);
+        net_forward(net);
+        const float *p = net_output_layer(net)->output;
+        for (int b = 0; b < net->batch && first + b < ds.n; b++) {
+            const float *q = p + (long)b * d.classes;
+            int label = ds.labels[first + b], rank = 0;
+            for (int c = 0; c < d.classes; c++)
+                if (q[c] > q[label] || (q[c] == q[label] && c < label)) rank++;
+            hit1 += rank == 0;
+            hitk += rank < k;
+        }
+    }
+    printf("%s: %d images, top 1: %f, top %d: %f\n", d.valid, ds.n, (double)hit1 / ds.n, k,
+           (double)hitk / ds.n);
+    rc = 0;
+fail:
+    if (rc) fprintf(stderr, "%s\n", err);
+    dataset_free(&ds);
+    net_free(net);
+    return rc;
+}
+
+/* Bilinear resize of a CHW uint8 image to (c, h, w) floats in 0..1. */
+static void resize_to(const unsigned char *im, int iw, int ih, int c, float *out, int w, int h)
+{
+    for (int k = 0; k < c; k++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                float sx = (x + 0.5f) * iw / w - 0.5f, sy = (y + 0.5f) * ih / h - 0.5f;
+                sx = sx < 0 ? 0 : sx, sy = sy < 0 ? 0 : sy;
+                int x0 = (int)sx, y0 = (int)sy;
+                int x1 = x0 + 1 < iw ? x0 + 1 : x0, y1 = y0 + 1 < ih ? y0 + 1 : y0;
+                float fx = sx - x0, fy = sy - y0;
+#define PX(yy, xx) im[((yy) * iw + (xx)) * c + k] /* stb gives interleaved HWC */
+                float v = (1 - fy) * ((1 - fx) * PX(y0, x0) + fx * PX(y0, x1)) +
+                          fy * ((1 - fx) * PX(y1, x0) + fx * PX(y1, x1));
+#undef PX
+                out[((long)k * h + y) * w + x] = v / 255.0f;
+            }
+}
+
+static int predict(int argc, char **argv, int gpu)
+{
+    char err[DN_ERR_LEN];
+    int bad = 0;
+    long top = arg_long(&argc, argv, "-t", 0, &bad);
+    if (bad) return 2;
+    if (argc != 7) {
+        fprintf(stderr, "usage: darknet classifier predict <data> <cfg> <weights> <image> [-t N]\n");
+        return 2;
+    }
+    struct data_cfg d;
+    struct network *net = NULL;
+    char **names = NULL;
+    int nnames = 0, rc = 1;
+    unsigned char *im = NULL;
+    if (data_cfg_read(argv[3], &d, err)) goto fail;
+    names = read_lines(d.names, &nnames, err);
+    if (!names) goto fail;
+    if (nnames != d.classes) {
+        dn_errf(err, "%s: has %d names, %s says classes=%d", d.names, nnames, d.path, d.classes);
+        goto fail;
+    }
+    net = net_load_cfg(argv[4], d.classes, 1, 1, err);
+    if (!net || check_classes(net, &d, err)) goto fail;
+    if (weights_load(net, argv[5], 0, err) || use_gpu(net, gpu, err)) goto fail;
+    int w, h, n;
+    im = stbi_load(argv[6], &w, &h, &n, net->c);
+    if (!im) {
+        dn_errf(err, "%s: cannot load image: %s", argv[6], stbi_failure_reason());
+        goto fail;
+    }
+    double t0 = dn_time();
+    resize_to(im, w, h, net->c, net->input, net->w, net->h);
+    for (int k = 0; k < net->c; k++)
+        for (int i = 0; i < net->w * net->h; i++) {
+            float *x = &net->input[(long)k * net->w * net->h + i];
+            *x = (*x - net->mean[k]) / net->std[k];
+        }
+    net->train = 0;
+    net_forward(net);
+    fprintf(stderr, "%s: Predicted in %f seconds.\n", argv[6], dn_time() - t0);
+    const float *p = net_output_layer(net)->output;
+    int k = top > 0 ? (int)top : d.top;
+    if (k > d.classes) k = d.classes;
+    int used[4096] = {0};
+    for (int r = 0; r < k && r < 4096; r++) {
+        int best = -1;
+        for (int c = 0; c < d.classes && c < 4096; c++)
+            if (!used[c] && (best < 0 || p[c] > p[best])) best = c;
+        used[best] = 1;
+        printf("%5.2f%%: %s\n", p[best] * 100, names[best]);
+    }
+    rc = 0;
+fail:
+    if (rc) fprintf(stderr, "%s\n", err);
+    stbi_image_free(im);
+    if (names) free_lines(names, nnames);
+    net_free(net);
+    return rc;
+}
+
+int cmd_classifier(int argc, char **argv, int gpu)
+{
+    if (argc >= 3 && strcmp(argv[2], "train") == 0) return train(argc, argv, gpu);
+    if (argc >= 3 && strcmp(argv[2], "valid") == 0) return valid(argc, argv, gpu);
+    if (argc >= 3 && strcmp(argv[2], "predict") == 0) return predict(argc, argv, gpu);
+    fprintf(stderr, "usage: darknet classifier train|valid|predict <data> <cfg> [weights] ...\n");
+    return 2;
+}

@@ -1,0 +1,315 @@
+/* cfg.c - see cfg.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "cfg.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Remove every space, tab and CR/LF, as Darknet's strip() does. */
+static void strip_ws(char *s)
+{
+    char *d = s;
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') *d++ = *s;
+    *d = 0;
+}
+
+static struct cfg_section *add_section(struct cfg *c, const char *type, int line)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->secs = xrealloc(c->secs, c->cap * sizeof(*c->secs));
+    }
+    struct cfg_section *s = &c->secs[c->n];
+    memset(s, 0, sizeof(*s));
+    s->type = xstrdup(type);
+    s->line = line;
+    s->index = c->n++;
+    return s;
+}
+
+static struct cfg *read_stream(FILE *f, const char *path, int allow_bare, char *err);
+
+struct cfg *cfg_read(const char *path, int allow_bare, char *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        dn_errf(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    return read_stream(f, path, allow_bare, err);
+}
+
+struct cfg *cfg_read_text(const char *name, const char *text, int allow_bare, char *err)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    if (!f) DN_ABORT("fmemopen failed");
+    return read_stream(f, name, allow_bare, err);
+}
+
+/* Reads and closes f. */
+static struct cfg *read_stream(FILE *f, const char *path, int allow_bare, char *err)
+{
+    struct cfg *c = xcalloc(1, sizeof(*c));
+    c->path = xstrdup(path);
+    char *line = NULL;
+    size_t cap = 0;
+    int lineno = 0;
+    struct cfg_section *cur = NULL;
+    while (getline(&line, &cap, f) != -1) {
+        lineno++;
+        strip_ws(line);
+        if (line[0] == 0 || line[0] == '#' || line[0] == ';') continue;
+        if (line[0] == '[') {
+            char *end = strchr(line, ']');
+            if (!end || end[1] != 0 || end == line + 1) {
+                dn_errf(err, "%s:%d: malformed section header '%s'", path, lineno, line);
+                goto fail;
+            }
+            *end = 0;
+            cur = add_section(c, line + 1, lineno);
+            continue;
+        }
+        char *eq = strchr(line, '=');
+        if (!eq || eq == line) {
+            dn_errf(err, "%s:%d: expected key=value, got '%s'", path, lineno, line);
+            goto fail;
+        }
+        *eq = 0;
+        if (!cur) {
+            if (!allow_bare) {
+                dn_errf(err, "%s:%d: %s: key before any [section]", path, lineno, line);
+                goto fail;
+            }
+            cur = add_section(c, "", lineno);
+        }
+        for (int i = 0; i < cur->n; i++) {
+            if (strcmp(cur->opts[i].key, line) == 0) {
+                dn_errf(err, "%s:%d: [%s] %s: duplicate key (first on line %d)", path, lineno,
+                        cur->type, line, cur->opts[i].line);
+                goto fail;
+            }
+        }
+        if (cur->n == cur->cap) {
+            cur->cap = cur->cap ? 2 * cur->cap : 8;
+            cur->opts = xrealloc(cur->opts, cur->cap * sizeof(*cur->opts));
+        }
+        cur->opts[cur->n++] = (struct cfg_option){xstrdup(line), xstrdup(eq + 1), lineno, 0};
+    }
+    free(line);
+    fclose(f);
+    return c;
+fail:
+    free(line);
+    fclose(f);
+    cfg_free(c);
+    return NULL;
+}
+
+void cfg_free(struct cfg *c)
+{
+    if (!c) return;
+    for (int i = 0; i < c->n; i++) {
+        for (int j = 0; j < c->secs[i].n; j++) {
+            free(c->secs[i].opts[j].key);
+            free(c->secs[i].opts[j].val);
+        }
+        free(c->secs[i].opts);
+        free(c->secs[i].type);
+    }
+    free(c->secs);
+    free(c->path);
+    free(c);
+}
+
+struct cfg_option *cfg_find(struct cfg_section *s, const char *key)
+{
+    for (int i = 0; i < s->n; i++) {
+        if (strcmp(s->opts[i].key, key) == 0) {
+            s->opts[i].used = 1;
+            return &s->opts[i];
+        }
+    }
+    return NULL;
+}
+
+int cfg_fail(struct cfg *c, struct cfg_section *s, const char *key, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    struct cfg_option *o = NULL;
+    if (s && key) {
+        for (int i = 0; i < s->n; i++)
+            if (strcmp(s->opts[i].key, key) == 0) o = &s->opts[i];
+    }
+    const char *sec = s ? s->type : "";
+    int line = o ? o->line : (s ? s->line : 0);
+    if (o && line == 0) /* a command-line override (cfg_set) */
+        snprintf(c->err, DN_ERR_LEN, "%s: -set %s=%s: [%s] %s", c->path, key, o->val, sec, msg);
+    else if (o)
+        snprintf(c->err, DN_ERR_LEN, "%s:%d: [%s] %s=%s: %s", c->path, line, sec, key, o->val, msg);
+    else if (key)
+        snprintf(c->err, DN_ERR_LEN, "%s:%d: [%s] %s: %s", c->path, line, sec, key, msg);
+    else
+        snprintf(c->err, DN_ERR_LEN, "%s:%d: [%s]: %s", c->path, line, sec, msg);
+    return -1;
+}
+
+static int parse_int(const char *v, int *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < INT_MIN || x > INT_MAX) return -1;
+    *out = (int)x;
+    return 0;
+}
+
+static int parse_float(const char *v, float *out)
+{
+    char *end;
+    errno = 0;
+    float x = strtof(v, &end);
+    if (errno || end == v || *end) return -1;
+    *out = x;
+    return 0;
+}
+
+int cfg_int(struct cfg *c, struct cfg_section *s, const char *key, int def, int *out)
+{
+    struct cfg_option *o = cfg_find(s, key);
+    if (!o) {
+        *out = def;
+        return 0;
+    }
+    if (parse_int(o->val, out)) return cfg_fail(c, s, key, "not an integer");
+    return 0;
+}
+
+int cfg_int_req(struct cfg *c, struct cfg_section *s, const char *key, int *out)
+{
+    if (!cfg_find(s, key)) return cfg_fail(c, s, key, "missing required key");
+    return cfg_int(c, s, key, 0, out);
+}
+
+int cfg_float(struct cfg *c, struct cfg_section *s, const char *key, float def, float *out)
+{
+    struct cfg_option *o = cfg_find(s, key);
+    if (!o) {
+        *out = def;
+        return 0;
+    }
+    if (parse_float(o->val, out)) return cfg_fail(c, s, key, "not a number");
+    return 0;
+}
+
+int cfg_float_req(struct cfg *c, struct cfg_section *s, const char *key, float *out)
+{
+    if (!cfg_find(s, key)) return cfg_fail(c, s, key, "missing required key");
+    return cfg_float(c, s, key, 0, out);
+}
+
+/* Split a comma list in place into at most max tokens; -1 if more or empty. */
+static int split_list(char *buf, char **tok, int max)
+{
+    int n = 0;
+    char *p = buf;
+    for (;;) {
+        char *comma = strchr(p, ',');
+        if (comma) *comma = 0;
+        if (n == max) return -1;
+        tok[n++] = p;
+        if (!comma) break;
+        p = comma + 1;
+    }
+    return n;
+}
+
+int cfg_ints(struct cfg *c, struct cfg_section *s, const char *key, int *out, int max, int *n)
+{
+    struct cfg_option *o = cfg_find(s, key);
+    *n = 0;
+    if (!o) return 0;
+    char buf[1024], *tok[256];
+    snprintf(buf, sizeof(buf), "%s", o->val);
+    int k = split_list(buf, tok, max < 256 ? max : 256);
+    if (k < 0) return cfg_fail(c, s, key, "more than %d values", max);
+    for (int i = 0; i < k; i++)
+        if (parse_int(tok[i], &out[i])) return cfg_fail(c, s, key, "'%s' is not an integer", tok[i]);
+    *n = k;
+    return 0;
+}
+
+int cfg_floats(struct cfg *c, struct cfg_section *s, const char *key, float *out, int max, int *n)
+{
+    struct cfg_option *o = cfg_find(s, key);
+    *n = 0;
+    if (!o) return 0;
+    char buf[1024], *tok[256];
+    snprintf(buf, sizeof(buf), "%s", o->val);
+    int k = split_list(buf, tok, max < 256 ? max : 256);
+    if (k < 0) return cfg_fail(c, s, key, "more than %d values", max);
+    for (int i = 0; i < k; i++)
+        if (parse_float(tok[i], &out[i])) return cfg_fail(c, s, key, "'%s' is not a number", tok[i]);
+    *n = k;
+    return 0;
+}
+
+const char *cfg_str(struct cfg_section *s, const char *key, const char *def)
+{
+    struct cfg_option *o = cfg_find(s, key);
+    return o ? o->val : def;
+}
+
+int cfg_enum(struct cfg *c, struct cfg_section *s, const char *key, const char *const *names,
+             int def, int *out)
+{
+    struct cfg_option *o = cfg_find(s, key);
+    if (!o) {
+        *out = def;
+        return 0;
+    }
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(names[i], o->val) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    char allowed[256] = "";
+    for (int i = 0; names[i]; i++) {
+        strncat(allowed, i ? "|" : "", sizeof(allowed) - strlen(allowed) - 1);
+        strncat(allowed, names[i], sizeof(allowed) - strlen(allowed) - 1);
+    }
+    return cfg_fail(c, s, key, "unknown value (expected %s)", allowed);
+}
+
+int cfg_check_unused(struct cfg *c, struct cfg_section *s)
+{
+    for (int i = 0; i < s->n; i++)
+        if (!s->opts[i].used) return cfg_fail(c, s, s->opts[i].key, "unknown key");
+    return 0;
+}
+
+void cfg_set(struct cfg_section *s, const char *key, const char *val)
+{
+    for (int i = 0; i < s->n; i++) {
+        if (strcmp(s->opts[i].key, key) == 0) {
+            free(s->opts[i].val);
+            s->opts[i].val = xstrdup(val);
+            s->opts[i].line = 0;
+            return;
+        }
+    }
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 8;
+        s->opts = xrealloc(s->opts, s->cap * sizeof(*s->opts));
+    }
+    s->opts[s->n++] = (struct cfg_option){xstrdup(key), xstrdup(val), 0, 0};
+}

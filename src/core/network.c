@@ -1,0 +1,384 @@
+/*
+ * network.c - building a network from a cfg, running it, and the SGD step.
+ *
+ * Build: the [net] section gives the input shape and hyper-parameters; each
+ * following section names a layer type in the registry. Layers are built in
+ * order: layer i's input is layer i-1's output (or the network input), its
+ * init() validates its keys and shapes, then the network allocates its output
+ * and delta and checks that no key of the section went unread.
+ *
+ * SGD (equivalent to torch.optim.SGD with momentum and weight_decay):
+ *     g = grad + decay * w      (decay on every parameter with decay_scope=all,
+ *                                the default as in PyTorch; only on conv,
+ *                                connected and SE weights with decay_scope=weights)
+ *     v = momentum * v + g
+ *     w = w - lr * v
+ * grad is the gradient of the mean loss over the batch*subdivisions images.
+ */
+#include "network.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activations.h"
+#ifdef GPU
+#include "network_gpu.h"
+#endif
+
+struct param *layer_add_param(struct layer *l, const char *name, enum param_kind kind, size_t n)
+{
+    DN_ASSERT(l->nparams < LAYER_MAX_PARAMS);
+    struct param *p = &l->params[l->nparams++];
+    p->name = name;
+    p->kind = kind;
+    p->n = n;
+    p->val = falloc(n);
+    p->grad = kind == PARAM_STAT ? NULL : falloc(n);
+    p->mom = kind == PARAM_STAT ? NULL : falloc(n);
+    return p;
+}
+
+size_t layer_param_count(const struct layer *l, int kind_stat)
+{
+    size_t n = 0;
+    for (int i = 0; i < l->nparams; i++)
+        if ((l->params[i].kind == PARAM_STAT) == !!kind_stat) n += l->params[i].n;
+    return n;
+}
+
+void init_normal(struct network *net, float *w, size_t n, float std)
+{
+    for (size_t i = 0; i < n; i++) w[i] = std * rng_normal(&net->rng);
+}
+
+void init_uniform(struct network *net, float *w, size_t n, float bound)
+{
+    for (size_t i = 0; i < n; i++) w[i] = rng_uniform(&net->rng, -bound, bound);
+}
+
+static const char *const policy_names[] = {"constant", "steps", "step", "poly", "exp", NULL};
+static const char *const init_names[] = {"darknet", "fan_out", "fan_in", NULL};
+static const char *const decay_names[] = {"all", "weights", NULL};
+
+static int parse_net_section(struct network *net, struct cfg *c, struct cfg_section *s)
+{
+    int batch, n;
+    if (cfg_int(c, s, "batch", 1, &batch) || cfg_int(c, s, "subdivisions", 1, &net->subdivisions))
+        return -1;
+    if (batch < 1) return cfg_fail(c, s, "batch", "must be at least 1");
+    if (net->subdivisions < 1 || batch % net->subdivisions)
+        return cfg_fail(c, s, "subdivisions", "must divide batch=%d", batch);
+    net->batch = batch / net->subdivisions;
+    if (cfg_int_req(c, s, "width", &net->w) || cfg_int_req(c, s, "height", &net->h) ||
+        cfg_int_req(c, s, "channels", &net->c))
+        return -1;
+    if (net->w < 1) return cfg_fail(c, s, "width", "must be positive");
+    if (net->h < 1) return cfg_fail(c, s, "height", "must be positive");
+    if (net->c < 1) return cfg_fail(c, s, "channels", "must be positive");
+    net->inputs = net->c * net->h * net->w;
+
+    int policy, init, scope;
+    if (cfg_float(c, s, "learning_rate", 0.001f, &net->learning_rate) ||
+        cfg_float(c, s, "momentum", 0.9f, &net->momentum) ||
+        cfg_float(c, s, "decay", 0.0001f, &net->decay) ||
+        cfg_enum(c, s, "decay_scope", decay_names, DECAY_ALL, &scope) ||
+        cfg_enum(c, s, "policy", policy_names, POLICY_CONSTANT, &policy) ||
+        cfg_int(c, s, "max_batches", 0, &net->max_batches) ||
+        cfg_int(c, s, "burn_in", 0, &net->burn_in) ||
+        cfg_float(c, s, "power", 4.0f, &net->power) ||
+        cfg_float(c, s, "bn_momentum", 0.1f, &net->bn_momentum) ||
+        cfg_enum(c, s, "init", init_names, INIT_DARKNET, &init) ||
+        cfg_int(c, s, "crop_pad", 0, &net->crop_pad) || cfg_int(c, s, "flip", 0, &net->flip) ||
+        cfg_int(c, s, "backup_every", 1000, &net->backup_every))
+        return -1;
+    net->policy = policy;
+    net->init = init;
+    net->decay_scope = scope;
+    if (net->learning_rate < 0) return cfg_fail(c, s, "learning_rate", "must not be negative");
+    if (net->momentum < 0 || net->momentum >= 1) return cfg_fail(c, s, "momentum", "must be in [0, 1)");
+    if (net->decay < 0) return cfg_fail(c, s, "decay", "must not be negative");
+    if (net->max_batches < 0) return cfg_fail(c, s, "max_batches", "must not be negative");
+    if (net->bn_momentum <= 0 || net->bn_momentum > 1)
+        return cfg_fail(c, s, "bn_momentum", "must be in (0, 1]");
+    if (net->crop_pad < 0) return cfg_fail(c, s, "crop_pad", "must not be negative");
+    if (net->flip != 0 && net->flip != 1) return cfg_fail(c, s, "flip", "must be 0 or 1");
+    if (net->backup_every < 1) return cfg_fail(c, s, "backup_every", "must be at least 1");
+
+    if (policy == POLICY_STEPS) {
+        int ns;
+        if (cfg_ints(c, s, "steps", net->steps, NET_MAX_STEPS, &net->nsteps) ||
+            cfg_floats(c, s, "scales", net->scales, NET_MAX_STEPS, &ns))
+            return -1;
+        if (net->nsteps == 0) return cfg_fail(c, s, "steps", "policy=steps needs steps=");
+        if (ns != net->nsteps)
+            return cfg_fail(c, s, "scales", "has %d values but steps has %d", ns, net->nsteps);
+        for (int i = 1; i < net->nsteps; i++)
+            if (net->steps[i] < net->steps[i - 1]) return cfg_fail(c, s, "steps", "must be increasing");
+    } else if (policy == POLICY_STEP) {
+        if (cfg_int_req(c, s, "step", &net->step) || cfg_float(c, s, "scale", 1.0f, &net->gamma))
+            return -1;
+        if (net->step < 1) return cfg_fail(c, s, "step", "must be at least 1");
+    } else if (policy == POLICY_EXP) {
+        if (cfg_float_req(c, s, "gamma", &net->gamma)) return -1;
+    }
+
+    float def_mean[3] = {0, 0, 0}, def_std[3] = {1, 1, 1};
+    memcpy(net->mean, def_mean, sizeof(def_mean));
+    memcpy(net->std, def_std, sizeof(def_std));
+    if (cfg_find(s, "mean")) {
+        if (cfg_floats(c, s, "mean", net->mean, 3, &n)) return -1;
+        if (n != net->c) return cfg_fail(c, s, "mean", "needs %d values (one per channel)", net->c);
+    }
+    if (cfg_find(s, "std")) {
+        if (cfg_floats(c, s, "std", net->std, 3, &n)) return -1;
+        if (n != net->c) return cfg_fail(c, s, "std", "needs %d values (one per channel)", net->c);
+        for (int i = 0; i < n; i++)
+            if (net->std[i] <= 0) return cfg_fail(c, s, "std", "values must be positive");
+    }
+    if ((cfg_find(s, "mean") || cfg_find(s, "std")) && net->c > 3)
+        return cfg_fail(c, s, "mean", "per-channel normalisation supports at most 3 channels");
+    return cfg_check_unused(c, s);
+}
+
+struct network *net_build(struct cfg *c, int classes, int batch, int want_delta, uint64_t seed,
+                          char *err)
+{
+    if (c->n == 0 || (strcmp(c->secs[0].type, "net") && strcmp(c->secs[0].type, "network"))) {
+        dn_errf(err, "%s:%d: the first section must be [net]", c->path, c->n ? c->secs[0].line : 1);
+        return NULL;
+    }
+    if (c->n == 1) {
+        dn_errf(err, "%s:%d: [net]: the network has no layers", c->path, c->secs[0].line);
+        return NULL;
+    }
+    struct network *net = xcalloc(1, sizeof(*net));
+    net->cfg_path = xstrdup(c->path);
+    net->classes = classes;
+    rng_seed(&net->rng, seed);
+    if (parse_net_section(net, c, &c->secs[0])) goto fail;
+    if (batch > 0) net->batch = batch;
+    net->input = falloc((size_t)net->batch * net->inputs);
+    if (want_delta) net->delta = falloc((size_t)net->batch * net->inputs);
+    net->layers = xcalloc(c->n - 1, sizeof(struct layer));
+
+    for (int i = 1; i < c->n; i++) {
+        struct cfg_section *s = &c->secs[i];
+        const struct layer_ops *ops = layer_lookup(s->type);
+        if (!ops) {
+            cfg_fail(c, s, NULL, "unknown layer type");
+            goto fail;
+        }
+        struct layer *l = &net->layers[net->n];
+        struct layer *prev = net->n ? &net->layers[net->n - 1] : NULL;
+        l->ops = ops;
+        l->index = net->n;
+        l->line = s->line;
+        l->batch = net->batch;
+        l->c = prev ? prev->out_c : net->c;
+        l->h = prev ? prev->out_h : net->h;
+        l->w = prev ? prev->out_w : net->w;
+        l->inputs = l->c * l->h * l->w;
+        l->input = prev ? prev->output : net->input;
+        l->dinput = prev ? prev->delta : net->delta;
+        net->n++; /* counted before init so net_free releases a half-built layer */
+        if (ops->init(l, c, s, net) || cfg_check_unused(c, s)) goto fail;
+        if (l->out_c < 1 || l->out_h < 1 || l->out_w < 1) {
+            cfg_fail(c, s, NULL, "output shape %dx%dx%d is empty", l->out_w, l->out_h, l->out_c);
+            goto fail;
+        }
+        l->outputs = l->out_c * l->out_h * l->out_w;
+        l->output = falloc((size_t)l->batch * l->outputs);
+        l->delta = falloc((size_t)l->batch * l->outputs);
+        if (l->workspace > net->workspace_size) net->workspace_size = l->workspace;
+    }
+    net->workspace = falloc(net->workspace_size);
+    net->truths = net_output_layer(net)->outputs;
+    net->truth = falloc((size_t)net->batch * net->truths);
+    return net;
+fail:
+    if (err != c->err) snprintf(err, DN_ERR_LEN, "%s", c->err);
+    net_free(net);
+    return NULL;
+}
+
+struct network *net_load_cfg_set(const char *path, int classes, int batch, uint64_t seed,
+                                 char *const *sets, int nsets, char *err)
+{
+    struct cfg *c = cfg_read(path, 0, err);
+    if (!c) return NULL;
+    for (int i = 0; i < nsets; i++) {
+        char key[128];
+        const char *eq = strchr(sets[i], '=');
+        if (!eq || eq == sets[i] || eq - sets[i] >= (long)sizeof(key)) {
+            dn_errf(err, "-set %s: expected key=value for a [net] key", sets[i]);
+            cfg_free(c);
+            return NULL;
+        }
+        if (c->n == 0) break; /* net_build reports the missing [net] */
+        snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]), sets[i]);
+        cfg_set(&c->secs[0], key, eq + 1);
+    }
+    struct network *net = net_build(c, classes, batch, 0, seed, err);
+    cfg_free(c);
+    return net;
+}
+
+struct network *net_load_cfg(const char *path, int classes, int batch, uint64_t seed, char *err)
+{
+    return net_load_cfg_set(path, classes, batch, seed, NULL, 0, err);
+}
+
+void net_free(struct network *net)
+{
+    if (!net) return;
+#ifdef GPU
+    net_cuda_detach(net);
+#endif
+    for (int i = 0; i < net->n; i++) {
+        struct layer *l = &net->layers[i];
+        if (l->ops && l->ops->free) l->ops->free(l);
+        for (int j = 0; j < l->nparams; j++) {
+            free(l->params[j].val);
+            free(l->params[j].grad);
+            free(l->params[j].mom);
+        }
+        free(l->output);
+        free(l->delta);
+    }
+    free(net->layers);
+    free(net->input);
+    free(net->delta);
+    free(net->truth);
+    free(net->workspace);
+    free(net->cfg_path);
+    free(net);
+}
+
+struct layer *net_output_layer(struct network *net) { return &net->layers[net->n - 1]; }
+
+void net_forward(struct network *net)
+{
+#ifdef GPU
+    if (net->cuda) {
+        net_forward_gpu(net);
+        return;
+    }
+#endif
+    if (net->train) {
+        for (int i = 0; i < net->n; i++)
+            memset(net->layers[i].delta, 0, sizeof(float) * net->layers[i].batch * net->layers[i].outputs);
+        if (net->delta) memset(net->delta, 0, sizeof(float) * net->batch * net->inputs);
+    }
+    net->loss = 0;
+    for (int i = 0; i < net->n; i++) net->layers[i].ops->forward(&net->layers[i], net);
+}
+
+void net_backward(struct network *net)
+{
+#ifdef GPU
+    if (net->cuda) {
+        net_backward_gpu(net);
+        return;
+    }
+#endif
+    for (int i = net->n - 1; i >= 0; i--) net->layers[i].ops->backward(&net->layers[i], net);
+}
+
+float net_rate(const struct network *net, int batch_num)
+{
+    if (batch_num < net->burn_in)
+        return net->learning_rate * powf((float)batch_num / net->burn_in, net->power);
+    switch (net->policy) {
+    case POLICY_CONSTANT:
+        return net->learning_rate;
+    case POLICY_STEPS: {
+        float rate = net->learning_rate;
+        for (int i = 0; i < net->nsteps; i++) {
+            if (net->steps[i] > batch_num) return rate;
+            rate *= net->scales[i];
+        }
+        return rate;
+    }
+    case POLICY_STEP:
+        return net->learning_rate * powf(net->gamma, batch_num / net->step);
+    case POLICY_POLY:
+        if (net->max_batches <= 0) return net->learning_rate;
+        return net->learning_rate * powf(1.0f - (float)batch_num / net->max_batches, net->power);
+    case POLICY_EXP:
+        return net->learning_rate * powf(net->gamma, batch_num);
+    }
+    return net->learning_rate;
+}
+
+int net_iteration(const struct network *net)
+{
+    return (int)(net->seen / ((uint64_t)net->batch * net->subdivisions));
+}
+
+void net_update(struct network *net, int batch_num)
+{
+#ifdef GPU
+    if (net->cuda) {
+        net_update_gpu(net, batch_num);
+        return;
+    }
+#endif
+    float lr = net_rate(net, batch_num), m = net->momentum;
+    for (int i = 0; i < net->n; i++) {
+        struct layer *l = &net->layers[i];
+        for (int j = 0; j < l->nparams; j++) {
+            struct param *p = &l->params[j];
+            if (p->kind == PARAM_STAT) continue;
+            float d = (p->kind == PARAM_WEIGHT || net->decay_scope == DECAY_ALL) ? net->decay : 0;
+            for (size_t k = 0; k < p->n; k++) {
+                float g = p->grad[k] + d * p->val[k];
+                p->mom[k] = m * p->mom[k] + g;
+                p->val[k] -= lr * p->mom[k];
+                p->grad[k] = 0;
+            }
+        }
+    }
+}
+
+size_t net_param_count(const struct network *net)
+{
+    size_t n = 0;
+    for (int i = 0; i < net->n; i++) n += layer_param_count(&net->layers[i], 0);
+    return n;
+}
+
+size_t net_stat_count(const struct network *net)
+{
+    size_t n = 0;
+    for (int i = 0; i < net->n; i++) n += layer_param_count(&net->layers[i], 1);
+    return n;
+}
+
+double net_macs(const struct network *net)
+{
+    double m = 0;
+    for (int i = 0; i < net->n; i++)
+        if (net->layers[i].ops->macs) m += net->layers[i].ops->macs(&net->layers[i]);
+    return m;
+}
+
+void net_print_summary(const struct network *net, FILE *f)
+{
+    fprintf(f, "layer     type            detail              input                output      params\n");
+    for (int i = 0; i < net->n; i++) {
+        const struct layer *l = &net->layers[i];
+        char d[64] = "";
+        if (l->ops->describe) l->ops->describe(l, d, sizeof(d));
+        char in[32], out[32];
+        snprintf(in, sizeof(in), "%d x %d x %d", l->w, l->h, l->c);
+        snprintf(out, sizeof(out), "%d x %d x %d", l->out_w, l->out_h, l->out_c);
+        fprintf(f, "%5d %-15s %-18s %16s -> %16s %9zu\n", i, l->ops->name, d, in, out,
+                layer_param_count(l, 0));
+    }
+    fprintf(f, "parameters: %zu learned, %zu batch-norm running statistics\n", net_param_count(net),
+            net_stat_count(net));
+    fprintf(f, "forward: %.0f multiply-accumulates per %dx%dx%d image (%.2f MMAC)\n", net_macs(net),
+            net->w, net->h, net->c, net_macs(net) / 1e6);
+}

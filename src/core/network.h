@@ -1,0 +1,119 @@
+/*
+ * network.h - a network built from a .cfg file: its layers, its [net]
+ * hyper-parameters, forward/backward over a mini-batch and the SGD step.
+ *
+ * Batch semantics follow Darknet: cfg `batch` is the images per SGD step,
+ * `subdivisions` splits it into mini-batches of batch/subdivisions images that
+ * are run one after another with gradients accumulated; net->batch is the
+ * mini-batch size (what every buffer is allocated for).
+ */
+#ifndef DN_NETWORK_H
+#define DN_NETWORK_H
+
+#include <stdint.h>
+
+#include "cfg.h"
+#include "layer.h"
+#include "utils.h"
+
+struct dn_cuda; /* the GPU context (src/backend/cuda/cuda_common.h) */
+
+enum lr_policy { POLICY_CONSTANT, POLICY_STEPS, POLICY_STEP, POLICY_POLY, POLICY_EXP };
+enum init_scheme { INIT_DARKNET, INIT_FAN_OUT, INIT_FAN_IN };
+enum decay_scope { DECAY_ALL, DECAY_WEIGHTS };
+
+#define NET_MAX_STEPS 16
+
+struct network {
+    char *cfg_path;
+    int n;
+    struct layer *layers;
+
+    int batch;        /* mini-batch: images per forward/backward */
+    int subdivisions; /* mini-batches per SGD step */
+    int c, h, w;      /* input shape */
+    int inputs;       /* c*h*w */
+    int classes;      /* classes from the .data file, 0 when none was given */
+
+    float *input; /* (batch, c, h, w) */
+    float *delta; /* dL/dinput, (batch, c, h, w); NULL unless requested */
+    float *truth; /* (batch, truths): one-hot targets for the loss layer */
+    int truths;
+    int train;  /* 1: batch statistics, dropout and loss; 0: inference */
+    float loss; /* loss of the last forward, mean over batch*subdivisions images */
+
+    /* optimiser, [net] keys */
+    float learning_rate, momentum, decay;
+    enum decay_scope decay_scope;
+    enum lr_policy policy;
+    int steps[NET_MAX_STEPS];
+    float scales[NET_MAX_STEPS];
+    int nsteps;
+    int step;          /* policy=step */
+    float gamma;       /* policy=step/exp */
+    float power;       /* policy=poly and burn_in */
+    int burn_in;
+    int max_batches;
+    float bn_momentum; /* running statistics momentum, PyTorch's 0.1 */
+    enum init_scheme init;
+
+    /* augmentation, [net] keys (used by the data loader) */
+    int crop_pad, flip;
+    float mean[3], std[3]; /* per-channel normalisation in 0..1 pixel units */
+    int backup_every;      /* iterations between backup checkpoints */
+
+    uint64_t seen; /* images trained on so far */
+    struct dn_rng rng;
+    float *workspace;
+    size_t workspace_size; /* floats */
+
+    /* Set by net_cuda_attach (GPU builds, src/core/network_gpu.h): then
+     * forward/backward/update run on the device; NULL on the CPU. */
+    struct dn_cuda *cuda;
+#ifdef GPU
+    float *input_gpu, *truth_gpu, *delta_gpu; /* device twins of input/truth/delta */
+#endif
+};
+
+/*
+ * Build a network from a parsed cfg. classes: the .data file's class count for
+ * `output=classes` (0 = none given). batch: mini-batch override, 0 = from the
+ * cfg. want_delta: also allocate net->delta (tests). seed: weight-init seed.
+ * Returns NULL with a one-line message in err.
+ */
+struct network *net_build(struct cfg *c, int classes, int batch, int want_delta, uint64_t seed,
+                          char *err);
+/* The same from a file path. */
+struct network *net_load_cfg(const char *path, int classes, int batch, uint64_t seed, char *err);
+/* The same with [net] overrides "key=value" (the CLI's -set), applied before
+ * the build as if the cfg said so. */
+struct network *net_load_cfg_set(const char *path, int classes, int batch, uint64_t seed,
+                                 char *const *sets, int nsets, char *err);
+void net_free(struct network *net);
+
+/* Forward over net->input. In training mode deltas are zeroed first and the
+ * loss layer (if any, and if net->truth is set) stores its gradient. */
+void net_forward(struct network *net);
+/* Backward from the last layer; accumulates parameter gradients. */
+void net_backward(struct network *net);
+/* One SGD step with the rate for update number batch_num (1-based); zeroes grads. */
+void net_update(struct network *net, int batch_num);
+/* Learning rate for update number batch_num (1-based), Darknet's policies. */
+float net_rate(const struct network *net, int batch_num);
+/* Updates done so far: seen / (batch * subdivisions). */
+int net_iteration(const struct network *net);
+
+struct layer *net_output_layer(struct network *net);
+/* Learned parameters / stored BN statistics / forward MACs per sample. */
+size_t net_param_count(const struct network *net);
+size_t net_stat_count(const struct network *net);
+double net_macs(const struct network *net);
+/* Print Darknet's layer table and totals to f. */
+#include <stdio.h>
+void net_print_summary(const struct network *net, FILE *f);
+
+/* Weight initialisers used by layers (respecting net->init). */
+void init_normal(struct network *net, float *w, size_t n, float std);
+void init_uniform(struct network *net, float *w, size_t n, float bound);
+
+#endif

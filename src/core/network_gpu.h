@@ -1,0 +1,74 @@
+/*
+ * network_gpu.h - running a network on one CUDA device (GPU=1 builds only).
+ *
+ * net_cuda_attach() gives a network built on the host a device context
+ * (struct dn_cuda: cuBLAS and cuDNN handles, one stream, the shared
+ * workspace) and a device twin of every buffer: parameters, gradients,
+ * momentum and BN statistics (uploaded from the host), every layer's output
+ * and delta, and the network's input, truth and input delta. From then on
+ * net_forward / net_backward / net_update (network.c) run on the device:
+ *
+ *   net_forward  uploads net->input (and net->truth when training), runs every
+ *                layer's forward_gpu, and copies back net->loss and the LAST
+ *                layer's output (so valid/predict read their results as on
+ *                the CPU). Other device buffers stay on the device.
+ *   net_backward runs backward_gpu from the last layer; nothing is copied.
+ *   net_update   one SGD kernel over all learned parameters; grads zeroed.
+ *
+ * The host copies of parameters are stale while training runs on the device:
+ * net_cuda_pull() refreshes them (weights_save does it), net_cuda_push()
+ * sends host values to the device (weights_load does it when attached).
+ * net_free() detaches. Options, read once at attach:
+ *   DN_CUDA_NO_CUDNN  convolution through im2col + cuBLAS even when built
+ *                     with CUDNN=1 (the tests compare both paths)
+ *   DN_CUDA_TF32      allow TF32 tensor-core math in cuDNN and cuBLAS (faster
+ *                     on Ampere and later, about 1e-3 relative error); the
+ *                     environment variable DN_TF32=1 sets it too.
+ */
+#ifndef DN_NETWORK_GPU_H
+#define DN_NETWORK_GPU_H
+
+#ifdef GPU
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct network;
+
+enum { DN_CUDA_NO_CUDNN = 1, DN_CUDA_TF32 = 2 };
+
+/* Number of CUDA devices (0 when the driver or device is missing). */
+int dn_cuda_device_count(void);
+/* Attach device `device` to net (see above). Returns 0, or -1 with a
+ * one-line message in err (no device, bad index, layer without GPU code). */
+int net_cuda_attach(struct network *net, int device, int flags, char *err);
+/* Free the device side; net->cuda becomes NULL (called by net_free). */
+void net_cuda_detach(struct network *net);
+/* Host -> device: parameter values, gradients, momentum and BN statistics. */
+void net_cuda_push(struct network *net);
+/* Device -> host: the same (const: only the pointed-to host arrays change). */
+void net_cuda_pull(const struct network *net);
+/* Device -> host: every layer's output and delta, and net->delta. */
+void net_cuda_pull_activations(struct network *net);
+
+void net_forward_gpu(struct network *net);
+void net_backward_gpu(struct network *net);
+void net_update_gpu(struct network *net, int batch_num);
+
+/* Plain copies on the network's stream (synchronous with the host). */
+void dn_cuda_upload(struct network *net, float *dst_gpu, const float *src, size_t n);
+void dn_cuda_download(struct network *net, float *dst, const float *src_gpu, size_t n);
+/* Wait until all queued device work of net has finished. */
+void dn_cuda_sync(struct network *net);
+/* Short description of the attached device and math mode, for logs. */
+const char *dn_cuda_describe(const struct network *net);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GPU */
+#endif

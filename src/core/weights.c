@@ -1,0 +1,151 @@
+/* weights.c - see weights.h. */
+#include "weights.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef GPU
+#include "network_gpu.h"
+#endif
+
+static const char trailer_magic[8] = {'D', 'N', 'S', 'G', 'D', 'M', 'O', 'M'};
+
+static size_t count_floats(const struct network *net, int learned_only)
+{
+    size_t n = 0;
+    for (int i = 0; i < net->n; i++)
+        for (int j = 0; j < net->layers[i].nparams; j++) {
+            const struct param *p = &net->layers[i].params[j];
+            if (!learned_only || p->kind != PARAM_STAT) n += p->n;
+        }
+    return n;
+}
+
+int weights_save(const struct network *net, const char *path, int with_momentum, char *err)
+{
+    char tmp[1024];
+#ifdef GPU
+    if (net->cuda) net_cuda_pull(net); /* the device holds the current values */
+#endif
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        dn_errf(err, "%s: cannot write: %s", tmp, strerror(errno));
+        return -1;
+    }
+    int32_t head[3] = {0, 2, 0};
+    uint64_t seen = net->seen;
+    int ok = fwrite(head, sizeof(head), 1, f) == 1 && fwrite(&seen, sizeof(seen), 1, f) == 1;
+    for (int i = 0; ok && i < net->n; i++)
+        for (int j = 0; ok && j < net->layers[i].nparams; j++) {
+            const struct param *p = &net->layers[i].params[j];
+            ok = fwrite(p->val, sizeof(float), p->n, f) == p->n;
+        }
+    if (ok && with_momentum) {
+        uint64_t cnt = count_floats(net, 1);
+        ok = fwrite(trailer_magic, 8, 1, f) == 1 && fwrite(&cnt, sizeof(cnt), 1, f) == 1;
+        for (int i = 0; ok && i < net->n; i++)
+            for (int j = 0; ok && j < net->layers[i].nparams; j++) {
+                const struct param *p = &net->layers[i].params[j];
+                if (p->kind != PARAM_STAT) ok = fwrite(p->mom, sizeof(float), p->n, f) == p->n;
+            }
+    }
+    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (fclose(f) != 0) ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        dn_errf(err, "%s: write failed: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int weights_load(struct network *net, const char *path, int with_momentum, char *err)
+{
+#ifdef GPU
+    /* what the file does not hold (momentum without a trailer) stays current */
+    if (net->cuda) net_cuda_pull(net);
+#endif
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        dn_errf(err, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = -1;
+    int32_t head[3];
+    uint64_t seen = 0;
+    if (fread(head, sizeof(head), 1, f) != 1) {
+        dn_errf(err, "%s: too short for a .weights header", path);
+        goto out;
+    }
+    if (head[0] > 1000 || head[1] > 1000 || head[0] < 0 || head[1] < 0) {
+        dn_errf(err, "%s: unsupported .weights version %d.%d.%d", path, head[0], head[1], head[2]);
+        goto out;
+    }
+    if (head[0] * 10 + head[1] >= 2) {
+        if (fread(&seen, sizeof(seen), 1, f) != 1) {
+            dn_errf(err, "%s: too short for a .weights header", path);
+            goto out;
+        }
+    } else {
+        uint32_t s32;
+        if (fread(&s32, sizeof(s32), 1, f) != 1) {
+            dn_errf(err, "%s: too short for a .weights header", path);
+            goto out;
+        }
+        seen = s32;
+    }
+    long start = ftell(f);
+    fseek(f, 0, SEEK_END);
+    long end = ftell(f);
+    fseek(f, start, SEEK_SET);
+    size_t have = (size_t)(end - start), need = count_floats(net, 0) * sizeof(float);
+    size_t trailer = 16 + count_floats(net, 1) * sizeof(float);
+    int has_trailer = 0;
+    if (have == need + trailer) {
+        char magic[8];
+        uint64_t cnt;
+        fseek(f, start + (long)need, SEEK_SET);
+        if (fread(magic, 8, 1, f) == 1 && fread(&cnt, 8, 1, f) == 1 &&
+            memcmp(magic, trailer_magic, 8) == 0 && cnt == count_floats(net, 1))
+            has_trailer = 1;
+        fseek(f, start, SEEK_SET);
+    }
+    if (have != need && !has_trailer) {
+        dn_errf(err, "%s: holds %zu floats of parameters%s, but %s needs %zu",
+                path, have / sizeof(float), have % sizeof(float) ? " (and a partial one)" : "",
+                net->cfg_path, need / sizeof(float));
+        goto out;
+    }
+    for (int i = 0; i < net->n; i++)
+        for (int j = 0; j < net->layers[i].nparams; j++) {
+            struct param *p = &net->layers[i].params[j];
+            if (fread(p->val, sizeof(float), p->n, f) != p->n) {
+                dn_errf(err, "%s: read error", path);
+                goto out;
+            }
+        }
+    if (has_trailer && with_momentum) {
+        fseek(f, 16, SEEK_CUR);
+        for (int i = 0; i < net->n; i++)
+            for (int j = 0; j < net->layers[i].nparams; j++) {
+                struct param *p = &net->layers[i].params[j];
+                if (p->kind == PARAM_STAT) continue;
+                if (fread(p->mom, sizeof(float), p->n, f) != p->n) {
+                    dn_errf(err, "%s: read error", path);
+                    goto out;
+                }
+            }
+    }
+    net->seen = seen;
+#ifdef GPU
+    if (net->cuda) net_cuda_push(net);
+#endif
+    rc = 0;
+out:
+    fclose(f);
+    return rc;
+}

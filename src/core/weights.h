@@ -1,0 +1,29 @@
+/*
+ * weights.h - Darknet's .weights files.
+ *
+ * Layout (little-endian): int32 major, int32 minor, int32 revision, then
+ * `seen` (images trained on) as uint64 when major*10+minor >= 2 and as int32
+ * otherwise; then every layer's parameters in cfg order, each layer's in the
+ * order of its param list (see each layer's file), as raw float32.
+ * We write major=0, minor=2, revision=0, which pjreddie's and AlexeyAB's
+ * Darknet both read.
+ *
+ * Training checkpoints (.backup, and the final weights) append an optional
+ * trailer so a resumed run continues exactly: the 8 bytes "DNSGDMOM", a
+ * uint64 count, then the SGD momentum buffers of every learned parameter in
+ * the same order. Darknet stops reading before the trailer, so the files stay
+ * loadable there; we accept a file only if it is exactly the parameters, or
+ * the parameters plus a well-formed trailer.
+ */
+#ifndef DN_WEIGHTS_H
+#define DN_WEIGHTS_H
+
+#include "network.h"
+
+/* Write atomically (path.tmp, then rename). with_momentum adds the trailer. */
+int weights_save(const struct network *net, const char *path, int with_momentum, char *err);
+/* Load parameters and `seen`; with_momentum restores the trailer if present.
+ * A size that does not match the cfg is an error with both float counts. */
+int weights_load(struct network *net, const char *path, int with_momentum, char *err);
+
+#endif

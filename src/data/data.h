@@ -1,0 +1,108 @@
+/*
+ * data.h - everything between files on disk and a float batch in memory:
+ * .data files, image lists and labels, the in-memory uint8 image cache,
+ * augmentation, the prefetching loader thread, and CIFAR extraction.
+ *
+ * Determinism: the order and the augmentation of every training sample are
+ * pure functions of (seed, global sample index k). Sample k belongs to epoch
+ * k / n at position k % n of that epoch's seeded permutation, and its crop and
+ * flip come from an RNG seeded with hash(seed, k). A run resumed at iteration
+ * i therefore sees exactly the batches an uninterrupted run would.
+ */
+#ifndef DN_DATA_H
+#define DN_DATA_H
+
+#include <stdint.h>
+
+#include "../core/utils.h"
+
+/* A parsed .data file (Darknet keys). Paths are relative to the cwd. */
+struct data_cfg {
+    char path[512];
+    int classes;          /* required */
+    char train[512];      /* default "data/train.list" */
+    char valid[512];      /* default "data/train.list" as in Darknet */
+    char labels[512];     /* default "data/labels.list" */
+    char names[512];      /* predict's names; defaults to labels */
+    char backup[512];     /* default "backup/" */
+    int top;              /* k of top-k, default 5 */
+};
+/* Returns 0, or -1 with "file:line: key=value: message" in err. */
+int data_cfg_read(const char *path, struct data_cfg *d, char *err);
+
+/* Non-empty lines of a text file (trailing CR/LF and spaces removed).
+ * NULL with a message if the file cannot be read or has no lines. */
+char **read_lines(const char *path, int *n, char *err);
+/* The same, and *linenos (malloc'ed, may be NULL) receives each kept line's
+ * 1-based number in the file, so that list errors can name "list:line". */
+char **read_lines_numbered(const char *path, int *n, int **linenos, char *err);
+void free_lines(char **lines, int n);
+
+/*
+ * Labels matching an image path: a label matches when it occurs in the path
+ * as a whole token, i.e. bounded on both sides by '/', '_', '.', '-' or the
+ * ends of the string ("man" does not match ".../3_woman.png"). Returns how
+ * many labels match; *first and *second (each may be NULL) receive the
+ * indices of the first two matches, or -1.
+ */
+int label_match(const char *path, char *const *labels, int nlabels, int *first, int *second);
+
+/* Images cached once as uint8, CHW (planar RGB), with their labels. */
+struct dataset {
+    int n, c, h, w;
+    uint8_t *pixels; /* n * c*h*w */
+    int *labels;     /* n */
+    char **paths;    /* n */
+    int classes;
+    /* permutation cache of the loader (epoch -> order) */
+    int *perm;
+    int64_t perm_epoch;
+};
+
+/*
+ * Decode every image of the list with stb_image and check it against the
+ * network's c,h,w. Every error names the file (and list line): missing or
+ * undecodable image, wrong size, no or several labels matching, more label
+ * lines than classes... Returns 0 or -1.
+ */
+int dataset_load(struct dataset *d, const char *list_path, const char *labels_path, int classes,
+                 int c, int h, int w, char *err);
+void dataset_free(struct dataset *d);
+
+/* Augmentation and normalisation ([net] keys crop_pad, flip, mean, std). */
+struct augment {
+    int train;     /* 1: random pad-crop and flip; 0: normalisation only */
+    int crop_pad;  /* zero-pad by this many pixels, then random crop of h x w */
+    int flip;      /* random horizontal flip with probability 1/2 */
+    float mean[3]; /* in 0..1 pixel units; per channel (x/255 - mean)/std */
+    float std[3];
+};
+
+/*
+ * Fill x (batch, c, h, w) and truth (batch, classes, one-hot) with samples
+ * first .. first+batch-1. Training: sample k is the image at position k % n
+ * of epoch k / n's permutation, augmented with an RNG seeded by (seed, k).
+ * Not training: sample k is image k % n in list order, not augmented.
+ * truth may be NULL.
+ */
+void dataset_fill_batch(struct dataset *d, const struct augment *a, uint64_t seed, uint64_t first,
+                        int batch, float *x, float *truth);
+
+/* A thread that prepares the next batch while the current one trains. */
+struct loader;
+struct loader *loader_start(struct dataset *d, const struct augment *a, uint64_t seed,
+                            uint64_t first, int batch);
+/* Copy the next batch (blocking until it is ready) and start the one after. */
+void loader_next(struct loader *L, float *x, float *truth);
+void loader_stop(struct loader *L);
+
+/*
+ * Read the official CIFAR-10 (data_batch_*.bin, test_batch.bin,
+ * batches.meta.txt) or CIFAR-100 (train.bin, test.bin, fine_label_names.txt;
+ * fine labels) binary files from bin_dir and write the PNGs of out_dir/training/
+ * and out_dir/testing/, out_dir/train.list, out_dir/test.list and
+ * out_dir/labels.txt. Image files are named <index>_<label>.png.
+ */
+int cifar_extract(const char *bin_dir, const char *out_dir, char *err);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * avgpool.cu - [avgpool] on the device, avgpool.c's semantics: global mean
+ * per (b, c) row (one warp per row), backward spreads delta / (H*W).
+ */
+#include "../backend/cuda/cuda_common.h"
+#include "layers_gpu.h"
+
+__global__ static void avgpool_backward_kernel(const float *delta, float *dx, size_t n, int S)
+{
+    GRID_STRIDE(i, n) dx[i] += delta[i / S] / S;
+}
+
+void avgpool_forward_gpu(struct layer *l, struct network *net)
+{
+    gpu_row_mean(net->cuda, l->input_gpu, l->batch * l->c, l->h * l->w, l->output_gpu);
+}
+
+void avgpool_backward_gpu(struct layer *l, struct network *net)
+{
+    if (!l->dinput_gpu) return;
+    size_t n = (size_t)l->batch * l->inputs;
+    avgpool_backward_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, l->dinput_gpu, n,
+                                                                              l->h * l->w);
+    KERNEL_CHECK();
+}

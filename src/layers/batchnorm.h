@@ -1,0 +1,40 @@
+/*
+ * batchnorm.h - batch normalisation over (B, C, S) arrays, shared by the
+ * convolutional, connected and bridge layers (it is not a layer itself).
+ *
+ * Semantics are PyTorch's/cuDNN's: in training the batch mean and the BIASED
+ * batch variance normalise, xhat = (x - mean) / sqrt(var + 1e-5); the running
+ * statistics move by momentum m: running = (1-m)*running + m*batch, with the
+ * UNBIASED variance (N/(N-1)) as PyTorch stores it. At inference the running
+ * statistics normalise. y = gamma * xhat + beta.
+ *
+ * The host layer owns the four parameters (registered in .weights order:
+ * beta as "biases", then "scales", "rolling_mean", "rolling_variance") and a
+ * B*C*S buffer that holds xhat for the backward pass.
+ */
+#ifndef DN_BATCHNORM_H
+#define DN_BATCHNORM_H
+
+#include "../core/layer.h"
+
+#define BN_EPS 1e-5f
+
+struct bn {
+    int C;
+    struct param *beta, *gamma, *mean, *var;
+    float *inv_std; /* per channel, of the last training forward */
+};
+
+/* Register the BN parameters on l (beta must be registered by the caller
+ * first when the layer's .weights order puts other things between) and set
+ * gamma = 1, running variance = 1. */
+void bn_init(struct bn *bn, struct layer *l, struct param *beta, int C);
+void bn_free(struct bn *bn);
+
+/* x (B,C,S) is replaced by xhat; y (B,C,S) = gamma*xhat + beta (y may be x). */
+void bn_forward(struct bn *bn, float *x, float *y, int B, int S, int train, float momentum);
+/* In: dy = dL/dy, xhat from forward. Out: dy replaced by dL/dx (training
+ * statistics). Accumulates dL/dgamma, dL/dbeta. */
+void bn_backward(struct bn *bn, const float *xhat, float *dy, int B, int S);
+
+#endif

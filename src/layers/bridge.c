@@ -1,0 +1,203 @@
+/*
+ * bridge.c - [bridge]: ResNet's bridge connection (projection shortcut),
+ * optionally with Res-SE-Net's squeeze-and-excitation on it.
+ *
+ *     branch = SE(BN(conv1x1_stride(from)))      se=1, se_position=after
+ *     branch = BN(conv1x1_stride(SE(from)))      se=1, se_position=before
+ *     branch = BN(conv1x1_stride(from))          se=0
+ *     out    = act(prev + branch)
+ *
+ * `from` is the block input; `prev` is the previous layer (the residual
+ * branch's last layer). The 1x1 convolution has no bias and produces as many
+ * channels as prev has.
+ *
+ * cfg keys: from (required), stride (default: from's size / prev's size),
+ * se (0), reduction (16), se_position (after|before), activation (linear).
+ *
+ * .weights order (a convolutional layer with batch norm, then SE):
+ * biases[C] (BN beta), scales[C], rolling_mean[C], rolling_variance[C],
+ * weights[C*Cin], then with se=1: b1, W1, b2, W2 (see se.h).
+ *
+ * Equivalent to [route] layers=<from>, [convolutional] size=1 stride=s
+ * batch_normalize=1 activation=linear, [se], [shortcut] from=<prev>
+ * (tests/test_layers.c checks this on outputs and gradients).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/activations.h"
+#include "../core/network.h"
+#include "batchnorm.h"
+#include "convolutional.h"
+#include "layer_ref.h"
+#include "se.h"
+
+enum { SE_AFTER, SE_BEFORE };
+static const char *const se_positions[] = {"after", "before", NULL};
+
+struct bridge_layer {
+    int from, se_on, se_pos;
+    enum dn_act act;
+    struct conv_geom g;
+    struct param *biases, *weights;
+    struct bn bn;
+    struct se se;
+    float *xs;     /* SE(from) with se_position=before, (B, Cin, Sin) */
+    float *dxs;    /* its gradient */
+    float *xhat;   /* normalised conv output (B, C, S) */
+    float *bnout;  /* BN output (B, C, S) */
+    float *branch; /* SE(bnout) with se_position=after */
+    float *dbn;    /* gradient w.r.t. bnout / conv output */
+};
+
+static int bridge_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
+{
+    struct bridge_layer *br = xcalloc(1, sizeof(*br));
+    l->priv = br;
+    int from, stride, reduction, act;
+    if (cfg_int_req(c, s, "from", &from) || cfg_int(c, s, "stride", 0, &stride) ||
+        cfg_int(c, s, "se", 0, &br->se_on) || cfg_int(c, s, "reduction", 16, &reduction) ||
+        cfg_enum(c, s, "se_position", se_positions, SE_AFTER, &br->se_pos) ||
+        cfg_enum(c, s, "activation", act_names, ACT_LINEAR, &act))
+        return -1;
+    br->act = act;
+    br->from = layer_ref(c, s, "from", from, l->index);
+    if (br->from < 0) return -1;
+    if (br->se_on != 0 && br->se_on != 1) return cfg_fail(c, s, "se", "must be 0 or 1");
+    if (reduction < 1) return cfg_fail(c, s, "reduction", "must be at least 1");
+    const struct layer *f = &net->layers[br->from];
+    if (stride == 0) {
+        if (f->out_w % l->w || f->out_h % l->h || f->out_w / l->w != f->out_h / l->h)
+            return cfg_fail(c, s, "from", "layer %d's %dx%d output does not reduce to %dx%d by an integer stride",
+                            br->from, f->out_w, f->out_h, l->w, l->h);
+        stride = f->out_w / l->w;
+    }
+    if (stride < 1) return cfg_fail(c, s, "stride", "must be at least 1");
+    conv_geom_set(&br->g, l->batch, f->out_c, f->out_h, f->out_w, l->c, 1, stride, 0);
+    if (br->g.OH != l->h || br->g.OW != l->w)
+        return cfg_fail(c, s, "stride", "maps layer %d's %dx%d to %dx%d, but the previous layer is %dx%d",
+                        br->from, f->out_w, f->out_h, br->g.OW, br->g.OH, l->w, l->h);
+    l->out_c = l->c, l->out_h = l->h, l->out_w = l->w;
+    l->workspace = conv2d_workspace(&br->g);
+
+    size_t n = (size_t)l->batch * l->inputs;
+    br->biases = layer_add_param(l, "biases", PARAM_BIAS, l->c);
+    bn_init(&br->bn, l, br->biases, l->c);
+    br->weights = layer_add_param(l, "weights", PARAM_WEIGHT, (size_t)l->c * f->out_c);
+    float std = net->init == INIT_FAN_OUT ? sqrtf(2.0f / l->c) : sqrtf(2.0f / f->out_c);
+    init_normal(net, br->weights->val, br->weights->n, std);
+    br->xhat = falloc(n);
+    br->bnout = falloc(n);
+    br->dbn = falloc(n);
+    if (br->se_on && br->se_pos == SE_AFTER) {
+        se_init(&br->se, l, net, l->batch, l->c, l->h * l->w, reduction);
+        br->branch = falloc(n);
+    } else if (br->se_on) {
+        size_t nin = (size_t)l->batch * f->outputs;
+        se_init(&br->se, l, net, l->batch, f->out_c, f->out_h * f->out_w, reduction);
+        br->xs = falloc(nin);
+        br->dxs = falloc(nin);
+    }
+    return 0;
+}
+
+static void bridge_forward(struct layer *l, struct network *net)
+{
+    struct bridge_layer *br = l->priv;
+    const struct layer *f = &net->layers[br->from];
+    const float *x = f->output;
+    if (br->se_on && br->se_pos == SE_BEFORE) {
+        se_forward(&br->se, x, br->xs);
+        x = br->xs;
+    }
+    conv2d_forward(&br->g, x, br->weights->val, br->xhat, net->workspace);
+    bn_forward(&br->bn, br->xhat, br->bnout, l->batch, l->h * l->w, net->train, net->bn_momentum);
+    const float *branch = br->bnout;
+    if (br->se_on && br->se_pos == SE_AFTER) {
+        se_forward(&br->se, br->bnout, br->branch);
+        branch = br->branch;
+    }
+    size_t n = (size_t)l->batch * l->outputs;
+    for (size_t i = 0; i < n; i++) l->output[i] = l->input[i] + branch[i];
+    activate(l->output, n, br->act);
+}
+
+static void bridge_backward(struct layer *l, struct network *net)
+{
+    struct bridge_layer *br = l->priv;
+    struct layer *f = &net->layers[br->from];
+    size_t n = (size_t)l->batch * l->outputs;
+    gradient(l->output, n, br->act, l->delta);
+    if (l->dinput)
+        for (size_t i = 0; i < n; i++) l->dinput[i] += l->delta[i];
+    if (br->se_on && br->se_pos == SE_AFTER) {
+        memset(br->dbn, 0, n * sizeof(float));
+        se_backward(&br->se, br->bnout, l->delta, br->dbn);
+    } else {
+        memcpy(br->dbn, l->delta, n * sizeof(float));
+    }
+    bn_backward(&br->bn, br->xhat, br->dbn, l->batch, l->h * l->w);
+    if (br->se_on && br->se_pos == SE_BEFORE) {
+        memset(br->dxs, 0, sizeof(float) * l->batch * f->outputs);
+        conv2d_backward(&br->g, br->xs, br->weights->val, br->dbn, br->weights->grad, br->dxs,
+                        net->workspace);
+        se_backward(&br->se, f->output, br->dxs, f->delta);
+    } else {
+        conv2d_backward(&br->g, f->output, br->weights->val, br->dbn, br->weights->grad, f->delta,
+                        net->workspace);
+    }
+}
+
+static void bridge_free(struct layer *l)
+{
+    struct bridge_layer *br = l->priv;
+    if (!br) return;
+    if (br->bn.inv_std) bn_free(&br->bn);
+    if (br->se.z) se_free(&br->se);
+    free(br->xs), free(br->dxs), free(br->xhat), free(br->bnout), free(br->branch), free(br->dbn);
+    free(br);
+}
+
+static double bridge_macs(const struct layer *l)
+{
+    const struct bridge_layer *br = l->priv;
+    double m = (double)br->g.C * br->g.F * br->g.OH * br->g.OW;
+    return br->se_on ? m + se_macs(&br->se) : m;
+}
+
+static void bridge_describe(const struct layer *l, char *buf, size_t n)
+{
+    const struct bridge_layer *br = l->priv;
+    snprintf(buf, n, "from %d 1x1/%d%s %s", br->from, br->g.s,
+             br->se_on ? (br->se_pos == SE_AFTER ? " se" : " se-before") : "", act_names[br->act]);
+}
+
+#ifdef GPU
+#include "layers_gpu.h"
+
+static void bridge_init_gpu(struct layer *l, struct network *net)
+{
+    struct bridge_layer *br = l->priv;
+    int se_mode = !br->se_on ? 0 : br->se_pos == SE_AFTER ? 1 : 2;
+    bridge_setup_gpu(l, net, br->from, se_mode, br->act, &br->g, &br->bn, br->weights,
+                     br->se_on ? &br->se : NULL);
+}
+#endif
+
+const struct layer_ops bridge_ops = {
+    .name = "bridge",
+    .init = bridge_init,
+    .forward = bridge_forward,
+    .backward = bridge_backward,
+    .free = bridge_free,
+    .macs = bridge_macs,
+    .describe = bridge_describe,
+#ifdef GPU
+    .init_gpu = bridge_init_gpu,
+    .forward_gpu = bridge_forward_gpu,
+    .backward_gpu = bridge_backward_gpu,
+    .free_gpu = bridge_free_gpu,
+#endif
+};

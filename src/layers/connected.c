@@ -1,0 +1,147 @@
+/*
+ * connected.c - [connected]: fully connected layer, optional batch norm,
+ * activation.
+ *
+ * cfg keys: output (required; a number, or `classes` to take the .data
+ * file's class count), activation (default logistic as in Darknet),
+ * batch_normalize (0). The input is flattened per sample (C*H*W values).
+ *
+ * Math: y (B, O) = x (B, I) * W^T + b with W (O, I) row-major, one row per
+ * output (Darknet's and PyTorch's layout). With batch norm, b is BN's beta
+ * and y = act(BN(x W^T)).
+ * .weights order: biases[O], weights[O*I], then with batch_normalize
+ * scales[O], rolling_mean[O], rolling_variance[O] (BN after the weights,
+ * unlike convolutional).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../backend/cpu/gemm.h"
+#include "../core/activations.h"
+#include "../core/network.h"
+#include "batchnorm.h"
+
+struct fc_layer {
+    int bn_on;
+    enum dn_act act;
+    struct param *biases, *weights;
+    struct bn bn;
+    float *xhat; /* (B, O) with batch norm */
+};
+
+static int fc_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
+{
+    struct fc_layer *fc = xcalloc(1, sizeof(*fc));
+    l->priv = fc;
+    int out, act;
+    const char *ov = cfg_str(s, "output", NULL);
+    if (!ov) return cfg_fail(c, s, "output", "missing required key");
+    if (strcmp(ov, "classes") == 0) {
+        if (net->classes < 1)
+            return cfg_fail(c, s, "output",
+                            "no class count known: give a .data file (e.g. ./darknet summary cfg/cifar10.data <cfg>)");
+        out = net->classes;
+    } else if (cfg_int(c, s, "output", 0, &out)) {
+        return -1;
+    }
+    if (out < 1) return cfg_fail(c, s, "output", "must be at least 1");
+    if (cfg_enum(c, s, "activation", act_names, ACT_LOGISTIC, &act) ||
+        cfg_int(c, s, "batch_normalize", 0, &fc->bn_on))
+        return -1;
+    if (fc->bn_on != 0 && fc->bn_on != 1) return cfg_fail(c, s, "batch_normalize", "must be 0 or 1");
+    fc->act = act;
+    l->out_c = out, l->out_h = 1, l->out_w = 1;
+
+    fc->biases = layer_add_param(l, "biases", PARAM_BIAS, out);
+    fc->weights = layer_add_param(l, "weights", PARAM_WEIGHT, (size_t)out * l->inputs);
+    if (fc->bn_on) {
+        bn_init(&fc->bn, l, fc->biases, out);
+        fc->xhat = falloc((size_t)l->batch * out);
+    }
+    if (net->init == INIT_DARKNET) {
+        init_uniform(net, fc->weights->val, fc->weights->n, sqrtf(2.0f / l->inputs));
+    } else {
+        float bound = 1.0f / sqrtf((float)l->inputs);
+        init_uniform(net, fc->weights->val, fc->weights->n, bound);
+        if (!fc->bn_on) init_uniform(net, fc->biases->val, out, bound);
+    }
+    return 0;
+}
+
+static void fc_forward(struct layer *l, struct network *net)
+{
+    struct fc_layer *fc = l->priv;
+    int B = l->batch, O = l->outputs, I = l->inputs;
+    float *y = fc->bn_on ? fc->xhat : l->output;
+    gemm(0, 1, B, O, I, 1, l->input, I, fc->weights->val, I, 0, y, O);
+    if (fc->bn_on) {
+        bn_forward(&fc->bn, fc->xhat, l->output, B, 1, net->train, net->bn_momentum);
+    } else {
+        for (int b = 0; b < B; b++)
+            for (int o = 0; o < O; o++) l->output[(long)b * O + o] += fc->biases->val[o];
+    }
+    activate(l->output, (size_t)B * O, fc->act);
+}
+
+static void fc_backward(struct layer *l, struct network *net)
+{
+    (void)net;
+    struct fc_layer *fc = l->priv;
+    int B = l->batch, O = l->outputs, I = l->inputs;
+    gradient(l->output, (size_t)B * O, fc->act, l->delta);
+    if (fc->bn_on) {
+        bn_backward(&fc->bn, fc->xhat, l->delta, B, 1);
+    } else {
+        for (int b = 0; b < B; b++)
+            for (int o = 0; o < O; o++) fc->biases->grad[o] += l->delta[(long)b * O + o];
+    }
+    /* dW (O, I) += delta^T (O, B) * x (B, I);  dx (B, I) += delta (B, O) * W (O, I) */
+    gemm(1, 0, O, I, B, 1, l->delta, O, l->input, I, 1, fc->weights->grad, I);
+    if (l->dinput) gemm(0, 0, B, I, O, 1, l->delta, O, fc->weights->val, I, 1, l->dinput, I);
+}
+
+static void fc_free(struct layer *l)
+{
+    struct fc_layer *fc = l->priv;
+    if (!fc) return;
+    if (fc->bn_on) bn_free(&fc->bn);
+    free(fc->xhat);
+    free(fc);
+}
+
+static double fc_macs(const struct layer *l) { return (double)l->inputs * l->outputs; }
+
+static void fc_describe(const struct layer *l, char *buf, size_t n)
+{
+    const struct fc_layer *fc = l->priv;
+    snprintf(buf, n, "%d%s %s", l->outputs, fc->bn_on ? " bn" : "", act_names[fc->act]);
+}
+
+#ifdef GPU
+#include "layers_gpu.h"
+
+static void fc_init_gpu(struct layer *l, struct network *net)
+{
+    struct fc_layer *fc = l->priv;
+    fc_setup_gpu(l, net, fc->act, fc->bn_on ? &fc->bn : NULL, fc->biases, fc->weights);
+}
+#endif
+
+const struct layer_ops connected_ops = {
+    .name = "connected",
+    .alias = "fc",
+    .init = fc_init,
+    .forward = fc_forward,
+    .backward = fc_backward,
+    .free = fc_free,
+    .macs = fc_macs,
+    .describe = fc_describe,
+#ifdef GPU
+    .init_gpu = fc_init_gpu,
+    .forward_gpu = fc_forward_gpu,
+    .backward_gpu = fc_backward_gpu,
+    .free_gpu = fc_free_gpu,
+#endif
+};

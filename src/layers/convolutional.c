@@ -1,0 +1,216 @@
+/*
+ * convolutional.c - [convolutional]: convolution, optional batch norm,
+ * activation.
+ *
+ * cfg keys: filters (required), size (default 1), stride (1), pad (0; pad=1
+ * means size/2 zero padding as in Darknet) or padding (explicit pixels),
+ * batch_normalize (0), activation (logistic, Darknet's default).
+ *
+ * .weights order: biases[F] (the BN beta when batch_normalize=1; there is no
+ * separate conv bias then), and with batch_normalize scales[F],
+ * rolling_mean[F], rolling_variance[F]; then weights[F*C*k*k].
+ *
+ * Forward: im2col of every image side by side into one (C*k*k, B*OH*OW)
+ * matrix, one GEMM with the (F, C*k*k) weights, then a transpose back to
+ * NCHW. Backward re-unfolds the input instead of keeping the columns.
+ */
+#include "convolutional.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../backend/cpu/gemm.h"
+#include "../backend/cpu/im2col.h"
+#include "../core/activations.h"
+#include "../core/network.h"
+#include "batchnorm.h"
+
+void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k, int s, int p)
+{
+    g->B = B, g->C = C, g->H = H, g->W = W, g->F = F, g->k = k, g->s = s, g->p = p;
+    g->OH = (H + 2 * p - k) / s + 1;
+    g->OW = (W + 2 * p - k) / s + 1;
+}
+
+size_t conv2d_workspace(const struct conv_geom *g)
+{
+    size_t n = (size_t)g->B * g->OH * g->OW;
+    return (size_t)g->C * g->k * g->k * n + (size_t)g->F * n;
+}
+
+/* cols (C*k*k, B*OHW) <- unfolded batch */
+static void unfold_batch(const struct conv_geom *g, const float *in, float *cols)
+{
+    int ohw = g->OH * g->OW, ld = g->B * ohw;
+#pragma omp parallel for
+    for (int b = 0; b < g->B; b++)
+        im2col(in + (long)b * g->C * g->H * g->W, g->C, g->H, g->W, g->k, g->s, g->p, cols + (long)b * ohw, ld);
+}
+
+void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
+{
+    int ohw = g->OH * g->OW, N = g->B * ohw, K = g->C * g->k * g->k;
+    float *cols = ws, *tmp = ws + (size_t)K * N;
+    unfold_batch(g, in, cols);
+    gemm(0, 0, g->F, N, K, 1, w, K, cols, N, 0, tmp, N);
+    /* tmp (F, B, OHW) -> out (B, F, OHW) */
+#pragma omp parallel for
+    for (int b = 0; b < g->B; b++)
+        for (int f = 0; f < g->F; f++)
+            memcpy(out + ((long)b * g->F + f) * ohw, tmp + (long)f * N + (long)b * ohw, sizeof(float) * ohw);
+}
+
+void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
+                     float *dw, float *din, float *ws)
+{
+    int ohw = g->OH * g->OW, N = g->B * ohw, K = g->C * g->k * g->k;
+    float *cols = ws, *dtmp = ws + (size_t)K * N;
+#pragma omp parallel for
+    for (int b = 0; b < g->B; b++)
+        for (int f = 0; f < g->F; f++)
+            memcpy(dtmp + (long)f * N + (long)b * ohw, dout + ((long)b * g->F + f) * ohw, sizeof(float) * ohw);
+    unfold_batch(g, in, cols);
+    gemm(0, 1, g->F, K, N, 1, dtmp, N, cols, N, 1, dw, K);
+    if (!din) return;
+    gemm(1, 0, K, N, g->F, 1, w, K, dtmp, N, 0, cols, N);
+#pragma omp parallel for
+    for (int b = 0; b < g->B; b++)
+        col2im(cols + (long)b * ohw, N, g->C, g->H, g->W, g->k, g->s, g->p, din + (long)b * g->C * g->H * g->W);
+}
+
+struct conv_layer {
+    struct conv_geom g;
+    int bn_on;
+    enum dn_act act;
+    struct param *biases, *weights;
+    struct bn bn;
+    float *xhat; /* (B, F, OH, OW) normalised conv output, with batch norm */
+};
+
+static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
+{
+    struct conv_layer *cv = xcalloc(1, sizeof(*cv));
+    l->priv = cv;
+    int filters, size, stride, pad, padding, act;
+    if (cfg_int_req(c, s, "filters", &filters) || cfg_int(c, s, "size", 1, &size) ||
+        cfg_int(c, s, "stride", 1, &stride) || cfg_int(c, s, "pad", 0, &pad) ||
+        cfg_int(c, s, "padding", -1, &padding) ||
+        cfg_int(c, s, "batch_normalize", 0, &cv->bn_on) ||
+        cfg_enum(c, s, "activation", act_names, ACT_LOGISTIC, &act))
+        return -1;
+    if (filters < 1) return cfg_fail(c, s, "filters", "must be at least 1");
+    if (size < 1) return cfg_fail(c, s, "size", "must be at least 1");
+    if (stride < 1) return cfg_fail(c, s, "stride", "must be at least 1");
+    if (pad != 0 && pad != 1) return cfg_fail(c, s, "pad", "must be 0 or 1");
+    if (cv->bn_on != 0 && cv->bn_on != 1) return cfg_fail(c, s, "batch_normalize", "must be 0 or 1");
+    if (padding < 0) padding = pad ? size / 2 : 0;
+    if (l->h + 2 * padding < size || l->w + 2 * padding < size)
+        return cfg_fail(c, s, "size", "kernel larger than the %dx%d input plus padding", l->w, l->h);
+    cv->act = act;
+    conv_geom_set(&cv->g, l->batch, l->c, l->h, l->w, filters, size, stride, padding);
+    l->out_c = filters, l->out_h = cv->g.OH, l->out_w = cv->g.OW;
+    l->workspace = conv2d_workspace(&cv->g);
+
+    cv->biases = layer_add_param(l, "biases", PARAM_BIAS, filters);
+    if (cv->bn_on) {
+        bn_init(&cv->bn, l, cv->biases, filters);
+        cv->xhat = falloc((size_t)l->batch * filters * cv->g.OH * cv->g.OW);
+    }
+    size_t nw = (size_t)filters * l->c * size * size;
+    cv->weights = layer_add_param(l, "weights", PARAM_WEIGHT, nw);
+    float fan_in = (float)l->c * size * size, fan_out = (float)filters * size * size;
+    if (net->init == INIT_FAN_OUT) init_normal(net, cv->weights->val, nw, sqrtf(2.0f / fan_out));
+    else init_normal(net, cv->weights->val, nw, sqrtf(2.0f / fan_in));
+    if (!cv->bn_on && net->init != INIT_DARKNET)
+        init_uniform(net, cv->biases->val, filters, 1.0f / sqrtf(fan_in));
+    return 0;
+}
+
+static void conv_forward(struct layer *l, struct network *net)
+{
+    struct conv_layer *cv = l->priv;
+    int S = l->out_h * l->out_w;
+    if (cv->bn_on) {
+        conv2d_forward(&cv->g, l->input, cv->weights->val, cv->xhat, net->workspace);
+        bn_forward(&cv->bn, cv->xhat, l->output, l->batch, S, net->train, net->bn_momentum);
+    } else {
+        conv2d_forward(&cv->g, l->input, cv->weights->val, l->output, net->workspace);
+        for (int b = 0; b < l->batch; b++)
+            for (int f = 0; f < l->out_c; f++) {
+                float *o = l->output + ((long)b * l->out_c + f) * S, bias = cv->biases->val[f];
+                for (int i = 0; i < S; i++) o[i] += bias;
+            }
+    }
+    activate(l->output, (size_t)l->batch * l->outputs, cv->act);
+}
+
+static void conv_backward(struct layer *l, struct network *net)
+{
+    struct conv_layer *cv = l->priv;
+    int S = l->out_h * l->out_w;
+    gradient(l->output, (size_t)l->batch * l->outputs, cv->act, l->delta);
+    if (cv->bn_on) {
+        bn_backward(&cv->bn, cv->xhat, l->delta, l->batch, S);
+    } else {
+        for (int b = 0; b < l->batch; b++)
+            for (int f = 0; f < l->out_c; f++) {
+                const float *d = l->delta + ((long)b * l->out_c + f) * S;
+                float sum = 0;
+                for (int i = 0; i < S; i++) sum += d[i];
+                cv->biases->grad[f] += sum;
+            }
+    }
+    conv2d_backward(&cv->g, l->input, cv->weights->val, l->delta, cv->weights->grad, l->dinput,
+                    net->workspace);
+}
+
+static void conv_free(struct layer *l)
+{
+    struct conv_layer *cv = l->priv;
+    if (!cv) return;
+    if (cv->bn_on) bn_free(&cv->bn);
+    free(cv->xhat);
+    free(cv);
+}
+
+static double conv_macs(const struct layer *l)
+{
+    const struct conv_layer *cv = l->priv;
+    return (double)cv->g.F * cv->g.C * cv->g.k * cv->g.k * cv->g.OH * cv->g.OW;
+}
+
+static void conv_describe(const struct layer *l, char *buf, size_t n)
+{
+    const struct conv_layer *cv = l->priv;
+    snprintf(buf, n, "%d %dx%d/%d%s %s", cv->g.F, cv->g.k, cv->g.k, cv->g.s, cv->bn_on ? " bn" : "",
+             act_names[cv->act]);
+}
+
+#ifdef GPU
+#include "layers_gpu.h"
+
+static void conv_init_gpu(struct layer *l, struct network *net)
+{
+    struct conv_layer *cv = l->priv;
+    conv_setup_gpu(l, net, &cv->g, cv->act, cv->bn_on ? &cv->bn : NULL, cv->biases, cv->weights);
+}
+#endif
+
+const struct layer_ops convolutional_ops = {
+    .name = "convolutional",
+    .alias = "conv",
+    .init = conv_init,
+    .forward = conv_forward,
+    .backward = conv_backward,
+    .free = conv_free,
+    .macs = conv_macs,
+    .describe = conv_describe,
+#ifdef GPU
+    .init_gpu = conv_init_gpu,
+    .forward_gpu = conv_forward_gpu,
+    .backward_gpu = conv_backward_gpu,
+    .free_gpu = conv_free_gpu,
+#endif
+};

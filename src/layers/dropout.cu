@@ -1,0 +1,76 @@
+/*
+ * dropout.cu - [dropout] on the device, dropout.c's semantics. The mask is
+ * drawn on the host from the network's seeded RNG, element by element in
+ * the CPU's order, into the layer's host mask, and uploaded: a GPU run draws
+ * exactly the CPU run's masks (and leaves the RNG in the same state).
+ * Forward: out = in * mask in training, a copy at inference; backward:
+ * dx += delta * mask (training) or delta.
+ */
+#include "../backend/cuda/cuda_common.h"
+#include "layers_gpu.h"
+
+struct dropout_gpu {
+    float p;
+    float *mask_host; /* the layer's own host mask (dropout.c) */
+    float *mask;      /* device copy */
+};
+
+void dropout_setup_gpu(struct layer *l, struct network *net, float p, float *mask)
+{
+    (void)net;
+    struct dropout_gpu *d = (struct dropout_gpu *)xcalloc(1, sizeof(*d));
+    d->p = p;
+    d->mask_host = mask;
+    d->mask = dn_gpu_alloc((size_t)l->batch * l->inputs);
+    l->priv_gpu = d;
+}
+
+void dropout_free_gpu(struct layer *l)
+{
+    struct dropout_gpu *d = (struct dropout_gpu *)l->priv_gpu;
+    if (!d) return;
+    dn_gpu_free(d->mask);
+    free(d);
+    l->priv_gpu = NULL;
+}
+
+__global__ static void mul_kernel(const float *x, const float *m, float *y, size_t n)
+{
+    GRID_STRIDE(i, n) y[i] = x[i] * m[i];
+}
+
+__global__ static void add_mul_kernel(const float *d, const float *m, float *dx, size_t n)
+{
+    GRID_STRIDE(i, n) dx[i] += d[i] * m[i];
+}
+
+void dropout_forward_gpu(struct layer *l, struct network *net)
+{
+    struct dropout_gpu *d = (struct dropout_gpu *)l->priv_gpu;
+    struct dn_cuda *ctx = net->cuda;
+    size_t n = (size_t)l->batch * l->inputs;
+    if (!net->train) {
+        gpu_copy(ctx, n, l->input_gpu, l->output_gpu);
+        return;
+    }
+    float keep = 1.0f / (1.0f - d->p);
+    for (size_t i = 0; i < n; i++) d->mask_host[i] = rng_uniform(&net->rng, 0, 1) < d->p ? 0.0f : keep;
+    /* from pageable memory: the copy is staged before this call returns, so
+     * the host mask may be redrawn by the next forward */
+    CUDA_CHECK(cudaMemcpyAsync(d->mask, d->mask_host, n * sizeof(float), cudaMemcpyHostToDevice, ctx->stream));
+    mul_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, d->mask, l->output_gpu, n);
+    KERNEL_CHECK();
+}
+
+void dropout_backward_gpu(struct layer *l, struct network *net)
+{
+    struct dropout_gpu *d = (struct dropout_gpu *)l->priv_gpu;
+    if (!l->dinput_gpu) return;
+    size_t n = (size_t)l->batch * l->inputs;
+    if (!net->train) {
+        gpu_add(net->cuda, n, l->delta_gpu, l->dinput_gpu);
+        return;
+    }
+    add_mul_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, d->mask, l->dinput_gpu, n);
+    KERNEL_CHECK();
+}

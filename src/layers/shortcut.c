@@ -1,0 +1,136 @@
+/*
+ * shortcut.c - [shortcut]: adds the output of an earlier layer to the
+ * previous layer's output, then applies `activation` (default linear).
+ *
+ * cfg keys: from (required; negative = relative), activation.
+ *
+ * Same shapes: out = act(prev + from). Different shapes follow pjreddie's
+ * Darknet: the output has the previous layer's shape; if `from` is larger by
+ * an integer factor r in both w and h, its every r-th pixel (top-left of each
+ * r x r cell, no averaging) is added; if it is smaller by a factor r it is
+ * added only at every r-th output pixel; only the first min(C_prev, C_from)
+ * channels are added (the rest pass through unchanged, i.e. the shortcut is
+ * zero-padded). Shapes whose ratio is not an integer, or differs between w
+ * and h, are a cfg error. For a learned 1x1 projection use [bridge].
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/activations.h"
+#include "../core/network.h"
+#include "layer_ref.h"
+
+struct shortcut_layer {
+    int from;
+    enum dn_act act;
+    int stride, sample; /* from-pixel step, output-pixel step */
+    int minc, minh, minw;
+};
+
+static int shortcut_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
+{
+    struct shortcut_layer *sc = xcalloc(1, sizeof(*sc));
+    l->priv = sc;
+    int from, act;
+    if (cfg_int_req(c, s, "from", &from) || cfg_enum(c, s, "activation", act_names, ACT_LINEAR, &act))
+        return -1;
+    sc->from = layer_ref(c, s, "from", from, l->index);
+    if (sc->from < 0) return -1;
+    sc->act = act;
+    const struct layer *f = &net->layers[sc->from];
+    l->out_c = l->c, l->out_h = l->h, l->out_w = l->w;
+    int fw = f->out_w, fh = f->out_h;
+    if (fw >= l->w) {
+        if (fw % l->w || fh % l->h || fw / l->w != fh / l->h)
+            return cfg_fail(c, s, "from", "layer %d's %dx%dx%d output cannot be added to %dx%dx%d",
+                            sc->from, fw, fh, f->out_c, l->w, l->h, l->c);
+        sc->stride = fw / l->w, sc->sample = 1;
+    } else {
+        if (l->w % fw || l->h % fh || l->w / fw != l->h / fh)
+            return cfg_fail(c, s, "from", "layer %d's %dx%dx%d output cannot be added to %dx%dx%d",
+                            sc->from, fw, fh, f->out_c, l->w, l->h, l->c);
+        sc->stride = 1, sc->sample = l->w / fw;
+    }
+    sc->minc = f->out_c < l->c ? f->out_c : l->c;
+    sc->minh = fh < l->h ? fh : l->h;
+    sc->minw = fw < l->w ? fw : l->w;
+    return 0;
+}
+
+/* Apply fn to every (output index, from index) pair of sample b. */
+#define SHORTCUT_FOR_EACH(sc, l, f, b, OUT_I, FROM_I, BODY)                                        \
+    for (int k = 0; k < (sc)->minc; k++)                                                           \
+        for (int j = 0; j < (sc)->minh; j++)                                                       \
+            for (int i = 0; i < (sc)->minw; i++) {                                                 \
+                long OUT_I = (((long)(b) * (l)->c + k) * (l)->h + j * (sc)->sample) * (l)->w +     \
+                             i * (sc)->sample;                                                     \
+                long FROM_I = (((long)(b) * (f)->out_c + k) * (f)->out_h + j * (sc)->stride) *     \
+                                  (f)->out_w + i * (sc)->stride;                                   \
+                BODY;                                                                              \
+            }
+
+static void shortcut_forward(struct layer *l, struct network *net)
+{
+    struct shortcut_layer *sc = l->priv;
+    const struct layer *f = &net->layers[sc->from];
+    size_t n = (size_t)l->batch * l->outputs;
+    if (f->outputs == l->outputs && f->out_c == l->c) {
+        for (size_t i = 0; i < n; i++) l->output[i] = l->input[i] + f->output[i];
+    } else {
+        memcpy(l->output, l->input, n * sizeof(float));
+        for (int b = 0; b < l->batch; b++)
+            SHORTCUT_FOR_EACH(sc, l, f, b, o, q, l->output[o] += f->output[q]);
+    }
+    activate(l->output, n, sc->act);
+}
+
+static void shortcut_backward(struct layer *l, struct network *net)
+{
+    struct shortcut_layer *sc = l->priv;
+    struct layer *f = &net->layers[sc->from];
+    size_t n = (size_t)l->batch * l->outputs;
+    gradient(l->output, n, sc->act, l->delta);
+    if (l->dinput)
+        for (size_t i = 0; i < n; i++) l->dinput[i] += l->delta[i];
+    if (f->outputs == l->outputs && f->out_c == l->c) {
+        for (size_t i = 0; i < n; i++) f->delta[i] += l->delta[i];
+    } else {
+        for (int b = 0; b < l->batch; b++)
+            SHORTCUT_FOR_EACH(sc, l, f, b, o, q, f->delta[q] += l->delta[o]);
+    }
+}
+
+static void shortcut_describe(const struct layer *l, char *buf, size_t n)
+{
+    const struct shortcut_layer *sc = l->priv;
+    snprintf(buf, n, "from %d %s", sc->from, act_names[sc->act]);
+}
+
+static void shortcut_free(struct layer *l) { free(l->priv); }
+
+#ifdef GPU
+#include "layers_gpu.h"
+
+static void shortcut_init_gpu(struct layer *l, struct network *net)
+{
+    struct shortcut_layer *sc = l->priv;
+    shortcut_setup_gpu(l, net, sc->from, sc->act, sc->stride, sc->sample, sc->minc, sc->minh, sc->minw);
+}
+#endif
+
+const struct layer_ops shortcut_ops = {
+    .name = "shortcut",
+    .alias = NULL,
+    .init = shortcut_init,
+    .forward = shortcut_forward,
+    .backward = shortcut_backward,
+    .free = shortcut_free,
+    .describe = shortcut_describe,
+#ifdef GPU
+    .init_gpu = shortcut_init_gpu,
+    .forward_gpu = shortcut_forward_gpu,
+    .backward_gpu = shortcut_backward_gpu,
+    .free_gpu = shortcut_free_gpu,
+#endif
+};

@@ -1,0 +1,27 @@
+#!/bin/sh
+# run_all.sh - the whole test suite (what `make test` runs): the C unit tests
+# (tests/run_tests) and the command-line tests (tests/test_*.sh). Every test
+# prints "ok  <name>" or "FAIL <name>"; this script ends with the totals as
+# "N passed, N failed" and exits non-zero on any failure.
+# Usage: tests/run_all.sh [fast]   (fast: skip the end-to-end training test)
+set -u
+cd "$(dirname "$0")/.." || exit 2
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+run() {
+    echo "== $*"
+    "$@" 2>&1 | tee -a "$log" || true
+}
+run tests/run_tests
+for t in tests/test_cfgs.sh tests/test_cli.sh tests/test_e2e.sh; do
+    [ "${1:-}" = fast ] && [ "$t" = tests/test_e2e.sh ] && continue
+    run sh "$t"
+done
+passed=$(grep -c '^ok ' "$log")
+failed=$(grep -c '^FAIL ' "$log")
+# run_tests prints its own total; a crash would leave no FAIL line, so check it
+grep -q '^[0-9]* passed, 0 failed$' "$log" || { echo "FAIL run_tests did not finish cleanly"; failed=$((failed + 1)); }
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] || status=1
+exit $status

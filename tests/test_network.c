@@ -1,0 +1,221 @@
+/*
+ * test_network.c - .weights files (round trip, Darknet's size, bad sizes,
+ * the momentum trailer, the old 32-bit header), the SGD step against the
+ * formula, and seeded initialisation.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../src/core/network.h"
+#include "../src/core/weights.h"
+#include "harness.h"
+
+static const char *SMALL = "[net]\nbatch=2\nwidth=6\nheight=6\nchannels=3\nlearning_rate=0.1\n"
+                           "momentum=0.9\ndecay=0.01\n"
+                           "[convolutional]\nfilters=4\nsize=3\npad=1\nbatch_normalize=1\nactivation=relu\n"
+                           "[convolutional]\nfilters=4\nsize=1\nactivation=linear\n"
+                           "[avgpool]\n[connected]\noutput=3\nactivation=linear\n[softmax]\n";
+
+static struct network *small_net(uint64_t seed, const char *text)
+{
+    char err[DN_ERR_LEN];
+    struct cfg *c = cfg_read_text("small.cfg", text, 0, err);
+    struct network *net = c ? net_build(c, 0, 0, 0, seed, err) : NULL;
+    if (!net) test_fail(__FILE__, __LINE__, "build: %s", err);
+    cfg_free(c);
+    return net;
+}
+
+static void path_in_tmp(char *out, size_t n, const char *name)
+{
+    snprintf(out, n, "%s/%s", test_tmpdir(), name);
+}
+
+/* 1 if every parameter (and, if mom, momentum buffer) of a and b is equal */
+static int same_params(const struct network *a, const struct network *b, int mom)
+{
+    for (int i = 0; i < a->n; i++)
+        for (int j = 0; j < a->layers[i].nparams; j++) {
+            const struct param *p = &a->layers[i].params[j], *q = &b->layers[i].params[j];
+            if (memcmp(p->val, q->val, p->n * sizeof(float))) return 0;
+            if (mom && p->mom && memcmp(p->mom, q->mom, p->n * sizeof(float))) return 0;
+        }
+    return 1;
+}
+
+static void test_weights_roundtrip(void)
+{
+    char path[512], err[DN_ERR_LEN];
+    path_in_tmp(path, sizeof(path), "rt.weights");
+    struct network *a = small_net(1, SMALL), *b = small_net(2, SMALL);
+    if (!a || !b) return;
+    EXPECT(!same_params(a, b, 0), "different seeds must give different weights");
+    for (int i = 0; i < a->n; i++) /* make running stats and momentum non-trivial */
+        for (int j = 0; j < a->layers[i].nparams; j++) {
+            struct param *p = &a->layers[i].params[j];
+            for (size_t k = 0; k < p->n; k++) {
+                p->val[k] += 0.001f * (float)k;
+                if (p->mom) p->mom[k] = 0.5f - 0.01f * (float)k;
+            }
+        }
+    a->seen = 123456789012ull;
+    EXPECT(weights_save(a, path, 0, err) == 0, "save: %s", err);
+    EXPECT(weights_load(b, path, 1, err) == 0, "load: %s", err);
+    EXPECT(same_params(a, b, 0), "values differ after round trip");
+    EXPECT(b->seen == a->seen, "seen %llu", (unsigned long long)b->seen);
+    struct stat st;
+    stat(path, &st);
+    size_t floats = net_param_count(a) + net_stat_count(a);
+    EXPECT((size_t)st.st_size == 20 + 4 * floats, "size %ld, expected %zu", (long)st.st_size, 20 + 4 * floats);
+
+    /* with the momentum trailer */
+    EXPECT(weights_save(a, path, 1, err) == 0, "save: %s", err);
+    struct network *c = small_net(3, SMALL);
+    EXPECT(weights_load(c, path, 1, err) == 0, "load with trailer: %s", err);
+    EXPECT(same_params(a, c, 1), "momentum differs after round trip");
+    struct network *d = small_net(3, SMALL);
+    EXPECT(weights_load(d, path, 0, err) == 0, "load ignoring trailer: %s", err);
+    EXPECT(same_params(a, d, 0) && !same_params(a, d, 1), "values restored, momentum not");
+    net_free(a), net_free(b), net_free(c), net_free(d);
+}
+
+static void write_bytes(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    fwrite(p, 1, n, f);
+    fclose(f);
+}
+
+static void test_weights_bad_sizes(void)
+{
+    char path[512], bad[512], err[DN_ERR_LEN];
+    path_in_tmp(path, sizeof(path), "ok.weights");
+    path_in_tmp(bad, sizeof(bad), "bad.weights");
+    struct network *a = small_net(1, SMALL);
+    if (!a) return;
+    size_t floats = net_param_count(a) + net_stat_count(a);
+    weights_save(a, path, 0, err);
+    FILE *f = fopen(path, "rb");
+    size_t n = 20 + 4 * floats;
+    char *buf = xcalloc(n + 8, 1);
+    EXPECT(fread(buf, 1, n, f) == n, "read back");
+    fclose(f);
+    char want[256];
+    write_bytes(bad, buf, n - 4);
+    EXPECT(weights_load(a, bad, 0, err) == -1, "truncated file accepted");
+    snprintf(want, sizeof(want), "holds %zu floats of parameters, but small.cfg needs %zu", floats - 1, floats);
+    EXPECT(strstr(err, want) && strstr(err, bad), "got '%s'", err);
+    write_bytes(bad, buf, n + 8);
+    EXPECT(weights_load(a, bad, 0, err) == -1, "oversized file accepted");
+    snprintf(want, sizeof(want), "holds %zu floats of parameters, but small.cfg needs %zu", floats + 2, floats);
+    EXPECT(strstr(err, want), "got '%s'", err);
+    write_bytes(bad, buf, 10);
+    EXPECT(weights_load(a, bad, 0, err) == -1 && strstr(err, "too short"), "got '%s'", err);
+    EXPECT(weights_load(a, "/nonexistent.weights", 0, err) == -1 && strstr(err, "cannot open"), "got '%s'", err);
+
+    /* version 0.1: `seen` is 32 bits */
+    int32_t head[4] = {0, 1, 0, 77};
+    char *old = xcalloc(16 + 4 * floats, 1);
+    memcpy(old, head, 16);
+    memcpy(old + 16, buf + 20, 4 * floats);
+    write_bytes(bad, old, 16 + 4 * floats);
+    struct network *b = small_net(9, SMALL);
+    EXPECT(weights_load(b, bad, 0, err) == 0, "old header: %s", err);
+    EXPECT(b->seen == 77 && same_params(a, b, 0), "old header contents");
+    free(buf), free(old);
+    net_free(a), net_free(b);
+}
+
+static void test_weights_darknet_size(void)
+{
+    /* Darknet's ResNet-20 file is 20 + 4*274042 = 1,096,188 bytes */
+    char err[DN_ERR_LEN], path[512];
+    struct network *net = net_load_cfg("cfg/resnet_20.cfg", 10, 1, 1, err);
+    EXPECT(net != NULL, "%s", err);
+    if (!net) return;
+    path_in_tmp(path, sizeof(path), "r20.weights");
+    EXPECT(weights_save(net, path, 0, err) == 0, "%s", err);
+    struct stat st;
+    stat(path, &st);
+    EXPECT(st.st_size == 1096188, "resnet_20.weights is %ld bytes", (long)st.st_size);
+    net_free(net);
+}
+
+static void test_sgd_step(void)
+{
+    /* Independent restatement of torch.optim.SGD with momentum and weight decay:
+       v = m v + (g + wd w); w = w - lr v; here lr 0.1, m 0.9, wd 0.01, two steps.
+       decay_scope=weights decays only PARAM_WEIGHT tensors. */
+    static char weights_only[2048];
+    snprintf(weights_only, sizeof(weights_only), "[net]\ndecay_scope=weights\n%s", SMALL + 6);
+    const char *cases[2] = {SMALL, weights_only};
+    for (int ci = 0; ci < 2; ci++) {
+        struct network *net = small_net(5, cases[ci]);
+        if (!net) return;
+        EXPECT(net->decay_scope == (ci ? DECAY_WEIGHTS : DECAY_ALL), "decay_scope");
+        for (int step = 1; step <= 2; step++) {
+            float *want_w[LAYER_MAX_PARAMS * 8] = {0}, *want_v[LAYER_MAX_PARAMS * 8] = {0};
+            int slot = 0;
+            for (int i = 0; i < net->n; i++)
+                for (int j = 0; j < net->layers[i].nparams; j++, slot++) {
+                    struct param *q = &net->layers[i].params[j];
+                    if (!q->grad) continue;
+                    want_w[slot] = xmalloc(q->n * sizeof(float));
+                    want_v[slot] = xmalloc(q->n * sizeof(float));
+                    float wd = (q->kind == PARAM_WEIGHT || ci == 0) ? 0.01f : 0.0f;
+                    for (size_t k = 0; k < q->n; k++) {
+                        q->grad[k] = 0.3f - 0.02f * (float)(k % 29) + 0.1f * step;
+                        double v = 0.9 * q->mom[k] + q->grad[k] + wd * q->val[k];
+                        want_v[slot][k] = (float)v;
+                        want_w[slot][k] = (float)(q->val[k] - 0.1 * v);
+                    }
+                }
+            net_update(net, step);
+            slot = 0;
+            for (int i = 0; i < net->n; i++)
+                for (int j = 0; j < net->layers[i].nparams; j++, slot++) {
+                    struct param *q = &net->layers[i].params[j];
+                    if (!q->grad) continue;
+                    for (size_t k = 0; k < q->n; k++) {
+                        EXPECT_NEAR(q->mom[k], want_v[slot][k], 1e-6, 1e-6, q->name);
+                        EXPECT_NEAR(q->val[k], want_w[slot][k], 1e-6, 1e-6, q->name);
+                        EXPECT(q->grad[k] == 0, "grad not zeroed");
+                    }
+                    free(want_w[slot]), free(want_v[slot]);
+                }
+        }
+        net_free(net);
+    }
+}
+
+static void test_seeded_init(void)
+{
+    struct network *a = small_net(42, SMALL), *b = small_net(42, SMALL);
+    if (!a || !b) return;
+    EXPECT(same_params(a, b, 0), "same seed, different weights");
+    /* conv weights: Darknet's default is normal with std sqrt(2/fan_in) */
+    struct param *w = &a->layers[0].params[4];
+    EXPECT(strcmp(w->name, "weights") == 0, "param order: %s", w->name);
+    EXPECT(strcmp(a->layers[0].params[0].name, "biases") == 0 &&
+               strcmp(a->layers[0].params[1].name, "scales") == 0 &&
+               strcmp(a->layers[0].params[2].name, "rolling_mean") == 0 &&
+               strcmp(a->layers[0].params[3].name, "rolling_variance") == 0,
+           "conv .weights order");
+    double sq = 0;
+    for (size_t k = 0; k < w->n; k++) sq += w->val[k] * w->val[k];
+    double std = sqrt(sq / w->n), want = sqrt(2.0 / 27);
+    EXPECT(fabs(std - want) < 0.25 * want, "init std %f, want about %f", std, want);
+    EXPECT(a->layers[0].params[1].val[0] == 1 && a->layers[0].params[3].val[0] == 1, "BN gamma/var = 1");
+    net_free(a), net_free(b);
+}
+
+const struct test_case network_tests[] = {
+    {"weights_roundtrip_bit_exact", test_weights_roundtrip},
+    {"weights_bad_sizes_rejected", test_weights_bad_sizes},
+    {"weights_darknet_resnet20_size", test_weights_darknet_size},
+    {"sgd_step_matches_pytorch_formula", test_sgd_step},
+    {"seeded_init", test_seeded_init},
+    {NULL, NULL},
+};
