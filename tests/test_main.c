@@ -12,7 +12,7 @@
 
 #include "harness.h"
 
-#define SUITES(X) X(cfg_tests) X(layer_tests) X(network_tests) X(data_tests)
+#define SUITES(X) X(cfg_tests) X(layer_tests) X(network_tests) X(data_tests) X(parity_tests)
 #define DECLARE(s) extern const struct test_case s[];
 SUITES(DECLARE)
 #define LIST(s) s,

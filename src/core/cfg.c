@@ -232,7 +232,9 @@ static int split_list(char *buf, char **tok, int max)
     return n;
 }
 
-int cfg_ints(struct cfg *c, struct cfg_section *s, const char *key, int *out, int max, int *n)
+/* Parse a comma list with one element parser; what is the word for errors. */
+static int parse_list(struct cfg *c, struct cfg_section *s, const char *key, void *out, size_t elem,
+                      int (*parse)(const char *, void *), const char *what, int max, int *n)
 {
     struct cfg_option *o = cfg_find(s, key);
     *n = 0;
@@ -242,24 +244,22 @@ int cfg_ints(struct cfg *c, struct cfg_section *s, const char *key, int *out, in
     int k = split_list(buf, tok, max < 256 ? max : 256);
     if (k < 0) return cfg_fail(c, s, key, "more than %d values", max);
     for (int i = 0; i < k; i++)
-        if (parse_int(tok[i], &out[i])) return cfg_fail(c, s, key, "'%s' is not an integer", tok[i]);
+        if (parse(tok[i], (char *)out + i * elem)) return cfg_fail(c, s, key, "'%s' is not %s", tok[i], what);
     *n = k;
     return 0;
 }
 
+static int parse_int_v(const char *v, void *out) { return parse_int(v, out); }
+static int parse_float_v(const char *v, void *out) { return parse_float(v, out); }
+
+int cfg_ints(struct cfg *c, struct cfg_section *s, const char *key, int *out, int max, int *n)
+{
+    return parse_list(c, s, key, out, sizeof(int), parse_int_v, "an integer", max, n);
+}
+
 int cfg_floats(struct cfg *c, struct cfg_section *s, const char *key, float *out, int max, int *n)
 {
-    struct cfg_option *o = cfg_find(s, key);
-    *n = 0;
-    if (!o) return 0;
-    char buf[1024], *tok[256];
-    snprintf(buf, sizeof(buf), "%s", o->val);
-    int k = split_list(buf, tok, max < 256 ? max : 256);
-    if (k < 0) return cfg_fail(c, s, key, "more than %d values", max);
-    for (int i = 0; i < k; i++)
-        if (parse_float(tok[i], &out[i])) return cfg_fail(c, s, key, "'%s' is not a number", tok[i]);
-    *n = k;
-    return 0;
+    return parse_list(c, s, key, out, sizeof(float), parse_float_v, "a number", max, n);
 }
 
 const char *cfg_str(struct cfg_section *s, const char *key, const char *def)
