@@ -15,8 +15,8 @@ struct gc_state {
     const struct gc_opts *o;
     double eps, thr, floor;
     int max_samples;
-    float *r;            /* GC_DOT weights of the last layer's output */
-    struct dn_rng rng0;  /* net->rng before every forward */
+    float *r;           /* GC_DOT weights of the last layer's output */
+    struct dn_rng rng0; /* net->rng before every forward */
     int verbose;
 };
 
@@ -67,9 +67,8 @@ static const char *layer_name(const struct network *net, int li)
 
 /* Check one tensor: val (n floats) whose analytic gradient is ga. li = -1 for
  * the network input. Returns the number of failures. */
-static int check_tensor(struct gc_state *st, int li, const char *tname, float *val,
-                        const float *ga, size_t n, double L0, struct dn_rng *srng,
-                        struct gc_result *res)
+static int check_tensor(struct gc_state *st, int li, const char *tname, float *val, const float *ga,
+                        size_t n, double L0, struct dn_rng *srng, struct gc_result *res)
 {
     int fails = 0, checked = 0, one_sided = 0, skipped = 0, printed = 0;
     double worst = 0;
@@ -106,8 +105,10 @@ static int check_tensor(struct gc_state *st, int li, const char *tname, float *v
         double a = ga[k];
         if (!isfinite(a) || !isfinite(gn)) {
             if (printed++ < GC_MAX_PRINT)
-                say(st->o, "    gradcheck %s: layer %d (%s) %s[%zu]: analytic %.9g numeric %.9g (not finite)\n",
-                       st->name, li, layer_name(st->net, li), tname, k, a, gn);
+                say(st->o,
+                    "    gradcheck %s: layer %d (%s) %s[%zu]: analytic %.9g numeric %.9g (not "
+                    "finite)\n",
+                    st->name, li, layer_name(st->net, li), tname, k, a, gn);
             fails++;
             continue;
         }
@@ -133,9 +134,10 @@ static int check_tensor(struct gc_state *st, int li, const char *tname, float *v
         if (err > worst) worst = err, worst_k = k;
         if (err > st->thr) {
             if (printed++ < GC_MAX_PRINT)
-                say(st->o, "    gradcheck %s: layer %d (%s) %s[%zu]: analytic %.9g numeric %.9g "
-                       "(err %.3g > thr %.3g)\n",
-                       st->name, li, layer_name(st->net, li), tname, k, a, gn, err, st->thr);
+                say(st->o,
+                    "    gradcheck %s: layer %d (%s) %s[%zu]: analytic %.9g numeric %.9g "
+                    "(err %.3g > thr %.3g)\n",
+                    st->name, li, layer_name(st->net, li), tname, k, a, gn, err, st->thr);
             fails++;
         }
     }
@@ -143,21 +145,24 @@ static int check_tensor(struct gc_state *st, int li, const char *tname, float *v
 
     int max_skip = (int)(m / 4) > 2 ? (int)(m / 4) : 2;
     if (skipped > max_skip) {
-        say(st->o, "    gradcheck %s: layer %d (%s) %s: %d of %zu sampled elements skipped as near a kink "
-               "(more than %d): the check is not meaningful\n",
-               st->name, li, layer_name(st->net, li), tname, skipped, m, max_skip);
+        say(st->o,
+            "    gradcheck %s: layer %d (%s) %s: %d of %zu sampled elements skipped (kinks "
+            "within eps, or float noise; more than %d): the check is not meaningful\n",
+            st->name, li, layer_name(st->net, li), tname, skipped, m, max_skip);
         fails++;
     }
     if (allzero && n > 0) {
-        say(st->o, "    gradcheck %s: layer %d (%s) %s: the analytic gradient is all zero: the check is "
-               "vacuous (dead units? change the seed or the setup)\n",
-               st->name, li, layer_name(st->net, li), tname);
+        say(st->o,
+            "    gradcheck %s: layer %d (%s) %s: the analytic gradient is all zero: the check is "
+            "vacuous (dead units? change the seed or the setup)\n",
+            st->name, li, layer_name(st->net, li), tname);
         fails++;
     }
     if (st->verbose)
-        say(st->o, "    gradcheck %s: layer %d (%s) %s: %d checked (%d one-sided), %d skipped, %zu "
-               "elements, worst %.3g\n",
-               st->name, li, layer_name(st->net, li), tname, checked, one_sided, skipped, n, worst);
+        say(st->o,
+            "    gradcheck %s: layer %d (%s) %s: %d checked (%d one-sided), %d skipped, %zu "
+            "elements, worst %.3g\n",
+            st->name, li, layer_name(st->net, li), tname, checked, one_sided, skipped, n, worst);
     res->tensors++;
     res->checked += checked;
     res->one_sided += one_sided;
@@ -263,8 +268,8 @@ int gradcheck_net(const char *name, struct network *net, const struct gc_opts *o
     }
     double L0b = objective(&st);
     if (L0b != L0) {
-        say(o, "    gradcheck %s: the forward is not deterministic (L %.17g then %.17g)\n", name, L0,
-               L0b);
+        say(o, "    gradcheck %s: the forward is not deterministic (L %.17g then %.17g)\n", name,
+            L0, L0b);
         fails++;
     }
 
@@ -287,10 +292,11 @@ int gradcheck_net(const char *name, struct network *net, const struct gc_opts *o
     }
     res->failed = fails;
     if (st.verbose)
-        say(o, "    gradcheck %s: %d tensors, %d checked (%d one-sided), %d skipped, %d failed, worst "
-               "%.3g at %s\n",
-               name, res->tensors, res->checked, res->one_sided, res->skipped, fails, res->worst,
-               res->worst_at);
+        say(o,
+            "    gradcheck %s: %d tensors, %d checked (%d one-sided), %d skipped, %d failed, worst "
+            "%.3g at %s\n",
+            name, res->tensors, res->checked, res->one_sided, res->skipped, fails, res->worst,
+            res->worst_at);
     free(st.r);
     return fails;
 }
@@ -298,7 +304,8 @@ int gradcheck_net(const char *name, struct network *net, const struct gc_opts *o
 int gradcheck_cfg(const char *name, const char *cfg_text, const struct gc_opts *o,
                   struct gc_result *res)
 {
-    struct network *net = gc_build(name, cfg_text, o->classes, o->batch, !o->no_input_grad, o->seed);
+    struct network *net =
+        gc_build(name, cfg_text, o->classes, o->batch, !o->no_input_grad, o->seed);
     if (!net) {
         if (res) memset(res, 0, sizeof(*res));
         return -1;

@@ -11,8 +11,10 @@
  *            layer is [softmax], uniform in [-1, 1) otherwise ([cost]).
  *
  * The analytic gradients of the network input (net->delta) and of every
- * learned parameter (kind != PARAM_STAT) from one backward pass are compared
- * with central differences, the objective summed in double precision:
+ * learned parameter (kind != PARAM_STAT) from one backward pass are compared,
+ * on up to max_samples elements per tensor (a seeded random subset when the
+ * tensor is larger), with central differences of the objective summed in
+ * double precision:
  *
  *     g_n = (L(x + eps) - L(x - eps)) / (x+eps - (x-eps))   (the float step)
  *     pass if |g_a - g_n| <= thr * max(|g_a|, |g_n|, floor_t)
@@ -22,11 +24,11 @@
  * failing elements whose gradient is ~0, and the cap keeps a tensor whose
  * gradients are all small (avgpool's 1/S, a softmax's p(1-p)) checked
  * relatively; a 5% error in a gradient of 0.03 must not pass as "< 0.01".
- * (parameter gradients start from a known non-zero offset that is then
- * subtracted, so a layer that assigns them instead of accumulating fails)
- * on up to max_samples elements per tensor (a seeded random subset when the
- * tensor is larger). The forward is made deterministic between evaluations by
- * resetting net->rng to a saved copy before each one (dropout masks).
+ *
+ * Parameter gradients start from a known non-zero offset that is subtracted
+ * afterwards, so a layer that assigns them (=) instead of accumulating (+=)
+ * fails. The forward is made deterministic between evaluations by resetting
+ * net->rng to a saved copy before each one (dropout masks).
  *
  * Kinks (ReLU/leaky at 0, a maxpool arg-max switch, SE's hidden ReLU) are
  * found without knowing where they are: with L0 = L(x), the one-sided slopes
@@ -34,7 +36,7 @@
  * of a smooth L differ by about eps*L'' (tiny), while a kink of L at distance
  * d < eps from x makes them differ by (jump in slope)*(eps-d)/eps, and the
  * central difference is then off from the true derivative at x by exactly
- * half that. So when |d_r - d_l| > thr/2 * max(|d_l|, |d_r|, floor) (a kink
+ * half that. So when |d_r - d_l| > thr/2 * max(|d_l|, |d_r|, floor_t) (a kink
  * could use up more than a quarter of the tolerance) the central difference
  * is not used. The one-sided slope on the far side of a single kink is still
  * exact, so the element passes ("one-sided") if the analytic gradient
@@ -77,7 +79,7 @@ struct gc_opts {
     float input_scale;     /* input ~ U(-s, s), 0 = 1 */
     int no_input_grad;     /* build without net->delta: exercises dinput == NULL */
     int keep_init;         /* 0: biases ~ U(-.3,.3), BN scales ~ 1+U(-.3,.3) */
-    int smooth;            /* the network has no kinks: skip nothing (see below) */
+    int smooth;            /* no kinks: always the central difference (see above) */
     int quiet;             /* print nothing (tests of the checker itself) */
     /* called after the build and the parameter randomisation, may be NULL */
     void (*setup)(struct network *net, void *ctx);
@@ -85,13 +87,13 @@ struct gc_opts {
 };
 
 struct gc_result {
-    int tensors; /* tensors checked */
-    int checked; /* elements compared */
-    int one_sided; /* of which against a one-sided slope (a kink within eps) */
-    int skipped; /* elements skipped as near a kink */
-    int failed;  /* failed elements plus failed tensor-level checks */
-    double worst;         /* max |g_a - g_n| / max(|g_a|, |g_n|, floor) */
-    char worst_at[128];   /* where */
+    int tensors;        /* tensors checked */
+    int checked;        /* elements compared */
+    int one_sided;      /* of which against a one-sided slope (a kink within eps) */
+    int skipped;        /* elements skipped (two kinks within eps, or noise) */
+    int failed;         /* failed elements plus failed tensor-level checks */
+    double worst;       /* max |g_a - g_n| / max(|g_a|, |g_n|, floor_t) */
+    char worst_at[128]; /* where */
 };
 
 /* Build the network from cfg text (name is used in messages) and check it.
@@ -108,7 +110,8 @@ int gradcheck_cfg(const char *name, const char *cfg_text, const struct gc_opts *
 int gradcheck_net(const char *name, struct network *net, const struct gc_opts *opts,
                   struct gc_result *res);
 
-/* Build a network from cfg text with net->delta; prints and returns NULL on error. */
+/* Build a network from cfg text (net->delta allocated when want_delta);
+ * prints the error and returns NULL when it does not build. */
 struct network *gc_build(const char *name, const char *cfg_text, int classes, int batch,
                          int want_delta, uint64_t seed);
 
