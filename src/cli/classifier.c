@@ -341,13 +341,17 @@ static int predict(int argc, char **argv, int gpu)
     const float *p = net_output_layer(net)->output;
     int k = top > 0 ? (int)top : d.top;
     if (k > d.classes) k = d.classes;
-    int used[4096] = {0};
-    for (int r = 0; r < k && r < 4096; r++) {
+    /* k rounds of selection: the next best is the largest below the last one
+     * printed (ties broken by class index, lower first) */
+    int last = -1;
+    for (int r = 0; r < k; r++) {
         int best = -1;
-        for (int c = 0; c < d.classes && c < 4096; c++)
-            if (!used[c] && (best < 0 || p[c] > p[best])) best = c;
-        used[best] = 1;
+        for (int c = 0; c < d.classes; c++) {
+            int below_last = last < 0 || p[c] < p[last] || (p[c] == p[last] && c > last);
+            if (below_last && (best < 0 || p[c] > p[best])) best = c;
+        }
         printf("%5.2f%%: %s\n", p[best] * 100, names[best]);
+        last = best;
     }
     rc = 0;
 fail:
