@@ -8,6 +8,9 @@
 #                          ARCH="-gencode ..." to choose the GPU architectures)
 #   make GPU=1 CUDNN=1 gpu_check   tests/gpu_check and tests/gpu_bench (CPU vs GPU)
 #   make DEBUG=1           -O0 -g with address sanitizer
+#   make NATIVE=0          portable binary: no -march=native (the default CPU
+#                          build uses this CPU's vector instructions, AVX2/FMA,
+#                          for the direct convolutions; GPU builds default to 0)
 #
 # Switches print their resolved values on every build.
 
@@ -16,6 +19,7 @@ CUDNN    ?= 0
 OPENMP   ?= 1
 OPENBLAS ?= 1
 DEBUG    ?= 0
+NATIVE   ?= $(if $(filter 1,$(GPU)),0,1)
 CUDA_PATH ?= /usr/local/cuda
 CUDNN_PATH ?=
 # CUDA 13 supports sm_75 and newer: Turing, A100 (sm_80), RTX 30/A40 (sm_86),
@@ -36,6 +40,9 @@ ifeq ($(DEBUG),1)
   LDFLAGS += -fsanitize=address,undefined
 else
   CFLAGS  += -O3 -g
+endif
+ifeq ($(NATIVE),1)
+  CFLAGS  += -march=native
 endif
 ifeq ($(OPENMP),1)
   CFLAGS  += -fopenmp
@@ -82,11 +89,11 @@ export DN_CIFAR
 all: config darknet
 
 config:
-	@echo "config: GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) DEBUG=$(DEBUG)"
+	@echo "config: GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG)"
 
 # Executables are relinked whenever the switches differ from their last link
 # (their objects may be older than them when they come from another OBJDIR).
-LINK_ID    := GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) DEBUG=$(DEBUG) ARCH=$(ARCH)
+LINK_ID    := GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG) ARCH=$(ARCH)
 LINK_STAMP := .link-config
 $(shell echo '$(LINK_ID)' | cmp -s - $(LINK_STAMP) 2>/dev/null || echo '$(LINK_ID)' > $(LINK_STAMP))
 
@@ -116,15 +123,21 @@ endif
 test: config darknet tests/run_tests
 	sh tests/run_all.sh
 
-$(OBJDIR)/%.o: %.c
+# Objects are rebuilt when their compiler flags change (OPENBLAS, DEBUG,
+# ARCH, ...): the flags are kept in $(OBJDIR)/.flags, rewritten on change.
+FLAGS_ID    := $(CC) $(CFLAGS) | $(NVCC) $(NVFLAGS)
+FLAGS_STAMP := $(OBJDIR)/.flags
+$(shell mkdir -p $(OBJDIR) && (echo '$(FLAGS_ID)' | cmp -s - $(FLAGS_STAMP) || echo '$(FLAGS_ID)' > $(FLAGS_STAMP)))
+
+$(OBJDIR)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OBJDIR)/%.cu.o: %.cu
+$(OBJDIR)/%.cu.o: %.cu $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVFLAGS) -c $< -o $@
 
 clean:
-	rm -rf obj obj-gpu obj-gpu-nocudnn darknet tests/run_tests tests/gpu_check tests/gpu_bench $(LINK_STAMP)
+	rm -rf obj obj-gpu obj-gpu-nocudnn obj-emu darknet tests/run_tests tests/gpu_check tests/gpu_bench $(LINK_STAMP)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d)

@@ -3,7 +3,7 @@
 # (tests/run_tests) and the command-line tests (tests/test_*.sh). Every test
 # prints "ok  <name>" or "FAIL <name>"; this script ends with the totals as
 # "N passed, N failed" and exits non-zero on any failure.
-# Usage: tests/run_all.sh [fast]   (fast: skip the end-to-end training test)
+# Usage: tests/run_all.sh [fast]   (fast: skip the end-to-end training tests)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 log=$(mktemp)
@@ -14,8 +14,8 @@ run() {
     "$@" 2>&1 | tee -a "$log" || true
 }
 run tests/run_tests
-for t in tests/test_cfgs.sh tests/test_cli.sh tests/test_e2e.sh; do
-    [ "${1:-}" = fast ] && [ "$t" = tests/test_e2e.sh ] && continue
+for t in tests/test_cfgs.sh tests/test_cli.sh tests/test_e2e.sh tests/test_experiments.sh; do
+    case $t in tests/test_e2e.sh|tests/test_experiments.sh) [ "${1:-}" = fast ] && continue ;; esac
     run sh "$t"
 done
 passed=$(grep -c '^ok ' "$log")

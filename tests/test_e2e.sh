@@ -5,7 +5,8 @@
 # check that a run interrupted and resumed from its checkpoint ends with the
 # same weights file, byte for byte, as an uninterrupted one; predict; then
 # every paper, released-code and ablation cfg trains a few iterations on
-# CIFAR-10 and CIFAR-100.
+# CIFAR-10 and CIFAR-100. Validation during training is off here (valid_every=0);
+# tests/test_experiments.sh covers it.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 CIFAR=${DN_CIFAR:-../shared/cifar}
@@ -35,7 +36,7 @@ done
 mkdir -p "$TMP/a"
 sed -e 's/^batch=128$/batch=32/' -e "s/^max_batches=64000$/max_batches=$ITERS/" \
     -e "s/^steps=32000,48000$/steps=$((ITERS * 2 / 3)),$((ITERS * 5 / 6))/" \
-    -e "s/^\[net\]$/[net]\nbackup_every=$((ITERS / 2))/" cfg/resnet_20.cfg > "$TMP/a/r20.cfg"
+    -e "s/^\[net\]$/[net]\nbackup_every=$((ITERS / 2))\nvalid_every=0/" cfg/resnet_20.cfg > "$TMP/a/r20.cfg"
 
 if ./darknet classifier train "$TMP/c10a.data" "$TMP/a/r20.cfg" > "$TMP/a.log" 2> "$TMP/a.err"; then
     ok "train ResNet-20 for $ITERS iterations: $(tail -1 "$TMP/a.err")"
@@ -91,7 +92,8 @@ fi
 # every network trains a few iterations on both datasets
 for cfg in cfg/*.cfg cfg/released/*.cfg cfg/ablations/*.cfg; do
     name=$(basename "$cfg" .cfg)
-    sed -e 's/^batch=128$/batch=4/' -e 's/^max_batches=64000$/max_batches=2/' "$cfg" > "$TMP/$name.cfg"
+    sed -e 's/^batch=128$/batch=4/' -e 's/^max_batches=64000$/max_batches=2/' -e 's/^\[net\]$/[net]\nvalid_every=0/' \
+        "$cfg" > "$TMP/$name.cfg"
     for set in 10 100; do
         case $cfg in cfg/ablations/*|cfg/released/*) [ $set = 100 ] && [ "${E2E_ALL:-0}" = 0 ] && continue ;; esac
         if ./darknet classifier train "$TMP/c${set}a.data" "$TMP/$name.cfg" > "$TMP/$name.log" 2>&1; then

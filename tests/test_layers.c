@@ -9,7 +9,8 @@
  *     loops written here (never the code under test);
  *   - [bridge] against the same block written with [route], [convolutional],
  *     [se] and [shortcut]: identical outputs and gradients;
- *   - gemm() against gemm_ref() and the adjointness of im2col/col2im.
+ *   - gemm() against gemm_ref() and the adjointness of im2col/col2im;
+ *   - the direct convolution kernels against im2col + GEMM.
  *
  * Tolerances of the gradient checks (see gradcheck.h for the criterion):
  * eps = 1e-3 and thr = 1e-2 with a floor of 1 (capped per tensor at its
@@ -31,9 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/backend/cpu/conv_direct.h"
 #include "../src/backend/cpu/gemm.h"
 #include "../src/backend/cpu/im2col.h"
 #include "../src/core/network.h"
+#include "../src/layers/convolutional.h"
 #include "gradcheck.h"
 #include "harness.h"
 
@@ -132,6 +135,19 @@ static const struct gc_case gc_cases[] = {
      NET(2, 7, 5, 3) "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nbatch_normalize=1\n"
                      "activation=leaky\n",
      {.seed = 14, .no_input_grad = 1}},
+    /* output rows of 8: the direct kernels of src/backend/cpu/conv_direct.c
+     * (the cases above take im2col + GEMM); filters not a multiple of 4 */
+    {"convolutional/direct_3x3_s1_bn_relu",
+     NET(2, 8, 6, 3) "[convolutional]\nfilters=5\nsize=3\nstride=1\npad=1\nbatch_normalize=1\n"
+                     "activation=relu\n",
+     {.seed = 15}},
+    {"convolutional/direct_3x3_s2_leaky",
+     NET(2, 16, 5, 3) "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nactivation=leaky\n",
+     {.seed = 16}},
+    {"convolutional/direct_1x1_s2_bn_linear_stack",
+     NET(2, 16, 4, 3) "[convolutional]\nfilters=4\nsize=1\nstride=2\nbatch_normalize=1\nactivation=linear\n"
+                      "[convolutional]\nfilters=6\nsize=5\nstride=1\npad=1\nactivation=logistic\n",
+     {.seed = 17}},
 
     /* connected: every activation; batch norm over the batch only (S = 1),
      * so batch 4: with 2 samples xhat = +-1 whatever x is and the gradient
@@ -1023,6 +1039,68 @@ static void test_gemm(void)
 
 /* <col2im(c), x> == <c, im2col(x)> for geometries with padding, strides and
  * kernels that do not tile the input, with a column stride ldc > OH*OW. */
+/* The direct convolution against im2col + GEMM (forward, weight and input
+ * gradients) on geometries it accepts: strides 1-3, kernels 1-7, paddings,
+ * filter counts that are not multiples of its 4-filter tiles. */
+static void test_conv_direct(void)
+{
+    static const int geo[][8] = {
+        /* B, C, H, W, F, k, s, p */
+        {3, 16, 8, 32, 16, 3, 1, 1}, {2, 3, 8, 8, 5, 3, 1, 1},  {2, 6, 9, 32, 7, 3, 2, 1},
+        {2, 5, 8, 16, 9, 1, 2, 0},   {2, 7, 4, 16, 6, 1, 1, 0}, {2, 3, 6, 16, 2, 5, 1, 2},
+        {2, 4, 7, 48, 3, 3, 3, 1},   {1, 2, 5, 16, 3, 7, 2, 3}, {2, 3, 8, 16, 4, 4, 2, 1},
+        {2, 64, 8, 8, 64, 3, 1, 1},  {1, 4, 3, 8, 5, 3, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof(geo) / sizeof(geo[0]); i++) {
+        const int *q = geo[i];
+        struct conv_geom g;
+        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]);
+        char what[96];
+        snprintf(what, sizeof(what), "B%d C%d %dx%d F%d k%d s%d p%d", q[0], q[1], q[2], q[3], q[4], q[5],
+                 q[6], q[7]);
+        if (!conv_direct_ok(&g)) {
+            test_fail(__FILE__, __LINE__, "%s: the direct kernels should take it", what);
+            continue;
+        }
+        size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW;
+        size_t nw = (size_t)g.F * g.C * g.k * g.k;
+        struct dn_rng r;
+        rng_seed(&r, 40 + i);
+        float *in = falloc(ni), *w = falloc(nw), *dout = falloc(no);
+        float *o1 = falloc(no), *o2 = falloc(no), *dw1 = falloc(nw), *dw2 = falloc(nw);
+        float *di1 = falloc(ni), *di2 = falloc(ni);
+        for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1), di1[k] = di2[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1), dw1[k] = dw2[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < no; k++) dout[k] = rng_uniform(&r, -1, 1), o2[k] = NAN;
+        float *ws1 = falloc(conv2d_workspace_gemm(&g)), *ws2 = falloc(conv_direct_workspace(&g, 4));
+        conv2d_forward_gemm(&g, in, w, o1, ws1);
+        conv2d_backward_gemm(&g, in, w, dout, dw1, di1, ws1);
+        conv_direct_forward(&g, in, w, o2, ws2);
+        conv_direct_backward(&g, in, w, dout, dw2, di2, ws2);
+        /* sums of up to C*k*k (forward, input gradient) or B*OH*OW (weights) products */
+        double tol_f = 2e-6 * (g.C * g.k * g.k + 1), tol_w = 2e-6 * (g.B * g.OH * g.OW + 1);
+        const float *got[3] = {o2, dw2, di2}, *want[3] = {o1, dw1, di1};
+        const size_t cnt[3] = {no, nw, ni};
+        const double tol[3] = {tol_f, tol_w, tol_f};
+        static const char *const part[3] = {"forward", "weight gradient", "input gradient"};
+        for (int t = 0; t < 3; t++) {
+            size_t bad = 0, worst = 0;
+            for (size_t k = 0; k < cnt[t]; k++) {
+                double e = fabs((double)got[t][k] - want[t][k]);
+                if (!(e <= tol[t])) bad++; /* NaN fails too */
+                if (!(e <= fabs((double)got[t][worst] - want[t][worst]))) worst = k;
+            }
+            EXPECT(!bad, "%s %s: %zu of %zu values off by more than %g, e.g. [%zu] %.9g vs %.9g", what, part[t],
+                   bad, cnt[t], tol[t], worst, got[t][worst], want[t][worst]);
+        }
+        free(in), free(w), free(dout), free(o1), free(o2), free(dw1), free(dw2), free(di1), free(di2);
+        free(ws1), free(ws2);
+    }
+    struct conv_geom g;
+    conv_geom_set(&g, 2, 3, 7, 5, 4, 3, 1, 1); /* rows of 5: not for the direct kernels */
+    EXPECT(!conv_direct_ok(&g), "7x5 output taken by the direct kernels");
+}
+
 static void test_im2col_adjoint(void)
 {
     static const int geo[][6] = {
@@ -1090,5 +1168,6 @@ const struct test_case layer_tests[] = {
     {"layers/bridge_equivalence", test_bridge_equivalence},
     {"layers/gemm", test_gemm},
     {"layers/im2col_adjoint", test_im2col_adjoint},
+    {"layers/conv_direct_vs_gemm", test_conv_direct},
     {NULL, NULL},
 };

@@ -1,7 +1,8 @@
 /*
  * test_network.c - .weights files (round trip, Darknet's size, bad sizes,
  * the momentum trailer, the old 32-bit header), the SGD step against the
- * formula, and seeded initialisation.
+ * formula, seeded initialisation, and training with shared deltas
+ * (net_share_deltas) bit-identical to training without.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,11 +212,76 @@ static void test_seeded_init(void)
     net_free(a), net_free(b);
 }
 
+/* Every layer kind that reads earlier layers (shortcut of a smaller layer,
+ * bridge with SE before and after, route of two layers, se) plus dropout. */
+static const char *BRANCHY =
+    "[net]\nbatch=3\nwidth=8\nheight=8\nchannels=3\nlearning_rate=0.05\nmomentum=0.9\ndecay=0.001\n"
+    "[convolutional]\nfilters=8\nsize=3\npad=1\nbatch_normalize=1\nactivation=relu\n"   /* 0 */
+    "[convolutional]\nfilters=8\nsize=3\npad=1\nbatch_normalize=1\nactivation=relu\n"   /* 1 */
+    "[convolutional]\nfilters=8\nsize=3\npad=1\nbatch_normalize=1\nactivation=linear\n" /* 2 */
+    "[shortcut]\nfrom=-3\nactivation=relu\n"                                              /* 3 */
+    "[convolutional]\nfilters=16\nsize=3\nstride=2\npad=1\nbatch_normalize=1\nactivation=relu\n"
+    "[convolutional]\nfilters=16\nsize=3\npad=1\nbatch_normalize=1\nactivation=linear\n" /* 5 */
+    "[bridge]\nfrom=-3\nse=1\nreduction=4\nactivation=relu\n"                            /* 6 */
+    "[convolutional]\nfilters=16\nsize=3\npad=1\nbatch_normalize=1\nactivation=linear\n"
+    "[se]\nreduction=4\n"                                                                 /* 8 */
+    "[bridge]\nfrom=-3\nstride=1\nse=1\nreduction=4\nse_position=before\nactivation=relu\n"
+    "[route]\nlayers=-1,-4\n"                                                             /* 10 */
+    "[shortcut]\nfrom=3\nactivation=leaky\n"                                             /* 11 */
+    "[dropout]\nprobability=0.2\n"
+    "[avgpool]\n[connected]\noutput=5\nactivation=linear\n[softmax]\n";
+
+static void test_shared_deltas(void)
+{
+    char err[DN_ERR_LEN];
+    struct network *net[2];
+    for (int k = 0; k < 2; k++) {
+        struct cfg *c = cfg_read_text("branchy.cfg", BRANCHY, 0, err);
+        net[k] = c ? net_build(c, 0, 0, 1, 5, err) : NULL;
+        cfg_free(c);
+        if (!net[k]) {
+            test_fail(__FILE__, __LINE__, "build: %s", err);
+            return;
+        }
+    }
+    size_t saved = net_share_deltas(net[1]);
+    EXPECT(saved > 0, "net_share_deltas saved nothing");
+    struct dn_rng r;
+    for (int it = 1; it <= 3; it++) {
+        rng_seed(&r, 100 + it);
+        for (int k = 0; k < 2; k++) {
+            struct network *n = net[k];
+            struct dn_rng rr = r;
+            for (int i = 0; i < n->batch * n->inputs; i++) n->input[i] = rng_normal(&rr);
+            memset(n->truth, 0, sizeof(float) * n->batch * n->truths);
+            for (int b = 0; b < n->batch; b++) n->truth[b * n->truths + rng_below(&rr, n->truths)] = 1;
+            n->train = 1;
+            net_forward(n);
+            net_backward(n);
+        }
+        EXPECT(net[0]->loss == net[1]->loss, "iteration %d: loss %.9g vs %.9g", it, net[0]->loss, net[1]->loss);
+        EXPECT(!memcmp(net[0]->delta, net[1]->delta, sizeof(float) * net[0]->batch * net[0]->inputs),
+               "iteration %d: input gradients differ", it);
+        for (int i = 0; i < net[0]->n; i++)
+            for (int j = 0; j < net[0]->layers[i].nparams; j++) {
+                const struct param *p = &net[0]->layers[i].params[j], *q = &net[1]->layers[i].params[j];
+                if (p->grad) EXPECT(!memcmp(p->grad, q->grad, p->n * sizeof(float)),
+                                    "iteration %d: layer %d %s gradients differ", it, i, p->name);
+            }
+        net_update(net[0], it);
+        net_update(net[1], it);
+    }
+    EXPECT(same_params(net[0], net[1], 1), "parameters differ after 3 steps");
+    net_free(net[0]);
+    net_free(net[1]);
+}
+
 const struct test_case network_tests[] = {
     {"weights_roundtrip_bit_exact", test_weights_roundtrip},
     {"weights_bad_sizes_rejected", test_weights_bad_sizes},
     {"weights_darknet_resnet20_size", test_weights_darknet_size},
     {"sgd_step_matches_pytorch_formula", test_sgd_step},
     {"seeded_init", test_seeded_init},
+    {"shared_deltas_bit_exact", test_shared_deltas},
     {NULL, NULL},
 };

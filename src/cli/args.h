@@ -16,5 +16,7 @@ const char *arg_str(int *argc, char **argv, const char *name, const char *def);
 int cmd_classifier(int argc, char **argv, int gpu);
 int cmd_summary(int argc, char **argv);
 int cmd_cifar(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

@@ -7,7 +7,9 @@
  * backup_every iterations and <backup>/<base>_final.weights at the end
  * (both atomically, both with the SGD momentum trailer so a resumed run is
  * bit-identical to an uninterrupted one). <base> is the cfg file name up to
- * its first '.', as Darknet does.
+ * its first '.', as Darknet does. Every valid_every iterations it scores
+ * the `valid` list into <backup>/<base>.valid.csv and <backup>/chart.png
+ * (evaluate.h).
  * valid: top-1 and top-k accuracy on the `valid` list (test-time
  * preprocessing: normalisation only).
  * predict: the top-k labels of one image with their probabilities.
@@ -25,6 +27,7 @@
 #include "../core/weights.h"
 #include "../data/data.h"
 #include "args.h"
+#include "evaluate.h"
 #ifdef GPU
 #include "../core/network_gpu.h"
 #endif
@@ -143,6 +146,7 @@ static int train(int argc, char **argv, int gpu)
     struct network *net = NULL;
     struct dataset ds = {0};
     struct loader *L = NULL;
+    struct validator val = {0};
     FILE *log = NULL;
     int rc = 1;
     if (data_cfg_read(datafile, &d, err)) goto fail;
@@ -158,6 +162,7 @@ static int train(int argc, char **argv, int gpu)
     }
     net_print_summary(net, stderr);
     if (use_gpu(net, gpu, err)) goto fail;
+    if (gpu < 0) net_share_deltas(net); /* CPU: layers share delta buffers */
     if (dataset_load(&ds, d.train, d.labels, d.classes, net->c, net->h, net->w, err)) goto fail;
     if (mkdir_p(d.backup, err)) goto fail;
 
@@ -179,6 +184,7 @@ static int train(int argc, char **argv, int gpu)
         goto fail;
     }
     if (ftell(log) == 0) fprintf(log, "iteration,epoch,loss,avg_loss,rate,seconds,images\n");
+    if (validator_open(&val, net, &d, d.backup, base, iter, ds.n, err)) goto fail;
 
     fprintf(stderr, "training %s on %d images of %s, %d classes, batch %d x %d, seed %ld, from iteration %d\n",
             cfgfile, ds.n, d.train, d.classes, net->batch, net->subdivisions, seed, iter);
@@ -215,6 +221,7 @@ static int train(int argc, char **argv, int gpu)
             dn_errf(err, "training diverged: loss is %f at iteration %d", loss, iter);
             goto fail;
         }
+        if (validator_step(&val, net, iter, (double)net->seen / ds.n, err)) goto fail;
         if (iter % net->backup_every == 0 && iter < net->max_batches) {
             if (weights_save(net, backup, 1, err)) goto fail;
             fprintf(stderr, "saved %s\n", backup);
@@ -222,14 +229,17 @@ static int train(int argc, char **argv, int gpu)
     }
     if (weights_save(net, backup, 1, err) || weights_save(net, final, 1, err)) goto fail;
     fprintf(stderr, "saved %s\n", final);
+    double train_s = spent - val.seconds; /* throughput without the validations */
     if (iter > first_iter)
-        fprintf(stderr, "trained %d iterations in %.1f s: %.1f images/s\n", iter - first_iter, spent,
-                (double)(iter - first_iter) * net->batch * net->subdivisions / spent);
+        fprintf(stderr, "trained %d iterations in %.1f s: %.1f images/s%s\n", iter - first_iter, train_s,
+                (double)(iter - first_iter) * net->batch * net->subdivisions / train_s,
+                val.seconds > 0 ? " (validation not counted)" : "");
     rc = 0;
 fail:
     if (rc) fprintf(stderr, "%s\n", err);
     if (L) loader_stop(L);
     if (log) fclose(log);
+    validator_close(&val);
     dataset_free(&ds);
     net_free(net);
     return rc;
@@ -251,25 +261,12 @@ static int valid(int argc, char **argv, int gpu)
     if (!net || check_classes(net, &d, err)) goto fail;
     if (weights_load(net, argv[5], 0, err) || use_gpu(net, gpu, err)) goto fail;
     if (dataset_load(&ds, d.valid, d.labels, d.classes, net->c, net->h, net->w, err)) goto fail;
-    net->train = 0;
-    struct augment aug = net_augment(net, 0);
-    int k = d.top < d.classes ? d.top : d.classes;
-    long hit1 = 0, hitk = 0;
-    for (int first = 0; first < ds.n; first += net->batch) {
-        dataset_fill_batch(&ds, &aug, 0, (uint64_t)first, net->batch, net->input, NULL);
-        net_forward(net);
-        const float *p = net_output_layer(net)->output;
-        for (int b = 0; b < net->batch && first + b < ds.n; b++) {
-            const float *q = p + (long)b * d.classes;
-            int label = ds.labels[first + b], rank = 0;
-            for (int c = 0; c < d.classes; c++)
-                if (q[c] > q[label] || (q[c] == q[label] && c < label)) rank++;
-            hit1 += rank == 0;
-            hitk += rank < k;
-        }
-    }
-    printf("%s: %d images, top 1: %f, top %d: %f\n", d.valid, ds.n, (double)hit1 / ds.n, k,
-           (double)hitk / ds.n);
+    struct eval_result r;
+    evaluate(net, &ds, d.top, &r);
+    if (r.nonfinite)
+        fprintf(stderr, "warning: %d images gave non-finite outputs (counted as wrong)\n", r.nonfinite);
+    printf("%s: %d images, top 1: %f, top %d: %f\n", d.valid, r.n, (double)r.hit1 / r.n, r.k,
+           (double)r.hitk / r.n);
     rc = 0;
 fail:
     if (rc) fprintf(stderr, "%s\n", err);

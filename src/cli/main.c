@@ -64,6 +64,10 @@ static void usage(void)
             "  classifier predict <data> <cfg> <weights> <image> [-t N]\n"
             "  summary [<data>] <cfg>\n"
             "  cifar extract <cifar-binary-dir> <out-dir>\n"
+            "  plot <out.png> [-x COL] [-y COL] [-panel TITLE] LABEL=CSV ...   (line charts of CSV logs)\n"
+            "  bench <cfg> [-batch N] [-iters N] [-warmup N] [-classes N] [-train 0|1] [-layers]\n"
+            "  bench gemm [-n N] [-iters N]\n"
+            "Any command: -threads N uses N CPU threads (default OMP_NUM_THREADS, else all cores)\n"
             "GPU builds (make GPU=1): -i N or -gpus N runs on CUDA device N (default 0), -nogpu on the CPU\n");
 }
 
@@ -103,7 +107,8 @@ static int select_gpu(long index, const char *gpus, int nogpu)
 int main(int argc, char **argv)
 {
     int bad = 0;
-    gemm_init_threads();
+    long threads = arg_long(&argc, argv, "-threads", 0, &bad);
+    gemm_init_threads((int)threads);
     long gpu = arg_long(&argc, argv, "-i", 0, &bad);
     const char *gpus = arg_str(&argc, argv, "-gpus", NULL);
     int nogpu = arg_flag(&argc, argv, "-nogpu");
@@ -126,6 +131,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "classifier") == 0) return cmd_classifier(argc, argv, device);
     if (strcmp(argv[1], "summary") == 0) return cmd_summary(argc, argv);
     if (strcmp(argv[1], "cifar") == 0) return cmd_cifar(argc, argv);
+    if (strcmp(argv[1], "plot") == 0) return cmd_plot(argc, argv);
+    if (strcmp(argv[1], "bench") == 0) return cmd_bench(argc, argv);
     fprintf(stderr, "darknet: unknown command '%s'\n", argv[1]);
     usage();
     return 2;

@@ -6,6 +6,7 @@
 #ifndef DN_ACTIVATIONS_H
 #define DN_ACTIVATIONS_H
 
+#include <math.h>
 #include <stddef.h>
 
 enum dn_act { ACT_LINEAR, ACT_RELU, ACT_LEAKY, ACT_LOGISTIC };
@@ -15,5 +16,37 @@ extern const char *const act_names[];
 
 void activate(float *x, size_t n, enum dn_act a);
 void gradient(const float *y, size_t n, enum dn_act a, float *delta);
+
+/* One element of each, for fused loops: act_value(x) = f(x), act_slope(y) =
+ * f'(x) from y = f(x); the same float expressions as activate/gradient. */
+static inline float act_value(float v, enum dn_act a)
+{
+    switch (a) {
+    case ACT_RELU:
+        return v > 0 ? v : 0;
+    case ACT_LEAKY:
+        return v > 0 ? v : 0.1f * v;
+    case ACT_LOGISTIC:
+        return 1.0f / (1.0f + expf(-v));
+    case ACT_LINEAR:
+        break;
+    }
+    return v;
+}
+
+static inline float act_slope(float y, enum dn_act a)
+{
+    switch (a) {
+    case ACT_RELU:
+        return y > 0 ? 1.0f : 0.0f;
+    case ACT_LEAKY:
+        return y > 0 ? 1.0f : 0.1f;
+    case ACT_LOGISTIC:
+        return y * (1.0f - y);
+    case ACT_LINEAR:
+        break;
+    }
+    return 1.0f;
+}
 
 #endif

@@ -49,6 +49,7 @@ struct param {
 };
 
 #define LAYER_MAX_PARAMS 12
+#define LAYER_MAX_REFS 16
 
 struct layer {
     const struct layer_ops *ops;
@@ -64,6 +65,11 @@ struct layer {
     int nparams;
     size_t workspace; /* floats of shared scratch (net->workspace) this layer needs */
     void *priv;       /* layer-specific state */
+    /* Earlier layers other than the previous one whose output this layer reads
+     * and whose delta its backward adds into (shortcut/bridge from=, route
+     * layers=), registered by init with layer_add_ref(). */
+    int refs[LAYER_MAX_REFS];
+    int nrefs;
 #ifdef GPU
     /* device twins of input/dinput/output/delta, same conventions (set by
      * net_cuda_attach); priv_gpu is the layer's own device state */
@@ -104,6 +110,8 @@ struct layer_ops {
 /* Register a parameter of n floats (zeroed; grad and mom allocated unless
  * kind == PARAM_STAT) and return it. */
 struct param *layer_add_param(struct layer *l, const char *name, enum param_kind kind, size_t n);
+/* Record that l reads layer `from` (see refs above). */
+void layer_add_ref(struct layer *l, int from);
 /* Learned parameter count (PARAM_WEIGHT + PARAM_BIAS) and stored stats count. */
 size_t layer_param_count(const struct layer *l, int kind_stat);
 

@@ -40,6 +40,14 @@ struct param *layer_add_param(struct layer *l, const char *name, enum param_kind
     return p;
 }
 
+void layer_add_ref(struct layer *l, int from)
+{
+    for (int i = 0; i < l->nrefs; i++)
+        if (l->refs[i] == from) return;
+    DN_ASSERT(l->nrefs < LAYER_MAX_REFS);
+    l->refs[l->nrefs++] = from;
+}
+
 size_t layer_param_count(const struct layer *l, int kind_stat)
 {
     size_t n = 0;
@@ -91,7 +99,8 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
         cfg_float(c, s, "bn_momentum", 0.1f, &net->bn_momentum) ||
         cfg_enum(c, s, "init", init_names, INIT_DARKNET, &init) ||
         cfg_int(c, s, "crop_pad", 0, &net->crop_pad) || cfg_int(c, s, "flip", 0, &net->flip) ||
-        cfg_int(c, s, "backup_every", 1000, &net->backup_every))
+        cfg_int(c, s, "backup_every", 1000, &net->backup_every) ||
+        cfg_int(c, s, "valid_every", -1, &net->valid_every))
         return -1;
     net->policy = policy;
     net->init = init;
@@ -105,6 +114,8 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
     if (net->crop_pad < 0) return cfg_fail(c, s, "crop_pad", "must not be negative");
     if (net->flip != 0 && net->flip != 1) return cfg_fail(c, s, "flip", "must be 0 or 1");
     if (net->backup_every < 1) return cfg_fail(c, s, "backup_every", "must be at least 1");
+    if (net->valid_every < -1)
+        return cfg_fail(c, s, "valid_every", "must be 0 (off), -1 (once per epoch) or positive");
 
     if (policy == POLICY_STEPS) {
         int ns;
@@ -245,8 +256,12 @@ void net_free(struct network *net)
             free(l->params[j].mom);
         }
         free(l->output);
-        free(l->delta);
+        if (!net->delta_pool) free(l->delta);
     }
+    for (int i = 0; i < net->ndelta_pool; i++) free(net->delta_pool[i]);
+    free(net->delta_pool);
+    free(net->zero_first);
+    free(net->zero_list);
     free(net->layers);
     free(net->input);
     free(net->delta);
@@ -258,6 +273,78 @@ void net_free(struct network *net)
 
 struct layer *net_output_layer(struct network *net) { return &net->layers[net->n - 1]; }
 
+/* Zero the shared deltas whose live interval starts at backward step t. */
+static void zero_deltas(struct network *net, int t)
+{
+    for (int k = net->zero_first[t]; k < net->zero_first[t + 1]; k++) {
+        const struct layer *l = &net->layers[net->zero_list[k]];
+        size_t n = (size_t)l->batch * l->outputs, step = 1 << 16;
+#pragma omp parallel for schedule(static) if (n >= 2 * step)
+        for (size_t i = 0; i < n; i += step) memset(l->delta + i, 0, sizeof(float) * (n - i < step ? n - i : step));
+    }
+}
+
+size_t net_share_deltas(struct network *net)
+{
+    int n = net->n;
+    if (net->zero_first || n < 1) return 0;
+    /* start[i]: the backward step from which delta i must hold its sum (n:
+     * from the forward on, for the loss layer's own delta) */
+    int *start = xcalloc(n, sizeof(int)), *buf = xcalloc(n, sizeof(int));
+    for (int i = 0; i < n; i++) start[i] = i == n - 1 ? n : i + 1;
+    for (int j = 0; j < n; j++)
+        for (int r = 0; r < net->layers[j].nrefs; r++) {
+            int i = net->layers[j].refs[r];
+            if (start[i] < j) start[i] = j;
+        }
+    /* greedy interval assignment, walking backward time from n down to 0 */
+    size_t *cap = xcalloc(n, sizeof(size_t)), before = 0, after = 0;
+    int *busy = xcalloc(n, sizeof(int)), nbuf = 0;
+    for (int t = n; t >= 0; t--) {
+        for (int i = 0; i < n; i++) {
+            if (start[i] != t) continue;
+            size_t need = (size_t)net->layers[i].batch * net->layers[i].outputs;
+            int fit = -1, big = -1; /* the smallest free buffer that fits, else the largest free one */
+            for (int b = 0; b < nbuf; b++) {
+                if (busy[b]) continue;
+                if (cap[b] >= need) {
+                    if (fit < 0 || cap[b] < cap[fit]) fit = b;
+                } else if (big < 0 || cap[b] > cap[big]) {
+                    big = b;
+                }
+            }
+            int best = fit >= 0 ? fit : big >= 0 ? big : nbuf++;
+            if (cap[best] < need) cap[best] = need;
+            busy[best] = 1;
+            buf[i] = best;
+        }
+        if (t < n) busy[buf[t]] = 0;
+    }
+    net->delta_pool = xcalloc(nbuf, sizeof(float *));
+    net->ndelta_pool = nbuf;
+    for (int b = 0; b < nbuf; b++) {
+        net->delta_pool[b] = falloc(cap[b]);
+        after += cap[b] * sizeof(float);
+    }
+    for (int i = 0; i < n; i++) {
+        struct layer *l = &net->layers[i];
+        before += (size_t)l->batch * l->outputs * sizeof(float);
+        free(l->delta);
+        l->delta = net->delta_pool[buf[i]];
+    }
+    for (int i = 1; i < n; i++)
+        if (net->layers[i].dinput) net->layers[i].dinput = net->layers[i - 1].delta;
+    /* zero lists, grouped by start step */
+    net->zero_first = xcalloc(n + 2, sizeof(int));
+    net->zero_list = xcalloc(n, sizeof(int));
+    for (int i = 0; i < n; i++) net->zero_first[start[i] + 1]++;
+    for (int t = 0; t <= n; t++) net->zero_first[t + 1] += net->zero_first[t];
+    int *fill = xcalloc(n + 1, sizeof(int));
+    for (int i = 0; i < n; i++) net->zero_list[net->zero_first[start[i]] + fill[start[i]]++] = i;
+    free(fill), free(start), free(buf), free(cap), free(busy);
+    return before > after ? before - after : 0;
+}
+
 void net_forward(struct network *net)
 {
 #ifdef GPU
@@ -267,12 +354,18 @@ void net_forward(struct network *net)
     }
 #endif
     if (net->train) {
-        for (int i = 0; i < net->n; i++)
-            memset(net->layers[i].delta, 0, sizeof(float) * net->layers[i].batch * net->layers[i].outputs);
+        if (net->zero_first) zero_deltas(net, net->n);
+        else
+            for (int i = 0; i < net->n; i++)
+                memset(net->layers[i].delta, 0, sizeof(float) * net->layers[i].batch * net->layers[i].outputs);
         if (net->delta) memset(net->delta, 0, sizeof(float) * net->batch * net->inputs);
     }
     net->loss = 0;
-    for (int i = 0; i < net->n; i++) net->layers[i].ops->forward(&net->layers[i], net);
+    for (int i = 0; i < net->n; i++) {
+        double t0 = net->prof ? dn_time() : 0;
+        net->layers[i].ops->forward(&net->layers[i], net);
+        if (net->prof) net->prof[i] += dn_time() - t0;
+    }
 }
 
 void net_backward(struct network *net)
@@ -283,7 +376,12 @@ void net_backward(struct network *net)
         return;
     }
 #endif
-    for (int i = net->n - 1; i >= 0; i--) net->layers[i].ops->backward(&net->layers[i], net);
+    for (int i = net->n - 1; i >= 0; i--) {
+        if (net->zero_first) zero_deltas(net, i);
+        double t0 = net->prof ? dn_time() : 0;
+        net->layers[i].ops->backward(&net->layers[i], net);
+        if (net->prof) net->prof[net->n + i] += dn_time() - t0;
+    }
 }
 
 float net_rate(const struct network *net, int batch_num)

@@ -61,6 +61,8 @@ struct network {
     int crop_pad, flip;
     float mean[3], std[3]; /* per-channel normalisation in 0..1 pixel units */
     int backup_every;      /* iterations between backup checkpoints */
+    int valid_every;       /* iterations between validations while training:
+                              0 = never, -1 (default) = once per epoch */
 
     uint64_t seen; /* images trained on so far */
     struct dn_rng rng;
@@ -70,6 +72,16 @@ struct network {
     /* Set by net_cuda_attach (GPU builds, src/core/network_gpu.h): then
      * forward/backward/update run on the device; NULL on the CPU. */
     struct dn_cuda *cuda;
+    /* Optional profile (./darknet bench -layers): when non-NULL, net_forward
+     * and net_backward add each layer's seconds to prof[i] and prof[n + i]. */
+    double *prof;
+    /* Shared deltas (net_share_deltas): before backward step t (t = n: before
+     * the training forward) the deltas of layers zero_list[zero_first[t] ..
+     * zero_first[t + 1]) are zeroed; NULL: every delta is its own buffer,
+     * zeroed by each training forward. */
+    int *zero_first, *zero_list;
+    float **delta_pool;
+    int ndelta_pool;
 #ifdef GPU
     float *input_gpu, *truth_gpu, *delta_gpu; /* device twins of input/truth/delta */
 #endif
@@ -90,6 +102,18 @@ struct network *net_load_cfg(const char *path, int classes, int batch, uint64_t 
 struct network *net_load_cfg_set(const char *path, int classes, int batch, uint64_t seed,
                                  char *const *sets, int nsets, char *err);
 void net_free(struct network *net);
+
+/*
+ * CPU training memory: let layers whose deltas are never needed at the same
+ * time share one buffer. A layer's delta lives from the backward step of the
+ * last layer that adds into it (the next layer, or a later shortcut, bridge or
+ * route naming it) to its own backward step; buffers are assigned greedily
+ * over those intervals and zeroed when an interval starts. After a backward
+ * pass only net->delta and parameter gradients are meaningful (a layer's delta
+ * may hold another layer's). Call once after net_build, before use; not with
+ * net_cuda_attach. Returns the bytes of delta memory saved.
+ */
+size_t net_share_deltas(struct network *net);
 
 /* Forward over net->input. In training mode deltas are zeroed first and the
  * loss layer (if any, and if net->truth is set) stores its gradient. */

@@ -5,9 +5,9 @@
 #include "../backend/cuda/cuda_common.h"
 #include "layers_gpu.h"
 
-__global__ static void avgpool_backward_kernel(const float *delta, float *dx, size_t n, int S)
+__global__ static void avgpool_backward_kernel(const float *delta, float *dx, unsigned n, unsigned S)
 {
-    GRID_STRIDE(i, n) dx[i] += delta[i / S] / S;
+    GRID_STRIDE32(i, n) dx[i] += delta[i / S] / S;
 }
 
 void avgpool_forward_gpu(struct layer *l, struct network *net)
@@ -19,7 +19,7 @@ void avgpool_backward_gpu(struct layer *l, struct network *net)
 {
     if (!l->dinput_gpu) return;
     size_t n = (size_t)l->batch * l->inputs;
-    avgpool_backward_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, l->dinput_gpu, n,
+    avgpool_backward_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, l->dinput_gpu, dn_n32(n),
                                                                               l->h * l->w);
     KERNEL_CHECK();
 }

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 void bn_init(struct bn *bn, struct layer *l, struct param *beta, int C)
 {
@@ -13,9 +14,14 @@ void bn_init(struct bn *bn, struct layer *l, struct param *beta, int C)
     bn->var = layer_add_param(l, "rolling_variance", PARAM_STAT, C);
     for (int i = 0; i < C; i++) bn->gamma->val[i] = 1, bn->var->val[i] = 1;
     bn->inv_std = falloc(C);
+    bn->mean_b = falloc(C);
 }
 
-void bn_free(struct bn *bn) { free(bn->inv_std); }
+void bn_free(struct bn *bn)
+{
+    free(bn->inv_std);
+    free(bn->mean_b);
+}
 
 void bn_forward(struct bn *bn, float *x, float *y, int B, int S, int train, float momentum)
 {
@@ -83,6 +89,218 @@ void bn_backward(struct bn *bn, const float *xhat, float *dy, int B, int S)
             float *d = dy + ((long)b * C + c) * S;
             const float *xh = xhat + ((long)b * C + c) * S;
             for (int i = 0; i < S; i++) d[i] = k * (d[i] - mdy - xh[i] * mdyx);
+        }
+    }
+}
+
+/* ---- fused with the activation (see batchnorm.h) ---- */
+
+/* 8-float vectors for the loops below (GCC/Clang vector extensions; with
+ * AVX they are single registers, otherwise pairs). Every element goes
+ * through the same float operations as the scalar expressions they replace;
+ * no FMA contraction happens in ISO C mode. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float v8f __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
+
+static inline v8f ld8(const float *p)
+{
+    v8f v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static inline void st8(float *p, v8f v) { memcpy(p, &v, sizeof(v)); }
+
+static inline v8f splat8(float s) { return (v8f){s, s, s, s, s, s, s, s}; }
+
+/* f'(x) on 8 lanes, from the pre-activation v = gamma * xhat + beta (for
+ * relu and leaky y > 0 exactly when v > 0, so y need not be read) or, for
+ * logistic, from y = f(v) */
+static inline v8f slope8(v8f v, const float *y, enum dn_act a)
+{
+    v8f one = splat8(1.0f);
+    switch (a) {
+    case ACT_RELU:
+        return (v8f)((v8i)(v > splat8(0)) & (v8i)one);
+    case ACT_LEAKY: {
+        v8i m = (v8i)(v > splat8(0));
+        return (v8f)((m & (v8i)one) | (~m & (v8i)splat8(0.1f)));
+    }
+    case ACT_LOGISTIC: {
+        v8f q = ld8(y);
+        return q * (one - q);
+    }
+    case ACT_LINEAR:
+        break;
+    }
+    return one;
+}
+
+static inline float slope1(float v, const float *y, enum dn_act a)
+{
+    return a == ACT_LOGISTIC ? act_slope(*y, a) : act_slope(act_value(v, a), a);
+}
+
+/* l[0..3] += lanes 0-3 of v, l[4..7] += lanes 4-7, in double */
+static inline void add_lanes(v4d *lo, v4d *hi, v8f v)
+{
+    v4f a = __builtin_shufflevector(v, v, 0, 1, 2, 3), b = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    *lo += __builtin_convertvector(a, v4d);
+    *hi += __builtin_convertvector(b, v4d);
+}
+
+/* Sums over one channel's B segments of S floats, in double. Lane k of the
+ * 8 running sums takes the elements with i % 8 == k (a fixed order, so the
+ * result does not depend on the thread that computes it). */
+struct chan_sums {
+    double a, b;
+};
+
+static double lanes_total(const double *l)
+{
+    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+/* sum and sum of squares of one channel, in double */
+static void chan_moments(const float *x, int B, int C, int S, int c, double *sum, double *sumsq)
+{
+    double l1[8] = {0}, l2[8] = {0};
+    v4d s1lo = {0}, s1hi = {0}, s2lo = {0}, s2hi = {0};
+    for (int b = 0; b < B; b++) {
+        const float *p = x + ((long)b * C + c) * S;
+        int i = 0;
+        for (; i + 8 <= S; i += 8) {
+            v8f v = ld8(p + i);
+            v4f lo = __builtin_shufflevector(v, v, 0, 1, 2, 3), hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+            v4d dlo = __builtin_convertvector(lo, v4d), dhi = __builtin_convertvector(hi, v4d);
+            s1lo += dlo, s1hi += dhi;
+            s2lo += dlo * dlo, s2hi += dhi * dhi;
+        }
+        for (; i < S; i++) {
+            l1[i % 8] += p[i];
+            l2[i % 8] += (double)p[i] * p[i];
+        }
+    }
+    for (int k = 0; k < 4; k++) {
+        l1[k] += s1lo[k], l1[k + 4] += s1hi[k];
+        l2[k] += s2lo[k], l2[k + 4] += s2hi[k];
+    }
+    *sum = lanes_total(l1);
+    *sumsq = lanes_total(l2);
+}
+
+void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int train, float momentum,
+                    enum dn_act act)
+{
+    int C = bn->C;
+    double N = (double)B * S;
+#pragma omp parallel for schedule(dynamic)
+    for (int c = 0; c < C; c++) {
+        float mean, inv;
+        if (train) {
+            double sum, sumsq;
+            chan_moments(x, B, C, S, c, &sum, &sumsq);
+            double mu = sum / N, var = sumsq / N - mu * mu; /* exact squares: float^2 fits a double */
+            if (var < 0) var = 0;
+            mean = (float)mu;
+            inv = (float)(1.0 / sqrt(var + BN_EPS));
+            bn->mean_b[c] = mean;
+            bn->inv_std[c] = inv;
+            double unbiased = N > 1 ? var * N / (N - 1) : var;
+            bn->mean->val[c] = (1 - momentum) * bn->mean->val[c] + momentum * (float)mu;
+            bn->var->val[c] = (1 - momentum) * bn->var->val[c] + momentum * (float)unbiased;
+        } else {
+            mean = bn->mean->val[c];
+            inv = 1.0f / sqrtf(bn->var->val[c] + BN_EPS);
+        }
+        float g = bn->gamma->val[c], be = bn->beta->val[c];
+        for (int b = 0; b < B; b++) {
+            const float *p = x + ((long)b * C + c) * S;
+            float *q = y + ((long)b * C + c) * S;
+            switch (act) { /* one loop per activation, so each vectorises */
+            case ACT_RELU:
+                for (int i = 0; i < S; i++) q[i] = act_value(g * ((p[i] - mean) * inv) + be, ACT_RELU);
+                break;
+            case ACT_LINEAR:
+                for (int i = 0; i < S; i++) q[i] = g * ((p[i] - mean) * inv) + be;
+                break;
+            default:
+                for (int i = 0; i < S; i++) q[i] = act_value(g * ((p[i] - mean) * inv) + be, act);
+            }
+        }
+    }
+}
+
+/* bn_backward_act for one channel; ACT is a constant in each expansion. */
+#define BN_BACKWARD_CHANNEL(ACT)                                                                   \
+    do {                                                                                           \
+        double l1[8] = {0}, l2[8] = {0};                                                           \
+        v4d s1lo = {0}, s1hi = {0}, s2lo = {0}, s2hi = {0};                                        \
+        v8f vmean = splat8(mean), vinv = splat8(inv), vg = splat8(g), vbe = splat8(be);            \
+        for (int b = 0; b < B; b++) {                                                              \
+            const float *d = dy + ((long)b * C + c) * S;                                           \
+            const float *p = x + ((long)b * C + c) * S, *q = y + ((long)b * C + c) * S;            \
+            int i = 0;                                                                             \
+            for (; i + 8 <= S; i += 8) {                                                           \
+                v8f xh = (ld8(p + i) - vmean) * vinv;                                              \
+                v8f dm = ld8(d + i) * slope8(vg * xh + vbe, q + i, ACT);                           \
+                add_lanes(&s1lo, &s1hi, dm);                                                       \
+                add_lanes(&s2lo, &s2hi, dm * xh);                                                  \
+            }                                                                                      \
+            for (; i < S; i++) {                                                                   \
+                float xh = (p[i] - mean) * inv;                                                    \
+                float dm = d[i] * slope1(g * xh + be, q + i, ACT);                                 \
+                l1[i % 8] += dm;                                                                   \
+                l2[i % 8] += dm * xh;                                                              \
+            }                                                                                      \
+        }                                                                                          \
+        for (int k = 0; k < 4; k++) {                                                              \
+            l1[k] += s1lo[k], l1[k + 4] += s1hi[k];                                                \
+            l2[k] += s2lo[k], l2[k + 4] += s2hi[k];                                                \
+        }                                                                                          \
+        double sdy = lanes_total(l1), sdyx = lanes_total(l2);                                      \
+        bn->beta->grad[c] += (float)sdy;                                                           \
+        bn->gamma->grad[c] += (float)sdyx;                                                         \
+        float k = g * inv;                                                                         \
+        float mdy = (float)(sdy / N), mdyx = (float)(sdyx / N);                                    \
+        v8f vk = splat8(k), vmdy = splat8(mdy), vmdyx = splat8(mdyx);                              \
+        for (int b = 0; b < B; b++) {                                                              \
+            float *d = dy + ((long)b * C + c) * S;                                                 \
+            const float *p = x + ((long)b * C + c) * S, *q = y + ((long)b * C + c) * S;            \
+            int i = 0;                                                                             \
+            for (; i + 8 <= S; i += 8) {                                                           \
+                v8f xh = (ld8(p + i) - vmean) * vinv;                                              \
+                v8f dm = ld8(d + i) * slope8(vg * xh + vbe, q + i, ACT);                           \
+                st8(d + i, vk * (dm - vmdy - xh * vmdyx));                                         \
+            }                                                                                      \
+            for (; i < S; i++) {                                                                   \
+                float xh = (p[i] - mean) * inv;                                                    \
+                float dm = d[i] * slope1(g * xh + be, q + i, ACT);                                 \
+                d[i] = k * (dm - mdy - xh * mdyx);                                                 \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
+void bn_backward_act(struct bn *bn, const float *x, const float *y, float *dy, int B, int S, enum dn_act act)
+{
+    int C = bn->C;
+    double N = (double)B * S;
+#pragma omp parallel for schedule(dynamic)
+    for (int c = 0; c < C; c++) {
+        float mean = bn->mean_b[c], inv = bn->inv_std[c];
+        float g = bn->gamma->val[c], be = bn->beta->val[c];
+        switch (act) {
+        case ACT_RELU:
+            BN_BACKWARD_CHANNEL(ACT_RELU);
+            break;
+        case ACT_LINEAR:
+            BN_BACKWARD_CHANNEL(ACT_LINEAR);
+            break;
+        default:
+            BN_BACKWARD_CHANNEL(act);
         }
     }
 }

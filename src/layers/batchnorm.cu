@@ -8,11 +8,14 @@
  * Forward (training): per-channel sums of x and x^2 in double through the
  * deterministic partial reduction of kernels.cu, one thread per channel
  * turns them into mean, 1/std and the running statistics, then one
- * element-wise kernel writes xhat over x and y = gamma*xhat + beta.
+ * element-wise kernel writes xhat over x and y = act(gamma*xhat + beta): the
+ * layer's activation is fused in (ACT_LINEAR for none).
  * (The CPU sums (x - mean)^2 in a second pass; in double the one-pass
  * E[x^2] - mean^2 agrees to far below float precision for activations.)
- * Backward: per-channel sums of dy and dy*xhat, the beta/gamma gradients
- * (+=) by the same thread per channel, then dx over dy element-wise.
+ * Backward: per-channel sums of dy and dy*xhat (dy first multiplied in place
+ * by the activation's gradient at `out`, fused into that read), the
+ * beta/gamma gradients (+=) by the same thread per channel, then dx over dy
+ * element-wise.
  */
 #include "../backend/cuda/cuda_common.h"
 #include "layers_gpu.h"
@@ -72,21 +75,21 @@ __global__ static void bn_infer_kernel(int C, const float *run_mean, const float
     inv[c] = 1.0f / sqrtf(run_var[c] + BN_EPS);
 }
 
-/* x (B,C,S) -> xhat (in place); y = gamma*xhat + beta (y may be x) */
-__global__ static void bn_norm_kernel(float *x, float *y, size_t n, int C, int S, const float *mean,
-                                      const float *inv, const float *gamma, const float *beta)
+/* x (B,C,S) -> xhat (in place); y = act(gamma*xhat + beta) (y may be x) */
+__global__ static void bn_norm_kernel(float *x, float *y, unsigned n, unsigned C, unsigned S, const float *mean,
+                                      const float *inv, const float *gamma, const float *beta, int act)
 {
-    GRID_STRIDE(i, n)
+    GRID_STRIDE32(i, n)
     {
-        int c = (int)((i / S) % C);
+        unsigned c = (i / S) % C;
         float xh = (x[i] - mean[c]) * inv[c];
         x[i] = xh;
-        y[i] = gamma[c] * xh + beta[c];
+        y[i] = act_f(gamma[c] * xh + beta[c], act);
     }
 }
 
 void bn_gpu_forward(struct network *net, struct bn_gpu *bg, float *x, float *y, int B, int S, int train,
-                    float momentum)
+                    float momentum, enum dn_act act)
 {
     struct dn_cuda *ctx = net->cuda;
     int C = bg->C;
@@ -105,8 +108,8 @@ void bn_gpu_forward(struct network *net, struct bn_gpu *bg, float *x, float *y, 
         mean = bg->imean, inv = bg->iinv;
     }
     size_t n = (size_t)B * C * S;
-    bn_norm_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(x, y, n, C, S, mean, inv, bg->gamma->val_gpu,
-                                                              bg->beta->val_gpu);
+    bn_norm_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(x, y, dn_n32(n), C, S, mean, inv, bg->gamma->val_gpu,
+                                                              bg->beta->val_gpu, (int)act);
     KERNEL_CHECK();
 }
 
@@ -124,27 +127,28 @@ __global__ static void bn_grad_kernel(const double *red, int P, int C, double N,
 }
 
 /* dy = gamma*inv/N * (N*dy - sum(dy) - xhat*sum(dy*xhat)) */
-__global__ static void bn_dx_kernel(float *dy, const float *xhat, size_t n, int C, int S, const float *gamma,
-                                    const float *inv, const float *mdy, const float *mdyx)
+__global__ static void bn_dx_kernel(float *dy, const float *xhat, unsigned n, unsigned C, unsigned S,
+                                    const float *gamma, const float *inv, const float *mdy, const float *mdyx)
 {
-    GRID_STRIDE(i, n)
+    GRID_STRIDE32(i, n)
     {
-        int c = (int)((i / S) % C);
+        unsigned c = (i / S) % C;
         float k = gamma[c] * inv[c];
         dy[i] = k * (dy[i] - mdy[c] - xhat[i] * mdyx[c]);
     }
 }
 
-void bn_gpu_backward(struct network *net, struct bn_gpu *bg, const float *xhat, float *dy, int B, int S)
+void bn_gpu_backward(struct network *net, struct bn_gpu *bg, const float *xhat, float *dy, int B, int S,
+                     const float *out, enum dn_act act)
 {
     struct dn_cuda *ctx = net->cuda;
     int C = bg->C;
-    int P = gpu_chan_partials(ctx, dy, xhat, B, C, S);
+    int P = gpu_chan_partials_grad(ctx, dy, xhat, out, act, B, C, S);
     bn_grad_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(ctx->red, P, C, (double)B * S, bg->beta->grad_gpu,
                                                               bg->gamma->grad_gpu, bg->mdy, bg->mdyx);
     KERNEL_CHECK();
     size_t n = (size_t)B * C * S;
-    bn_dx_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(dy, xhat, n, C, S, bg->gamma->val_gpu, bg->inv_std,
+    bn_dx_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(dy, xhat, dn_n32(n), C, S, bg->gamma->val_gpu, bg->inv_std,
                                                             bg->mdy, bg->mdyx);
     KERNEL_CHECK();
 }

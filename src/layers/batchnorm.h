@@ -15,6 +15,7 @@
 #ifndef DN_BATCHNORM_H
 #define DN_BATCHNORM_H
 
+#include "../core/activations.h"
 #include "../core/layer.h"
 
 #define BN_EPS 1e-5f
@@ -23,6 +24,7 @@ struct bn {
     int C;
     struct param *beta, *gamma, *mean, *var;
     float *inv_std; /* per channel, of the last training forward */
+    float *mean_b;  /* per channel batch mean of the last training forward (bn_forward_act) */
 };
 
 /* Register the BN parameters on l (beta must be registered by the caller
@@ -36,5 +38,20 @@ void bn_forward(struct bn *bn, float *x, float *y, int B, int S, int train, floa
 /* In: dy = dL/dy, xhat from forward. Out: dy replaced by dL/dx (training
  * statistics). Accumulates dL/dgamma, dL/dbeta. */
 void bn_backward(struct bn *bn, const float *xhat, float *dy, int B, int S);
+
+/*
+ * The same with the activation fused in, one pass fewer each way, and x kept
+ * (the convolutional layer's fast path; same formulas, same float
+ * expressions per element, so the outputs equal bn_forward + activate and
+ * gradient + bn_backward up to the rounding of the per-channel sums):
+ *   forward:  y = act(gamma * xhat + beta), xhat = (x - mean) * inv_std;
+ *             x (B,C,S) is left unchanged (backward recomputes xhat from it).
+ *   backward: in: dy = dL/dy, x and y of the forward. Out: dy replaced by
+ *             dL/dx. Accumulates dL/dgamma, dL/dbeta.
+ * Per-channel sums are in double over 8 lanes combined in a fixed order.
+ */
+void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int train, float momentum,
+                    enum dn_act act);
+void bn_backward_act(struct bn *bn, const float *x, const float *y, float *dy, int B, int S, enum dn_act act);
 
 #endif

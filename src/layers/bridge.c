@@ -65,6 +65,7 @@ static int bridge_init(struct layer *l, struct cfg *c, struct cfg_section *s, st
     br->act = act;
     br->from = layer_ref(c, s, "from", from, l->index);
     if (br->from < 0) return -1;
+    layer_add_ref(l, br->from);
     if (br->se_on != 0 && br->se_on != 1) return cfg_fail(c, s, "se", "must be 0 or 1");
     if (reduction < 1) return cfg_fail(c, s, "reduction", "must be at least 1");
     const struct layer *f = &net->layers[br->from];
@@ -120,8 +121,11 @@ static void bridge_forward(struct layer *l, struct network *net)
         branch = br->branch;
     }
     size_t n = (size_t)l->batch * l->outputs;
-    for (size_t i = 0; i < n; i++) l->output[i] = l->input[i] + branch[i];
-    activate(l->output, n, br->act);
+    const float *a = l->input;
+    float *o = l->output;
+    enum dn_act act = br->act;
+#pragma omp parallel for schedule(static) if (n >= (1 << 16))
+    for (size_t i = 0; i < n; i++) o[i] = act_value(a[i] + branch[i], act);
 }
 
 static void bridge_backward(struct layer *l, struct network *net)
@@ -130,8 +134,12 @@ static void bridge_backward(struct layer *l, struct network *net)
     struct layer *f = &net->layers[br->from];
     size_t n = (size_t)l->batch * l->outputs;
     gradient(l->output, n, br->act, l->delta);
-    if (l->dinput)
-        for (size_t i = 0; i < n; i++) l->dinput[i] += l->delta[i];
+    if (l->dinput) {
+        float *dx = l->dinput;
+        const float *d = l->delta;
+#pragma omp parallel for schedule(static) if (n >= (1 << 16))
+        for (size_t i = 0; i < n; i++) dx[i] += d[i];
+    }
     if (br->se_on && br->se_pos == SE_AFTER) {
         memset(br->dbn, 0, n * sizeof(float));
         se_backward(&br->se, br->bnout, l->delta, br->dbn);

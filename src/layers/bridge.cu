@@ -69,7 +69,8 @@ void bridge_forward_gpu(struct layer *l, struct network *net)
         x = br->xs;
     }
     conv2d_gpu_forward(net, br->conv, x, br->weights->val_gpu, br->xhat);
-    bn_gpu_forward(net, br->bn, br->xhat, br->bnout, l->batch, l->out_h * l->out_w, net->train, net->bn_momentum);
+    bn_gpu_forward(net, br->bn, br->xhat, br->bnout, l->batch, l->out_h * l->out_w, net->train, net->bn_momentum,
+                   ACT_LINEAR);
     const float *branch = br->bnout;
     if (br->se_mode == 1) {
         se_gpu_forward(net, br->se, br->bnout, br->branch);
@@ -94,7 +95,7 @@ void bridge_backward_gpu(struct layer *l, struct network *net)
     } else {
         gpu_copy(ctx, n, l->delta_gpu, br->dbn);
     }
-    bn_gpu_backward(net, br->bn, br->xhat, br->dbn, l->batch, l->out_h * l->out_w);
+    bn_gpu_backward(net, br->bn, br->xhat, br->dbn, l->batch, l->out_h * l->out_w, NULL, ACT_LINEAR);
     if (br->se_mode == 2) {
         gpu_zero(ctx, br->nin, br->dxs);
         conv2d_gpu_backward(net, br->conv, br->xs, br->weights->val_gpu, br->dbn, br->weights->grad_gpu, br->dxs);

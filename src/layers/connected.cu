@@ -1,8 +1,8 @@
 /*
  * connected.cu - [connected] on the device, connected.c's semantics:
- * y (B, O) = x (B, I) W^T through cuBLAS, then BN (S = 1) or the bias, then
- * the activation; backward: activation gradient, BN or bias gradient,
- * dW += delta^T x and dx += delta W.
+ * y (B, O) = x (B, I) W^T through cuBLAS, then BN (S = 1, activation fused
+ * in) or the bias and the activation; backward: activation gradient, BN or
+ * bias gradient, dW += delta^T x and dx += delta W.
  */
 #include "../backend/cuda/cuda_common.h"
 #include "layers_gpu.h"
@@ -46,9 +46,12 @@ void fc_forward_gpu(struct layer *l, struct network *net)
     int B = l->batch, O = l->outputs, I = l->inputs;
     float *y = f->bn ? f->xhat : l->output_gpu;
     gpu_gemm(ctx, 0, 1, B, O, I, 1, l->input_gpu, I, f->weights->val_gpu, I, 0, y, O);
-    if (f->bn) bn_gpu_forward(net, f->bn, f->xhat, l->output_gpu, B, 1, net->train, net->bn_momentum);
-    else gpu_bias_add(ctx, l->output_gpu, f->biases->val_gpu, B, O, 1);
-    gpu_activate(ctx, l->output_gpu, (size_t)B * O, f->act);
+    if (f->bn) {
+        bn_gpu_forward(net, f->bn, f->xhat, l->output_gpu, B, 1, net->train, net->bn_momentum, f->act);
+    } else {
+        gpu_bias_add(ctx, l->output_gpu, f->biases->val_gpu, B, O, 1);
+        gpu_activate(ctx, l->output_gpu, (size_t)B * O, f->act);
+    }
 }
 
 void fc_backward_gpu(struct layer *l, struct network *net)
@@ -56,9 +59,12 @@ void fc_backward_gpu(struct layer *l, struct network *net)
     struct fc_gpu *f = (struct fc_gpu *)l->priv_gpu;
     struct dn_cuda *ctx = net->cuda;
     int B = l->batch, O = l->outputs, I = l->inputs;
-    gpu_gradient(ctx, l->output_gpu, (size_t)B * O, f->act, l->delta_gpu);
-    if (f->bn) bn_gpu_backward(net, f->bn, f->xhat, l->delta_gpu, B, 1);
-    else gpu_bias_grad(ctx, l->delta_gpu, f->biases->grad_gpu, B, O, 1);
+    if (f->bn) {
+        bn_gpu_backward(net, f->bn, f->xhat, l->delta_gpu, B, 1, l->output_gpu, f->act);
+    } else {
+        gpu_gradient(ctx, l->output_gpu, (size_t)B * O, f->act, l->delta_gpu);
+        gpu_bias_grad(ctx, l->delta_gpu, f->biases->grad_gpu, B, O, 1);
+    }
     gpu_gemm(ctx, 1, 0, O, I, B, 1, l->delta_gpu, O, l->input_gpu, I, 1, f->weights->grad_gpu, I);
     if (l->dinput_gpu) gpu_gemm(ctx, 0, 0, B, I, O, 1, l->delta_gpu, O, f->weights->val_gpu, I, 1, l->dinput_gpu, I);
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../backend/cpu/conv_direct.h"
 #include "../backend/cpu/gemm.h"
 #include "../backend/cpu/im2col.h"
 #include "../core/activations.h"
@@ -35,6 +36,11 @@ void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k
 }
 
 size_t conv2d_workspace(const struct conv_geom *g)
+{
+    return conv_direct_ok(g) ? conv_direct_workspace(g, gemm_threads()) : conv2d_workspace_gemm(g);
+}
+
+size_t conv2d_workspace_gemm(const struct conv_geom *g)
 {
     size_t n = (size_t)g->B * g->OH * g->OW;
     return (size_t)g->C * g->k * g->k * n + (size_t)g->F * n;
@@ -51,6 +57,19 @@ static void unfold_batch(const struct conv_geom *g, const float *in, float *cols
 
 void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
 {
+    if (conv_direct_ok(g)) conv_direct_forward(g, in, w, out, ws);
+    else conv2d_forward_gemm(g, in, w, out, ws);
+}
+
+void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
+                     float *dw, float *din, float *ws)
+{
+    if (conv_direct_ok(g)) conv_direct_backward(g, in, w, dout, dw, din, ws);
+    else conv2d_backward_gemm(g, in, w, dout, dw, din, ws);
+}
+
+void conv2d_forward_gemm(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
+{
     int ohw = g->OH * g->OW, N = g->B * ohw, K = g->C * g->k * g->k;
     float *cols = ws, *tmp = ws + (size_t)K * N;
     unfold_batch(g, in, cols);
@@ -62,8 +81,8 @@ void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, 
             memcpy(out + ((long)b * g->F + f) * ohw, tmp + (long)f * N + (long)b * ohw, sizeof(float) * ohw);
 }
 
-void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
-                     float *dw, float *din, float *ws)
+void conv2d_backward_gemm(const struct conv_geom *g, const float *in, const float *w, const float *dout,
+                          float *dw, float *din, float *ws)
 {
     int ohw = g->OH * g->OW, N = g->B * ohw, K = g->C * g->k * g->k;
     float *cols = ws, *dtmp = ws + (size_t)K * N;
@@ -86,7 +105,7 @@ struct conv_layer {
     enum dn_act act;
     struct param *biases, *weights;
     struct bn bn;
-    float *xhat; /* (B, F, OH, OW) normalised conv output, with batch norm */
+    float *x; /* (B, F, OH, OW) conv output before batch norm (with batch norm) */
 };
 
 static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
@@ -116,7 +135,7 @@ static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, stru
     cv->biases = layer_add_param(l, "biases", PARAM_BIAS, filters);
     if (cv->bn_on) {
         bn_init(&cv->bn, l, cv->biases, filters);
-        cv->xhat = falloc((size_t)l->batch * filters * cv->g.OH * cv->g.OW);
+        cv->x = falloc((size_t)l->batch * filters * cv->g.OH * cv->g.OW);
     }
     size_t nw = (size_t)filters * l->c * size * size;
     cv->weights = layer_add_param(l, "weights", PARAM_WEIGHT, nw);
@@ -133,16 +152,16 @@ static void conv_forward(struct layer *l, struct network *net)
     struct conv_layer *cv = l->priv;
     int S = l->out_h * l->out_w;
     if (cv->bn_on) {
-        conv2d_forward(&cv->g, l->input, cv->weights->val, cv->xhat, net->workspace);
-        bn_forward(&cv->bn, cv->xhat, l->output, l->batch, S, net->train, net->bn_momentum);
-    } else {
-        conv2d_forward(&cv->g, l->input, cv->weights->val, l->output, net->workspace);
-        for (int b = 0; b < l->batch; b++)
-            for (int f = 0; f < l->out_c; f++) {
-                float *o = l->output + ((long)b * l->out_c + f) * S, bias = cv->biases->val[f];
-                for (int i = 0; i < S; i++) o[i] += bias;
-            }
+        conv2d_forward(&cv->g, l->input, cv->weights->val, cv->x, net->workspace);
+        bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, net->train, net->bn_momentum, cv->act);
+        return;
     }
+    conv2d_forward(&cv->g, l->input, cv->weights->val, l->output, net->workspace);
+    for (int b = 0; b < l->batch; b++)
+        for (int f = 0; f < l->out_c; f++) {
+            float *o = l->output + ((long)b * l->out_c + f) * S, bias = cv->biases->val[f];
+            for (int i = 0; i < S; i++) o[i] += bias;
+        }
     activate(l->output, (size_t)l->batch * l->outputs, cv->act);
 }
 
@@ -150,10 +169,10 @@ static void conv_backward(struct layer *l, struct network *net)
 {
     struct conv_layer *cv = l->priv;
     int S = l->out_h * l->out_w;
-    gradient(l->output, (size_t)l->batch * l->outputs, cv->act, l->delta);
     if (cv->bn_on) {
-        bn_backward(&cv->bn, cv->xhat, l->delta, l->batch, S);
+        bn_backward_act(&cv->bn, cv->x, l->output, l->delta, l->batch, S, cv->act);
     } else {
+        gradient(l->output, (size_t)l->batch * l->outputs, cv->act, l->delta);
         for (int b = 0; b < l->batch; b++)
             for (int f = 0; f < l->out_c; f++) {
                 const float *d = l->delta + ((long)b * l->out_c + f) * S;
@@ -171,7 +190,7 @@ static void conv_free(struct layer *l)
     struct conv_layer *cv = l->priv;
     if (!cv) return;
     if (cv->bn_on) bn_free(&cv->bn);
-    free(cv->xhat);
+    free(cv->x);
     free(cv);
 }
 

@@ -18,7 +18,8 @@
  *     sums the columns that read it: no atomics).
  *
  * Layer: conv (into xhat with batch norm), BN or bias, activation; backward
- * in the reverse order, as conv_forward/conv_backward.
+ * in the reverse order, as conv_forward/conv_backward. With batch norm the
+ * activation and its gradient are fused into the BN kernels (batchnorm.cu).
  */
 #include <string.h>
 
@@ -41,15 +42,15 @@ struct conv2d_gpu {
 /* cols (C*k*k, B*OH*OW): row (c*k + kh)*k + kw, column b*OH*OW + oy*OW + ox */
 __global__ static void im2col_kernel(const float *in, struct conv_geom g, float *cols)
 {
-    size_t ohw = (size_t)g.OH * g.OW, N = (size_t)g.B * ohw, total = (size_t)g.C * g.k * g.k * N;
-    GRID_STRIDE(i, total)
+    unsigned ohw = g.OH * g.OW, N = g.B * ohw, total = g.C * g.k * g.k * N;
+    GRID_STRIDE32(i, total)
     {
-        size_t col = i % N, row = i / N;
-        int kw = (int)(row % g.k), kh = (int)((row / g.k) % g.k), c = (int)(row / ((size_t)g.k * g.k));
-        size_t b = col / ohw;
-        int j = (int)(col - b * ohw), oy = j / g.OW, ox = j - oy * g.OW;
+        unsigned row = i / N, col = i - row * N;
+        int kw = row % g.k, kh = (row / g.k) % g.k, c = row / (g.k * g.k);
+        unsigned b = col / ohw;
+        int j = col - b * ohw, oy = j / g.OW, ox = j - oy * g.OW;
         int y = oy * g.s - g.p + kh, x = ox * g.s - g.p + kw;
-        cols[i] = (y >= 0 && y < g.H && x >= 0 && x < g.W) ? in[((b * g.C + c) * g.H + y) * g.W + x] : 0.0f;
+        cols[i] = (y >= 0 && y < g.H && x >= 0 && x < g.W) ? in[(((size_t)b * g.C + c) * g.H + y) * g.W + x] : 0.0f;
     }
 }
 
@@ -57,24 +58,23 @@ __global__ static void im2col_kernel(const float *in, struct conv_geom g, float 
  * read it, i.e. every (kh, kw) with y = oy*s - p + kh, x = ox*s - p + kw. */
 __global__ static void col2im_kernel(const float *cols, struct conv_geom g, float *din)
 {
-    size_t ohw = (size_t)g.OH * g.OW, N = (size_t)g.B * ohw, total = (size_t)g.B * g.C * g.H * g.W;
-    GRID_STRIDE(i, total)
+    unsigned ohw = g.OH * g.OW, N = g.B * ohw, total = g.B * g.C * g.H * g.W;
+    GRID_STRIDE32(i, total)
     {
-        int x = (int)(i % g.W), y = (int)((i / g.W) % g.H), c = (int)((i / ((size_t)g.W * g.H)) % g.C);
-        size_t b = i / ((size_t)g.W * g.H * g.C);
+        unsigned x = i % g.W, yb = i / g.W, y = yb % g.H, cb = yb / g.H, c = cb % g.C, b = cb / g.C;
         float sum = 0;
         for (int kh = 0; kh < g.k; kh++) {
-            int ty = y + g.p - kh;
+            int ty = (int)y + g.p - kh;
             if (ty < 0 || ty % g.s) continue;
             int oy = ty / g.s;
             if (oy >= g.OH) continue;
             for (int kw = 0; kw < g.k; kw++) {
-                int tx = x + g.p - kw;
+                int tx = (int)x + g.p - kw;
                 if (tx < 0 || tx % g.s) continue;
                 int ox = tx / g.s;
                 if (ox >= g.OW) continue;
                 size_t row = ((size_t)c * g.k + kh) * g.k + kw;
-                sum += cols[row * N + b * ohw + (size_t)oy * g.OW + ox];
+                sum += cols[row * N + b * ohw + oy * g.OW + ox];
             }
         }
         din[i] += sum;
@@ -82,13 +82,14 @@ __global__ static void col2im_kernel(const float *cols, struct conv_geom g, floa
 }
 
 /* to_nchw: out (B, F, OHW) = tmp (F, B*OHW); otherwise the inverse */
-__global__ static void fbs_transpose_kernel(const float *src, float *dst, int B, int F, size_t ohw, int to_nchw)
+__global__ static void fbs_transpose_kernel(const float *src, float *dst, unsigned B, unsigned F, unsigned ohw,
+                                            int to_nchw)
 {
-    size_t total = (size_t)B * F * ohw;
-    GRID_STRIDE(i, total)
+    unsigned total = B * F * ohw;
+    GRID_STRIDE32(i, total)
     {
-        size_t j = i % ohw, f = (i / ohw) % F, b = i / (ohw * F); /* i indexes (B, F, OHW) */
-        size_t t = (f * B + b) * ohw + j;                         /* index in (F, B, OHW) */
+        unsigned j = i % ohw, fb = i / ohw, f = fb % F, b = fb / F; /* i indexes (B, F, OHW) */
+        unsigned t = (f * B + b) * ohw + j;                         /* index in (F, B, OHW) */
         if (to_nchw) dst[i] = src[t];
         else dst[t] = src[i];
     }
@@ -214,6 +215,9 @@ struct conv2d_gpu *conv2d_gpu_create(struct network *net, const struct conv_geom
         return cg;
     }
 #endif
+    /* the im2col kernels index with 32 bits */
+    size_t N = (size_t)g->B * g->OH * g->OW;
+    dn_n32((size_t)g->C * g->k * g->k * N), dn_n32((size_t)g->F * N), dn_n32((size_t)g->B * g->C * g->H * g->W);
     dn_cuda_reserve_workspace(ctx, conv2d_workspace(g) * sizeof(float));
     return cg;
 }
@@ -313,21 +317,24 @@ void conv_forward_gpu(struct layer *l, struct network *net)
     int S = l->out_h * l->out_w;
     if (c->bn) {
         conv2d_gpu_forward(net, c->conv, l->input_gpu, c->weights->val_gpu, c->xhat);
-        bn_gpu_forward(net, c->bn, c->xhat, l->output_gpu, l->batch, S, net->train, net->bn_momentum);
+        bn_gpu_forward(net, c->bn, c->xhat, l->output_gpu, l->batch, S, net->train, net->bn_momentum, c->act);
     } else {
         conv2d_gpu_forward(net, c->conv, l->input_gpu, c->weights->val_gpu, l->output_gpu);
         gpu_bias_add(net->cuda, l->output_gpu, c->biases->val_gpu, l->batch, l->out_c, S);
+        gpu_activate(net->cuda, l->output_gpu, (size_t)l->batch * l->outputs, c->act);
     }
-    gpu_activate(net->cuda, l->output_gpu, (size_t)l->batch * l->outputs, c->act);
 }
 
 void conv_backward_gpu(struct layer *l, struct network *net)
 {
     struct conv_gpu *c = (struct conv_gpu *)l->priv_gpu;
     int S = l->out_h * l->out_w;
-    gpu_gradient(net->cuda, l->output_gpu, (size_t)l->batch * l->outputs, c->act, l->delta_gpu);
-    if (c->bn) bn_gpu_backward(net, c->bn, c->xhat, l->delta_gpu, l->batch, S);
-    else gpu_bias_grad(net->cuda, l->delta_gpu, c->biases->grad_gpu, l->batch, l->out_c, S);
+    if (c->bn) {
+        bn_gpu_backward(net, c->bn, c->xhat, l->delta_gpu, l->batch, S, l->output_gpu, c->act);
+    } else {
+        gpu_gradient(net->cuda, l->output_gpu, (size_t)l->batch * l->outputs, c->act, l->delta_gpu);
+        gpu_bias_grad(net->cuda, l->delta_gpu, c->biases->grad_gpu, l->batch, l->out_c, S);
+    }
     conv2d_gpu_backward(net, c->conv, l->input_gpu, c->weights->val_gpu, l->delta_gpu, c->weights->grad_gpu,
                         l->dinput_gpu);
 }

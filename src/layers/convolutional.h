@@ -25,5 +25,12 @@ void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, 
 /* dw (+=) dL/dw; din (+=) dL/din unless din is NULL. dout is (B, F, OH, OW). */
 void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
                      float *dw, float *din, float *ws);
+/* The two implementations conv2d_* choose from: im2col + one GEMM over the
+ * batch (any geometry), and the direct kernels of
+ * src/backend/cpu/conv_direct.h (taken whenever conv_direct_ok()). */
+size_t conv2d_workspace_gemm(const struct conv_geom *g);
+void conv2d_forward_gemm(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
+void conv2d_backward_gemm(const struct conv_geom *g, const float *in, const float *w, const float *dout,
+                          float *dw, float *din, float *ws);
 
 #endif

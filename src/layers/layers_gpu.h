@@ -103,13 +103,17 @@ void bridge_free_gpu(struct layer *l);
 /* ---- shared device helpers (used by the .cu files only) ---- */
 
 /* batchnorm.cu: bn_gpu_forward/backward follow bn_forward/bn_backward
- * (batchnorm.h) on device arrays; statistics of the last training forward
- * are kept in the struct. */
+ * (batchnorm.h) on device arrays, with the layer's activation fused in:
+ * forward writes y = act(BN(x)); backward first does gradient(out, act, dy)
+ * (out = the layer's activated output), then BN's backward. ACT_LINEAR (out
+ * unused) gives plain BN. Statistics of the last training forward are kept
+ * in the struct. */
 struct bn_gpu;
 struct bn_gpu *bn_gpu_create(struct network *net, const struct bn *bn, int B, int S);
 void bn_gpu_forward(struct network *net, struct bn_gpu *bg, float *x, float *y, int B, int S, int train,
-                    float momentum);
-void bn_gpu_backward(struct network *net, struct bn_gpu *bg, const float *xhat, float *dy, int B, int S);
+                    float momentum, enum dn_act act);
+void bn_gpu_backward(struct network *net, struct bn_gpu *bg, const float *xhat, float *dy, int B, int S,
+                     const float *out, enum dn_act act);
 void bn_gpu_free(struct bn_gpu *bg);
 
 /* se.cu: se_gpu_forward/backward follow se_forward/se_backward (se.h). */

@@ -29,6 +29,7 @@ static int route_init(struct layer *l, struct cfg *c, struct cfg_section *s, str
     for (int i = 0; i < r->n; i++) {
         r->src[i] = layer_ref(c, s, "layers", vals[i], l->index);
         if (r->src[i] < 0) return -1;
+        layer_add_ref(l, r->src[i]);
         const struct layer *f = &net->layers[r->src[i]];
         if (i == 0) l->out_w = f->out_w, l->out_h = f->out_h;
         else if (f->out_w != l->out_w || f->out_h != l->out_h)

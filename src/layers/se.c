@@ -44,6 +44,9 @@ void se_free(struct se *se)
 void se_forward(struct se *se, const float *x, float *y)
 {
     int B = se->B, C = se->C, S = se->S, H = se->H;
+    /* the (b, c) rows are independent: split between threads, each row summed
+     * in order as before */
+#pragma omp parallel for schedule(static) if ((long)B * C * S >= (1 << 16))
     for (long i = 0; i < (long)B * C; i++) {
         const float *p = x + i * S;
         float sum = 0;
@@ -62,6 +65,7 @@ void se_forward(struct se *se, const float *x, float *y)
             float a = se->s[b * C + c] + se->b2->val[c];
             se->s[b * C + c] = 1.0f / (1.0f + expf(-a));
         }
+#pragma omp parallel for schedule(static) if ((long)B * C * S >= (1 << 16))
     for (long i = 0; i < (long)B * C; i++) {
         const float *p = x + i * S;
         float *q = y + i * S, g = se->s[i];
@@ -73,6 +77,7 @@ void se_backward(struct se *se, const float *x, const float *dy, float *dx)
 {
     int B = se->B, C = se->C, S = se->S, H = se->H;
     /* ds = sum_S dy*x, then through the sigmoid: da = ds * s * (1 - s) */
+#pragma omp parallel for schedule(static) if ((long)B * C * S >= (1 << 16))
     for (long i = 0; i < (long)B * C; i++) {
         const float *p = x + i * S, *d = dy + i * S;
         float sum = 0;
@@ -93,6 +98,7 @@ void se_backward(struct se *se, const float *x, const float *dy, float *dx)
         for (int j = 0; j < H; j++) se->b1->grad[j] += se->dh[b * H + j];
     gemm(0, 0, B, C, H, 1, se->dh, H, se->w1->val, C, 0, se->dz, C);
     /* dx += dy * s + dz / S */
+#pragma omp parallel for schedule(static) if ((long)B * C * S >= (1 << 16))
     for (long i = 0; i < (long)B * C; i++) {
         const float *d = dy + i * S;
         float *q = dx + i * S, g = se->s[i], dzs = se->dz[i] / S;

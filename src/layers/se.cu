@@ -42,9 +42,9 @@ void se_gpu_free(struct se_gpu *sg)
 }
 
 /* v (B, N) = act(v + bias[n]); act 0: relu, 1: sigmoid */
-__global__ static void se_bias_act_kernel(float *v, const float *bias, int B, int N, int sigmoid)
+__global__ static void se_bias_act_kernel(float *v, const float *bias, unsigned B, unsigned N, int sigmoid)
 {
-    GRID_STRIDE(i, (size_t)B * N)
+    GRID_STRIDE32(i, B * N)
     {
         float a = v[i] + bias[i % N];
         v[i] = sigmoid ? 1.0f / (1.0f + expf(-a)) : (a > 0 ? a : 0);
@@ -52,9 +52,9 @@ __global__ static void se_bias_act_kernel(float *v, const float *bias, int B, in
 }
 
 /* y[r*S + k] = x[r*S + k] * s[r] */
-__global__ static void se_scale_kernel(const float *x, const float *s, float *y, size_t n, int S)
+__global__ static void se_scale_kernel(const float *x, const float *s, float *y, unsigned n, unsigned S)
 {
-    GRID_STRIDE(i, n) y[i] = x[i] * s[i / S];
+    GRID_STRIDE32(i, n) y[i] = x[i] * s[i / S];
 }
 
 /* one warp per row r of (B*C, S): ds[r] = sum_k dy*x * s[r] * (1 - s[r]) */
@@ -90,11 +90,12 @@ __global__ static void se_relu_mask_kernel(float *dh, const float *h, size_t n)
 }
 
 /* dx[i] += dy[i] * s[r] + dz[r] / S, r = i / S */
-__global__ static void se_dx_kernel(const float *dy, const float *s, const float *dz, float *dx, size_t n, int S)
+__global__ static void se_dx_kernel(const float *dy, const float *s, const float *dz, float *dx, unsigned n,
+                                    unsigned S)
 {
-    GRID_STRIDE(i, n)
+    GRID_STRIDE32(i, n)
     {
-        size_t r = i / S;
+        unsigned r = i / S;
         dx[i] += dy[i] * s[r] + dz[r] / S;
     }
 }
@@ -111,7 +112,7 @@ void se_gpu_forward(struct network *net, struct se_gpu *sg, const float *x, floa
     se_bias_act_kernel<<<dn_grid((size_t)B * C), DN_THREADS, 0, ctx->stream>>>(sg->s, sg->b2->val_gpu, B, C, 1);
     KERNEL_CHECK();
     size_t n = (size_t)B * C * S;
-    se_scale_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(x, sg->s, y, n, S);
+    se_scale_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(x, sg->s, y, dn_n32(n), S);
     KERNEL_CHECK();
 }
 
@@ -134,7 +135,7 @@ void se_gpu_backward(struct network *net, struct se_gpu *sg, const float *x, con
     KERNEL_CHECK();
     gpu_gemm(ctx, 0, 0, B, C, H, 1, sg->dh, H, sg->w1->val_gpu, C, 0, sg->dz, C);
     size_t n = (size_t)B * C * S;
-    se_dx_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(dy, sg->s, sg->dz, dx, n, S);
+    se_dx_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(dy, sg->s, sg->dz, dx, dn_n32(n), S);
     KERNEL_CHECK();
 }
 

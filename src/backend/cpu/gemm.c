@@ -6,11 +6,35 @@
 #ifdef DN_OPENBLAS
 #include <cblas.h>
 #endif
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
-void gemm_init_threads(void)
+void gemm_init_threads(int n)
 {
+#ifdef _OPENMP
+    if (n > 0) omp_set_num_threads(n);
+#endif
 #if defined(DN_OPENBLAS) && defined(_OPENMP)
     if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
+#endif
+}
+
+void gemm_blas_threads(int n)
+{
+#ifdef DN_OPENBLAS
+    openblas_set_num_threads(n > 0 ? n : 1);
+#else
+    (void)n;
+#endif
+}
+
+int gemm_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
 #endif
 }
 

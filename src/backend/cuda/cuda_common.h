@@ -118,6 +118,36 @@ static inline unsigned dn_grid(size_t n)
 #define GRID_STRIDE(i, n)                                                                          \
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (size_t)(n);                \
          i += (size_t)blockDim.x * gridDim.x)
+/* The same with 32-bit indices, for kernels that divide indices (64-bit
+ * integer division is emulated on GPUs); dn_n32() checks n on the host. */
+#define GRID_STRIDE32(i, n)                                                                        \
+    for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < (unsigned)(n); i += blockDim.x * gridDim.x)
+static inline unsigned dn_n32(size_t n)
+{
+    DN_ASSERT(n <= 0x7fffffffu);
+    return (unsigned)n;
+}
+
+/* activations.c's functions on the device: f(x), and f'(x) from y = f(x) */
+__device__ static inline float act_f(float x, int a)
+{
+    switch (a) {
+    case ACT_RELU: return x > 0 ? x : 0;
+    case ACT_LEAKY: return x > 0 ? x : 0.1f * x;
+    case ACT_LOGISTIC: return 1.0f / (1.0f + expf(-x));
+    default: return x;
+    }
+}
+
+__device__ static inline float act_df(float y, int a)
+{
+    switch (a) {
+    case ACT_RELU: return y > 0 ? 1.0f : 0.0f;
+    case ACT_LEAKY: return y > 0 ? 1.0f : 0.1f;
+    case ACT_LOGISTIC: return y * (1.0f - y);
+    default: return 1.0f;
+    }
+}
 
 /* Scratch (attach time only). */
 void dn_cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes);
@@ -158,6 +188,10 @@ void gpu_row_mean(struct dn_cuda *ctx, const float *x, int R, int S, float *out)
  * add them up.
  */
 int gpu_chan_partials(struct dn_cuda *ctx, const float *x, const float *y, int B, int C, int S);
+/* The same for x = dy after first applying an activation's gradient in
+ * place: dy *= f'(out) (gpu_gradient fused into the reduction's read). */
+int gpu_chan_partials_grad(struct dn_cuda *ctx, float *dy, const float *y, const float *out, enum dn_act act, int B,
+                           int C, int S);
 __device__ static inline void dn_chan_total(const double *red, int P, int c, double *a, double *b)
 {
     double s = 0, t = 0;

@@ -19,26 +19,6 @@ void gpu_gemm(struct dn_cuda *ctx, int ta, int tb, int M, int N, int K, float al
                              N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc));
 }
 
-__device__ static inline float act_f(float x, int a)
-{
-    switch (a) {
-    case ACT_RELU: return x > 0 ? x : 0;
-    case ACT_LEAKY: return x > 0 ? x : 0.1f * x;
-    case ACT_LOGISTIC: return 1.0f / (1.0f + expf(-x));
-    default: return x;
-    }
-}
-
-__device__ static inline float act_df(float y, int a)
-{
-    switch (a) {
-    case ACT_RELU: return y > 0 ? 1.0f : 0.0f;
-    case ACT_LEAKY: return y > 0 ? 1.0f : 0.1f;
-    case ACT_LOGISTIC: return y * (1.0f - y);
-    default: return 1.0f;
-    }
-}
-
 __global__ static void activate_kernel(float *x, size_t n, int a)
 {
     GRID_STRIDE(i, n) x[i] = act_f(x[i], a);
@@ -99,16 +79,16 @@ void gpu_zero(struct dn_cuda *ctx, size_t n, float *y)
     CUDA_CHECK(cudaMemsetAsync(y, 0, n * sizeof(float), ctx->stream));
 }
 
-__global__ static void bias_add_kernel(float *y, const float *bias, int C, int S, size_t n)
+__global__ static void bias_add_kernel(float *y, const float *bias, unsigned C, unsigned S, unsigned n)
 {
-    GRID_STRIDE(i, n) y[i] += bias[(i / S) % C];
+    GRID_STRIDE32(i, n) y[i] += bias[(i / S) % C];
 }
 
 void gpu_bias_add(struct dn_cuda *ctx, float *y, const float *bias, int B, int C, int S)
 {
     size_t n = (size_t)B * C * S;
     if (n == 0) return;
-    bias_add_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(y, bias, C, S, n);
+    bias_add_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(y, bias, C, S, dn_n32(n));
     KERNEL_CHECK();
 }
 
@@ -135,16 +115,16 @@ void gpu_row_mean(struct dn_cuda *ctx, const float *x, int R, int S, float *out)
 
 /* Partials of the per-channel sums: grid (P, C); block p of channel c sums
  * elements e = p*256 + t, p*256 + t + P*256, ... of the channel's B*S. */
-__global__ static void chan_partial_kernel(const float *x, const float *y, int B, int C, int S, int P,
-                                           double *red)
+__global__ static void chan_partial_kernel(float *x, const float *y, const float *gy, int act, unsigned N,
+                                           unsigned C, unsigned S, int P, double *red)
 {
-    int c = blockIdx.y, p = blockIdx.x;
-    size_t N = (size_t)B * S;
+    unsigned c = blockIdx.y, p = blockIdx.x;
     double a = 0, b = 0;
-    for (size_t e = (size_t)p * blockDim.x + threadIdx.x; e < N; e += (size_t)P * blockDim.x) {
-        size_t bi = e / S, s = e - bi * S;
-        size_t i = (bi * C + c) * S + s;
+    for (unsigned e = p * blockDim.x + threadIdx.x; e < N; e += P * blockDim.x) {
+        unsigned bi = e / S, s = e - bi * S;
+        size_t i = ((size_t)bi * C + c) * S + s;
         float v = x[i];
+        if (gy) x[i] = v *= act_df(gy[i], act); /* each element has one owner thread */
         a += v;
         b += y ? (double)v * y[i] : (double)v * v;
     }
@@ -162,15 +142,30 @@ static int chan_parts(int B, int S)
     return p < 1 ? 1 : p > 64 ? 64 : (int)p;
 }
 
-int gpu_chan_partials(struct dn_cuda *ctx, const float *x, const float *y, int B, int C, int S)
+static int chan_partials(struct dn_cuda *ctx, float *x, const float *y, const float *gy, enum dn_act act, int B,
+                         int C, int S)
 {
     int P = chan_parts(B, S);
     DN_ASSERT((size_t)C * P * 2 <= ctx->red_n);
     DN_ASSERT(C <= 65535);
     dim3 grid(P, C);
-    chan_partial_kernel<<<grid, DN_THREADS, 0, ctx->stream>>>(x, y, B, C, S, P, ctx->red);
+    dn_n32((size_t)B * C * S);
+    if (act == ACT_LINEAR) gy = NULL;
+    chan_partial_kernel<<<grid, DN_THREADS, 0, ctx->stream>>>(x, y, gy, (int)act, (unsigned)B * S, C, S, P, ctx->red);
     KERNEL_CHECK();
     return P;
+}
+
+int gpu_chan_partials(struct dn_cuda *ctx, const float *x, const float *y, int B, int C, int S)
+{
+    /* x is only read when no gradient is applied */
+    return chan_partials(ctx, (float *)x, y, NULL, ACT_LINEAR, B, C, S);
+}
+
+int gpu_chan_partials_grad(struct dn_cuda *ctx, float *dy, const float *y, const float *out, enum dn_act act, int B,
+                           int C, int S)
+{
+    return chan_partials(ctx, dy, y, out, act, B, C, S);
 }
 
 void dn_cuda_reserve_reduce(struct dn_cuda *ctx, int B, int C, int S)

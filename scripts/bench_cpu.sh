@@ -1,0 +1,114 @@
+#!/bin/sh
+# bench_cpu.sh - CPU speed of ./darknet against PyTorch on this machine, side by side.
+#
+#   scripts/bench_cpu.sh [-threads N] [-iters N] [-reps N] [-batch N] [network ...]
+#
+# For each network (default: resnet_20 res_se_net_20 se_resnet_20 resnet_110)
+# and each mode (training: forward + backward + SGD update; inference:
+# forward in eval mode) it runs `./darknet bench cfg/<net>.cfg` and
+# scripts/bench_cpu_torch.py (PyTorch definitions of the same networks) one
+# after the other, -reps times (default 3), alternating which goes first, and
+# takes the median of each side's per-run medians (a run times -iters
+# iterations, default 10, after 3 warm-up ones). So a machine that slows
+# down or speeds up during the script affects both sides alike. It also
+# measures the machine's SGEMM peak (sgemm 2048^3 through OpenBLAS on the
+# same threads, best of 10) and prints one table:
+#
+#   img/s      images per second (batch / median iteration time), ours, PyTorch's, ratio
+#   CPU ms/it  CPU time (user + system, all threads) per iteration: the cost
+#              of an iteration independent of how much of the machine the
+#              process got (on a busy machine wall time says little)
+#   RSS MB     peak resident memory of the process (getrusage), ours and PyTorch's
+#   GFLOP/s    ours: whole network and the convolution layers alone
+#              (2 flops per multiply-accumulate; a training image counts 3x
+#              the forward MACs), and the latter as % of the SGEMM peak
+#
+# Both sides run with the same environment: OMP_NUM_THREADS (=-threads,
+# default all cores) and glibc's malloc kept from returning memory to the
+# system (MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=...), which PyTorch needs
+# to keep its deeper networks from slowing down on page faults (we allocate
+# everything once, so it makes no difference to us). Needs Debian's
+# python3-torch (/usr/bin/python3); builds ./darknet if it is missing.
+set -eu
+cd "$(dirname "$0")/.."
+
+threads=$(nproc)
+iters=10
+reps=3
+batch=128
+nets=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    -threads) threads=$2; shift 2 ;;
+    -iters) iters=$2; shift 2 ;;
+    -reps) reps=$2; shift 2 ;;
+    -batch) batch=$2; shift 2 ;;
+    -h | --help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "bench_cpu.sh: unknown option $1" >&2; exit 2 ;;
+    *) nets="$nets $1"; shift ;;
+    esac
+done
+[ -n "$nets" ] || nets="resnet_20 res_se_net_20 se_resnet_20 resnet_110"
+PY=/usr/bin/python3
+if ! $PY -c 'import torch' 2>/dev/null; then
+    echo "bench_cpu.sh: $PY cannot import torch (apt-get install python3-torch)" >&2
+    exit 1
+fi
+[ -x ./darknet ] || make -s darknet >&2
+
+export OMP_NUM_THREADS="$threads"
+export MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# value of key in a "bench key=value ..." line
+field() { sed -n "s/^bench .*[ ]$1=\([^ ]*\).*/\1/p" "$2" | tail -n 1; }
+median() { sort -g | awk '{a[NR] = $1} END {if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+# median over the runs in file $2 of key $1
+med() { sed -n "s/^bench .*[ ]$1=\([^ ]*\).*/\1/p" "$2" | median; }
+
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores; threads $threads;" \
+    "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default}"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "PyTorch $($PY -c 'import torch; print(torch.__version__)'); ./darknet $(git describe --always --dirty 2>/dev/null || echo '(no git)')"
+
+./darknet bench gemm -iters 10 > "$tmp/gemm" 2>&1
+peak=$(field best_gflops "$tmp/gemm")
+echo "SGEMM 2048^3 (OpenBLAS, $threads threads): best $peak GFLOP/s, median $(field gflops "$tmp/gemm")"
+echo
+
+printf '%-14s %-5s | %8s %8s %6s | %8s %8s | %7s %7s | %7s %7s %6s\n' \
+    network mode "ours" "PyTorch" ratio "ours" "PyTorch" "ours" "PyTorch" "net" "conv" "conv%"
+printf '%-14s %-5s | %24s | %17s | %15s | %22s\n' "" "" "images/s" "CPU ms/iteration" "peak RSS MB" "ours GFLOP/s (% SGEMM)"
+for net in $nets; do
+    for mode in train infer; do
+        tr=1; [ $mode = infer ] && tr=0
+        : > "$tmp/ours"; : > "$tmp/torch"
+        r=1
+        while [ $r -le "$reps" ]; do
+            ours_cmd="./darknet bench cfg/$net.cfg -batch $batch -iters $iters -train $tr"
+            torch_cmd="$PY scripts/bench_cpu_torch.py $net --batch $batch --iters $iters --train $tr --threads $threads"
+            if [ $((r % 2)) -eq 1 ]; then
+                $ours_cmd > "$tmp/o" 2>&1 || { cat "$tmp/o" >&2; exit 1; }
+                $torch_cmd > "$tmp/t" 2>&1 || { cat "$tmp/t" >&2; exit 1; }
+            else
+                $torch_cmd > "$tmp/t" 2>&1 || { cat "$tmp/t" >&2; exit 1; }
+                $ours_cmd > "$tmp/o" 2>&1 || { cat "$tmp/o" >&2; exit 1; }
+            fi
+            grep '^bench' "$tmp/o" >> "$tmp/ours"
+            grep '^bench' "$tmp/t" >> "$tmp/torch"
+            r=$((r + 1))
+        done
+        oi=$(med img_s "$tmp/ours"); ti=$(med img_s "$tmp/torch")
+        oc=$(med cpu_ms "$tmp/ours"); tc=$(med cpu_ms "$tmp/torch")
+        orss=$(med rss_mb "$tmp/ours"); trss=$(med rss_mb "$tmp/torch")
+        og=$(med gflops "$tmp/ours"); ocg=$(med conv_gflops "$tmp/ours")
+        awk -v n="$net" -v m="$mode" -v oi="$oi" -v ti="$ti" -v oc="$oc" -v tc="$tc" -v orss="$orss" \
+            -v trss="$trss" -v og="$og" -v ocg="$ocg" -v pk="$peak" 'BEGIN {
+            printf "%-14s %-5s | %8.1f %8.1f %5.2fx | %8.0f %8.0f | %7.0f %7.0f | %7.1f %7.1f %5.0f%%\n",
+                n, m, oi, ti, oi / ti, oc, tc, orss, trss, og, ocg, 100 * ocg / pk }'
+    done
+done
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ratio = ours / PyTorch images/s (medians of $reps interleaved runs of $iters iterations, batch $batch)"

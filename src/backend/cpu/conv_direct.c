@@ -1,0 +1,683 @@
+/*
+ * conv_direct.c - see conv_direct.h. The reference these kernels are tested
+ * against is im2col + gemm_ref (tests/test_layers.c, "conv_direct" cases).
+ *
+ * Vocabulary:
+ *   staged image  one image copied with its zero padding, each channel split
+ *                 into s*s phase planes: plane (py, px) holds padded pixels
+ *                 (s*i + py, s*j + px). A kernel tap (ky, kx) then reads
+ *                 plane (ky % s, kx % s) at (y + ky / s, x + kx / s) for
+ *                 output pixel (y, x): unit-stride vectors for any stride.
+ *   column        one (input channel, tap) pair; its offset in the staged
+ *                 image is koff[j]. A convolution is out[f][q] =
+ *                 sum_j w[f][j] * staged[koff[j] + ipix[q]], for output
+ *                 vector q (8 pixels of one output row).
+ *   tile          4 filters x 3 output vectors (12 accumulators) for forward
+ *                 and the input gradient; 4 filters x 3 columns for the
+ *                 weight gradient.
+ */
+#include "conv_direct.h"
+
+#include <string.h>
+
+#include "../../core/utils.h"
+#include "../../layers/convolutional.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Builds without AVX (NATIVE=0) pass these vectors in SSE halves; the helpers
+ * are static and inlined, so the ABI note GCC gives for that does not apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#define VL 8 /* floats per vector */
+#define TF 4 /* filters per tile */
+#define TV 3 /* output vectors per forward tile */
+#define TC 3 /* columns per weight-gradient tile */
+#define MAX_PHASES 16
+
+typedef float vf __attribute__((vector_size(VL * sizeof(float))));
+
+static inline __attribute__((always_inline)) vf vld(const float *p)
+{
+    vf v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static inline __attribute__((always_inline)) void vst(float *p, vf v) { memcpy(p, &v, sizeof(v)); }
+
+static inline __attribute__((always_inline)) vf vset1(float s) { return (vf){s, s, s, s, s, s, s, s}; }
+
+#if defined(__FMA__) && defined(__AVX__)
+#include <immintrin.h>
+#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c)) /* a * b + c, one rounding */
+#else
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* Keep v in a register: without this GCC folds each load of a reused vector
+ * into every FMA that reads it (a memory operand), so the weight-gradient
+ * tile issued 15 loads per 12 FMAs instead of 7 and ran at 60% of the rate. */
+#if defined(__GNUC__) && defined(__AVX__)
+#define IN_REG(v) __asm__("" : "+x"(v))
+#else
+#define IN_REG(v) ((void)0)
+#endif
+
+/* ------------------------------------------------------------------ scratch */
+
+/* A bump allocator over the caller's workspace; with base == NULL it only
+ * counts, so conv_direct_workspace() runs the same layout code. */
+struct arena {
+    float *base;
+    size_t used;
+};
+
+static void *take(struct arena *a, size_t nfloats)
+{
+    size_t at = (a->used + 15) & ~(size_t)15; /* 64-byte aligned */
+    a->used = at + nfloats;
+    return a->base ? a->base + at : NULL;
+}
+
+/* The most threads any workspace was sized for (conv_direct_workspace). */
+static int sized_threads = 1;
+
+static int threads_now(void)
+{
+#ifdef _OPENMP
+    int n = omp_get_max_threads();
+    return n < sized_threads ? n : sized_threads;
+#else
+    return 1;
+#endif
+}
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* ------------------------------------------------------------------ staging */
+
+struct stage {
+    int C, H, W;     /* source planes (C, H, W) */
+    int s;           /* s*s phase planes per channel */
+    int top, left;   /* zero rows / columns before the source's first */
+    int hs, ws;      /* rows and row length of one phase plane */
+    size_t plane;    /* hs * ws */
+    size_t cstride;  /* s * s * plane: floats per channel */
+    int np;          /* phases per axis that are read (min(s, k)); others are left unwritten */
+    size_t size;     /* floats of one staged image, with a padded-row scratch at the end */
+    int identity;    /* staged == source (no padding, stride 1): no copy */
+};
+
+static void stage_set(struct stage *st, int C, int H, int W, int s, int k, int top, int left, int hs, int ws)
+{
+    st->C = C, st->H = H, st->W = W, st->s = s, st->top = top, st->left = left;
+    st->hs = hs, st->ws = ws;
+    st->plane = (size_t)hs * ws;
+    st->cstride = (size_t)s * s * st->plane;
+    st->np = k < s ? k : s;
+    st->size = (size_t)C * st->cstride + (s > 1 ? (size_t)s * ws : 0);
+    st->identity = s == 1 && top == 0 && left == 0 && hs == H && ws == W;
+}
+
+/* Short rows: inline loops. GCC would turn them into a memset/memmove call
+ * per row (whose overhead dominated the staging of 34-float rows); the
+ * attribute keeps them loops. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define NO_LIBCALLS
+#endif
+static ALWAYS_INLINE void zero_floats(float *d, int n)
+{
+    int i = 0;
+    for (; i + VL <= n; i += VL) vst(d + i, vset1(0));
+    for (; i < n; i++) d[i] = 0;
+}
+
+static ALWAYS_INLINE void copy_floats(float *restrict d, const float *restrict s, int n)
+{
+    int i = 0;
+    for (; i + VL <= n; i += VL) vst(d + i, vld(s + i));
+    for (; i < n; i++) d[i] = s[i];
+}
+
+/* padded[j] = src[j - left] for 0 <= j < n (zero outside the W source floats) */
+static ALWAYS_INLINE void pad_row(float *restrict padded, const float *restrict src, int W, int left, int n)
+{
+    int a = left < n ? left : n, b = left + W < n ? left + W : n;
+    if (a < 0) a = 0;
+    zero_floats(padded, a);
+    if (b > a) copy_floats(padded + a, src + (a - left), b - a);
+    if (n > b) zero_floats(padded + (b > 0 ? b : 0), n - (b > 0 ? b : 0));
+}
+
+/* Stride 1: each staged plane is the zero-padded source plane. */
+static NO_LIBCALLS void stage_image_s1(const struct stage *st, const float *src, float *dst)
+{
+    const int W = st->W, H = st->H, ws = st->ws, hs = st->hs, left = st->left, top = st->top;
+    /* source rows y0..y1-1 land in staged rows top+y0..; columns: the first n of them */
+    int y0 = top < 0 ? -top : 0, y1 = H < hs - top ? H : hs - top;
+    int x0 = left < 0 ? -left : 0, n = W - x0 < ws - (left + x0) ? W - x0 : ws - (left + x0);
+    if (y1 < y0) y1 = y0;
+    if (n < 0) n = 0;
+    int l = left + x0, r = ws - l - n; /* zeros before and after the copied columns */
+    for (int c = 0; c < st->C; c++) {
+        const float *sp = src + (size_t)c * H * W;
+        float *pl = dst + c * st->cstride;
+        zero_floats(pl, (top + y0) * ws);
+        for (int y = y0; y < y1; y++) {
+            float *row = pl + (size_t)(y + top) * ws;
+            zero_floats(row, l);
+            copy_floats(row + l, sp + (size_t)y * W + x0, n);
+            zero_floats(row + l + n, r);
+        }
+        zero_floats(pl + (size_t)(y1 + top) * ws, (hs - y1 - top) * ws);
+    }
+}
+
+static NO_LIBCALLS void stage_image(const struct stage *st, const float *src, float *dst)
+{
+    int s = st->s, W = st->W, ws = st->ws;
+    if (s == 1) {
+        stage_image_s1(st, src, dst);
+        return;
+    }
+    float *padded = dst + (size_t)st->C * st->cstride; /* s * ws floats of scratch */
+    for (int c = 0; c < st->C; c++)
+        for (int py = 0; py < st->np; py++)
+            for (int i = 0; i < st->hs; i++) {
+                int y = i * s + py - st->top;
+                const float *sr = y >= 0 && y < st->H ? src + ((size_t)c * st->H + y) * W : NULL;
+                float *row0 = dst + c * st->cstride + (size_t)py * s * st->plane + (size_t)i * ws;
+                if (s == 1) {
+                    if (!sr) zero_floats(row0, ws);
+                    else pad_row(row0, sr, W, st->left, ws);
+                    continue;
+                }
+                for (int px = 0; px < st->np; px++) {
+                    float *row = row0 + (size_t)px * st->plane;
+                    if (!sr) {
+                        zero_floats(row, ws);
+                        continue;
+                    }
+                    if (s == 2) {
+                        /* row[j] = source column 2j + off, zero outside the source */
+                        int off = px - st->left;
+                        int j0 = off < 0 ? (1 - off) / 2 : 0, j1 = off > W - 1 ? 0 : (W - 1 - off) / 2 + 1;
+                        if (j1 > ws) j1 = ws;
+                        if (j0 > j1) j0 = j1;
+                        zero_floats(row, j0);
+                        const float *from = sr + 2 * j0 + off;
+                        int j = j0;
+                        for (; j + VL <= j1; j += VL) { /* the even floats of 16 */
+                            vf a = vld(from + 2 * (j - j0)), b = vld(from + 2 * (j - j0) + VL);
+                            vst(row + j, __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
+                        }
+                        for (; j < j1; j++) row[j] = from[2 * (j - j0)];
+                        zero_floats(row + j1, ws - j1);
+                        continue;
+                    }
+                    if (px == 0) pad_row(padded, sr, W, st->left, s * ws);
+                    for (int j = 0; j < ws; j++) row[j] = padded[j * s + px];
+                }
+            }
+}
+
+/* ------------------------------------------------------------------ a plan */
+
+/* One convolution problem over staged images: nf outputs of nq vectors. */
+struct plan {
+    int nf;      /* output channels */
+    int K;       /* columns */
+    int *koff;   /* [K] column offsets in a staged image */
+    int oh, ow;  /* output plane: oh rows of ow (a multiple of VL) */
+    int ws;      /* row length of a staged plane */
+    int nq;      /* output vectors per output plane */
+    int *ipix;   /* [nq] vector offsets in a staged plane */
+    int *opix;   /* [nq] vector offsets in an output plane */
+    size_t oplane;
+    float *wp;   /* [ceil(nf/TF)][K][TF] weights, zero-padded filters */
+};
+
+/* Vectors of an oh x ow output plane read from staged rows of length ws. */
+static void plan_pixels(struct plan *pl, struct arena *a, int oh, int ow, int ws)
+{
+    pl->oh = oh, pl->ow = ow, pl->ws = ws;
+    pl->nq = oh * ow / VL;
+    pl->oplane = (size_t)oh * ow;
+    pl->ipix = take(a, pl->nq);
+    pl->opix = take(a, pl->nq);
+    if (!a->base) return;
+    for (int q = 0; q < pl->nq; q++) {
+        int y = q * VL / ow, x = q * VL % ow;
+        pl->ipix[q] = y * ws + x;
+        pl->opix[q] = q * VL;
+    }
+}
+
+/* ------------------------------------------------------------------ kernels */
+
+/* out[f][opix[q]] (= or +=) sum_j wp[j][f] * x[koff[j] + ipix[q]], for the
+ * nf_left (<= TF) filters of one tile and nv (<= TV) vectors from q. */
+static ALWAYS_INLINE void tile_fwd(const int nv, const struct plan *pl, const float *x, const float *wp,
+                                   int q, float *out, int nf_left, int add)
+{
+    vf acc[TF][TV];
+    for (int f = 0; f < TF; f++)
+        for (int v = 0; v < TV; v++) acc[f][v] = vset1(0);
+    const int p0 = pl->ipix[q], p1 = pl->ipix[q + (nv > 1)], p2 = pl->ipix[q + 2 * (nv > 2)];
+    const int *koff = pl->koff;
+    for (int j = 0; j < pl->K; j++) {
+        const float *xj = x + koff[j];
+        const float *wj = wp + (size_t)j * TF;
+        vf a0 = vld(xj + p0), a1 = a0, a2 = a0;
+        if (nv > 1) a1 = vld(xj + p1);
+        if (nv > 2) a2 = vld(xj + p2);
+        for (int f = 0; f < TF; f++) {
+            vf wv = vset1(wj[f]);
+            acc[f][0] = VFMA(wv, a0, acc[f][0]);
+            if (nv > 1) acc[f][1] = VFMA(wv, a1, acc[f][1]);
+            if (nv > 2) acc[f][2] = VFMA(wv, a2, acc[f][2]);
+        }
+    }
+    for (int f = 0; f < nf_left && f < TF; f++)
+        for (int v = 0; v < nv; v++) {
+            float *o = out + f * pl->oplane + pl->opix[q + v];
+            vst(o, add ? vld(o) + acc[f][v] : acc[f][v]);
+        }
+}
+
+/* The whole output (nf, oplane) of one staged image. */
+static void conv_image(const struct plan *pl, const float *x, float *out, int add)
+{
+    for (int fb = 0; fb * TF < pl->nf; fb++) {
+        const float *wp = pl->wp + (size_t)fb * pl->K * TF;
+        float *o = out + (size_t)fb * TF * pl->oplane;
+        int left = pl->nf - fb * TF, q = 0;
+        for (; q + TV <= pl->nq; q += TV) tile_fwd(3, pl, x, wp, q, o, left, add);
+        if (pl->nq - q == 2) tile_fwd(2, pl, x, wp, q, o, left, add);
+        else if (pl->nq - q == 1) tile_fwd(1, pl, x, wp, q, o, left, add);
+    }
+}
+
+/* acc[f][t] += sum over nq vectors of dy_f[opix[q]] * x[kc[t] + ipix[q]]. */
+/* One step of tile_dw: the vectors at x* + XO and d* + DO. */
+#define DW_STEP(XO, DO)                                                                            \
+    do {                                                                                           \
+        vf b0 = vld(x0 + (XO)), b1 = vld(x1 + (XO)), b2 = vld(x2 + (XO)), a;                       \
+        IN_REG(b0);                                                                                \
+        IN_REG(b1);                                                                                \
+        IN_REG(b2);                                                                                \
+        a = vld(d0 + (DO));                                                                        \
+        IN_REG(a);                                                                                 \
+        acc[0][0] = VFMA(a, b0, acc[0][0]);                                                        \
+        acc[0][1] = VFMA(a, b1, acc[0][1]);                                                        \
+        acc[0][2] = VFMA(a, b2, acc[0][2]);                                                        \
+        a = vld(d1 + (DO));                                                                        \
+        IN_REG(a);                                                                                 \
+        acc[1][0] = VFMA(a, b0, acc[1][0]);                                                        \
+        acc[1][1] = VFMA(a, b1, acc[1][1]);                                                        \
+        acc[1][2] = VFMA(a, b2, acc[1][2]);                                                        \
+        a = vld(d2 + (DO));                                                                        \
+        IN_REG(a);                                                                                 \
+        acc[2][0] = VFMA(a, b0, acc[2][0]);                                                        \
+        acc[2][1] = VFMA(a, b1, acc[2][1]);                                                        \
+        acc[2][2] = VFMA(a, b2, acc[2][2]);                                                        \
+        a = vld(d3 + (DO));                                                                        \
+        IN_REG(a);                                                                                 \
+        acc[3][0] = VFMA(a, b0, acc[3][0]);                                                        \
+        acc[3][1] = VFMA(a, b1, acc[3][1]);                                                        \
+        acc[3][2] = VFMA(a, b2, acc[3][2]);                                                        \
+    } while (0)
+
+/* acc[f][t] += sum over nb images and their planes' vectors of
+ * dy_f[pixel] * x[kc[t] + pixel]; image b's planes are at dy[f] + b * dstride
+ * and x + b * xstride. */
+static ALWAYS_INLINE void tile_dw(const struct plan *pl, const float *const dy[TF], size_t dstride, const float *x,
+                                  size_t xstride, const int *kc, int nb, vf acc[TF][TC])
+{
+    const int ws = pl->ws, ow = pl->ow;
+    for (int b = 0; b < nb; b++) {
+        const float *x0 = x + kc[0] + b * xstride, *x1 = x + kc[1] + b * xstride, *x2 = x + kc[2] + b * xstride;
+        const float *d0 = dy[0] + b * dstride, *d1 = dy[1] + b * dstride, *d2 = dy[2] + b * dstride,
+                    *d3 = dy[3] + b * dstride;
+        if (ow == VL) { /* one vector per row */
+            for (int y = 0; y < pl->oh; y++) {
+                DW_STEP(0, 0);
+                x0 += ws, x1 += ws, x2 += ws;
+                d0 += VL, d1 += VL, d2 += VL, d3 += VL;
+            }
+            continue;
+        }
+        for (int y = 0; y < pl->oh; y++) {
+            for (int i = 0; i < ow; i += VL) DW_STEP(i, i);
+            x0 += ws, x1 += ws, x2 += ws;
+            d0 += ow, d1 += ow, d2 += ow, d3 += ow;
+        }
+    }
+}
+
+static float hsum(vf v)
+{
+    float s = 0;
+    for (int i = 0; i < VL; i++) s += v[i];
+    return s;
+}
+
+/* ------------------------------------------------------------------ forward */
+
+static void fwd_layout(const struct conv_geom *g, struct arena *a, struct stage *st, struct plan *pl,
+                       int nthreads, float **stbuf)
+{
+    int k = g->k, s = g->s, e = (k - 1) / s;
+    stage_set(st, g->C, g->H, g->W, s, k, g->p, g->p, g->OH + e, g->OW + e);
+    pl->nf = g->F;
+    pl->K = g->C * k * k;
+    pl->koff = take(a, pl->K);
+    pl->wp = take(a, (size_t)((g->F + TF - 1) / TF) * TF * pl->K);
+    plan_pixels(pl, a, g->OH, g->OW, st->ws);
+    *stbuf = st->identity ? NULL : take(a, (size_t)nthreads * st->size);
+    if (!a->base) return;
+    for (int c = 0; c < g->C; c++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++)
+                pl->koff[(c * k + ky) * k + kx] =
+                    (int)(c * st->cstride + (size_t)((ky % s) * s + kx % s) * st->plane) +
+                    (ky / s) * st->ws + kx / s;
+}
+
+/* wp[fb][j][i] = w[fb*TF + i][j] (0 past nf) for weights w (nf, K). */
+static void pack_rows(float *wp, const float *w, int nf, int K)
+{
+    for (int fb = 0; fb * TF < nf; fb++)
+        for (int j = 0; j < K; j++)
+            for (int i = 0; i < TF; i++) {
+                int f = fb * TF + i;
+                wp[((size_t)fb * K + j) * TF + i] = f < nf ? w[(size_t)f * K + j] : 0;
+            }
+}
+
+void conv_direct_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
+{
+    int nt = threads_now();
+    struct arena a = {ws, 0};
+    struct stage st;
+    struct plan pl;
+    float *stbuf;
+    fwd_layout(g, &a, &st, &pl, nt, &stbuf);
+    pack_rows(pl.wp, w, g->F, pl.K);
+    size_t in_img = (size_t)g->C * g->H * g->W, out_img = (size_t)g->F * pl.oplane;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int b = 0; b < g->B; b++) {
+        const float *x = in + b * in_img;
+        if (!st.identity) {
+            float *mine = stbuf + (size_t)thread_id() * st.size;
+            stage_image(&st, x, mine);
+            x = mine;
+        }
+        conv_image(&pl, x, out + b * out_img, 0);
+    }
+}
+
+/* ------------------------------------------------------------------ backward */
+
+/* The input gradient, one plan per stride phase (py, px) of the input: the
+ * taps (ky, kx) with (py + p - ky) and (px + p - kx) divisible by s read the
+ * output gradient at an offset (dy, dx) = ((py + p - ky)/s, (px + p - kx)/s). */
+struct din_layout {
+    struct stage st;                /* the staged output gradient (stride 1) */
+    int nph;                        /* phases with at least one tap */
+    int py[MAX_PHASES], px[MAX_PHASES];
+    struct plan pl[MAX_PHASES];     /* nf = C, columns (filter, tap) */
+    int *kyx[MAX_PHASES];           /* [taps] ky * k + kx of each phase's taps */
+    int ntap[MAX_PHASES];
+    int hph[MAX_PHASES], wph[MAX_PHASES];
+    float *stbuf, *tmp;             /* per thread: staged gradient, phase output */
+    size_t tmp_size;
+};
+
+static int div_exact(int a, int s, int *q)
+{
+    int r = ((a % s) + s) % s;
+    if (r) return 0;
+    *q = (a - r) / s;
+    return 1;
+}
+
+static void din_layout(const struct conv_geom *g, struct arena *a, struct din_layout *d, int nthreads)
+{
+    int k = g->k, s = g->s, p = g->p;
+    int top = 0, left = 0, hs = 0, ws = 0;
+    /* pass 1: padding needed before the first gradient row / column */
+    for (int py = 0; py < s; py++)
+        for (int ky = 0; ky < k; ky++) {
+            int dy;
+            if (div_exact(py + p - ky, s, &dy) && -dy > top) top = -dy;
+        }
+    for (int px = 0; px < s; px++)
+        for (int kx = 0; kx < k; kx++) {
+            int dx;
+            if (div_exact(px + p - kx, s, &dx) && -dx > left) left = -dx;
+        }
+    /* pass 2: rows/columns read, and the phases */
+    d->nph = 0;
+    d->tmp_size = 0;
+    for (int py = 0; py < s; py++)
+        for (int px = 0; px < s; px++) {
+            int hph = (g->H - py + s - 1) / s, wph = (g->W - px + s - 1) / s, n = 0;
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++) {
+                    int dy, dx;
+                    if (!div_exact(py + p - ky, s, &dy) || !div_exact(px + p - kx, s, &dx)) continue;
+                    if (hph + dy + top > hs) hs = hph + dy + top;
+                    if (wph + dx + left > ws) ws = wph + dx + left;
+                    n++;
+                }
+            if (!n || hph < 1 || wph < 1) continue;
+            int i = d->nph++;
+            d->py[i] = py, d->px[i] = px, d->ntap[i] = n, d->hph[i] = hph, d->wph[i] = wph;
+            if ((size_t)g->C * hph * wph > d->tmp_size) d->tmp_size = (size_t)g->C * hph * wph;
+        }
+    stage_set(&d->st, g->F, g->OH, g->OW, 1, 1, top, left, hs, ws);
+    for (int i = 0; i < d->nph; i++) {
+        struct plan *pl = &d->pl[i];
+        pl->nf = g->C;
+        pl->K = g->F * d->ntap[i];
+        pl->koff = take(a, pl->K);
+        pl->wp = take(a, (size_t)((g->C + TF - 1) / TF) * TF * pl->K);
+        d->kyx[i] = take(a, d->ntap[i]);
+        plan_pixels(pl, a, d->hph[i], d->wph[i], ws);
+        if (!a->base) continue;
+        int n = 0;
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                int dy, dx;
+                if (!div_exact(d->py[i] + p - ky, s, &dy) || !div_exact(d->px[i] + p - kx, s, &dx)) continue;
+                d->kyx[i][n] = ky * k + kx;
+                for (int f = 0; f < g->F; f++)
+                    pl->koff[f * d->ntap[i] + n] = (int)(f * d->st.cstride) + (dy + top) * ws + dx + left;
+                n++;
+            }
+    }
+    d->stbuf = d->st.identity ? NULL : take(a, (size_t)nthreads * d->st.size);
+    d->tmp = s == 1 ? NULL : take(a, (size_t)nthreads * d->tmp_size);
+}
+
+/* The weight-gradient pass: tiles of TF filters x TC columns, each summed over
+ * the batch by one thread in image order. Every thread stages the images of
+ * a chunk itself (no barrier: a thread descheduled on a busy machine holds
+ * up no one), sized so that the chunk's staged inputs and output gradients
+ * stay in L2, and sweeps its tiles over the chunk. */
+struct dw_layout {
+    int nfb, ncb, items;  /* filter blocks, column blocks, tiles */
+    int *kpad;            /* [ncb * TC] column offsets, the last repeated */
+    float *acc;           /* [items][TF][TC][VL] */
+    int chunk;            /* images staged at once */
+    float *stbuf;         /* per thread: [chunk] staged images */
+};
+
+static void dw_layout(const struct conv_geom *g, struct arena *a, const struct stage *st, struct dw_layout *d,
+                      int nthreads)
+{
+    int K = g->C * g->k * g->k;
+    d->nfb = (g->F + TF - 1) / TF;
+    d->ncb = (K + TC - 1) / TC;
+    d->items = d->nfb * d->ncb;
+    d->kpad = take(a, (size_t)d->ncb * TC);
+    d->acc = take(a, (size_t)d->items * TF * TC * VL);
+    size_t per_image = (st->identity ? (size_t)g->C * g->H * g->W : st->size) + (size_t)g->F * g->OH * g->OW;
+    d->chunk = (int)((64u << 10) / per_image); /* 256 KB */
+    if (d->chunk < 1) d->chunk = 1;
+    if (d->chunk > g->B) d->chunk = g->B;
+    d->stbuf = st->identity ? NULL : take(a, (size_t)nthreads * d->chunk * st->size);
+}
+
+static void pack_din(const struct conv_geom *g, const struct din_layout *d, const float *w)
+{
+    int kk = g->k * g->k;
+    for (int i = 0; i < d->nph; i++) {
+        const struct plan *pl = &d->pl[i];
+        int n = d->ntap[i];
+        for (int cb = 0; cb * TF < g->C; cb++)
+            for (int f = 0; f < g->F; f++)
+                for (int t = 0; t < n; t++)
+                    for (int r = 0; r < TF; r++) {
+                        int c = cb * TF + r;
+                        pl->wp[((size_t)cb * pl->K + f * n + t) * TF + r] =
+                            c < g->C ? w[((size_t)f * g->C + c) * kk + d->kyx[i][t]] : 0;
+                    }
+    }
+}
+
+void conv_direct_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
+                          float *dw, float *din, float *ws)
+{
+    int nt = threads_now();
+    struct arena a = {ws, 0};
+    struct stage st;
+    struct plan pl;
+    float *fwd_stbuf; /* unused here: the weight gradient stages per chunk */
+    struct dw_layout d;
+    struct din_layout di;
+    fwd_layout(g, &a, &st, &pl, 0, &fwd_stbuf);
+    dw_layout(g, &a, &st, &d, nt);
+    if (din) din_layout(g, &a, &di, nt);
+    int K = pl.K;
+    for (int j = 0; j < d.ncb * TC; j++) d.kpad[j] = pl.koff[j < K ? j : K - 1];
+    memset(d.acc, 0, sizeof(float) * d.items * TF * TC * VL);
+    size_t in_img = (size_t)g->C * g->H * g->W, out_img = (size_t)g->F * pl.oplane;
+
+    /* weight gradient */
+#pragma omp parallel num_threads(nt)
+    {
+        int t = thread_id(), n = 1;
+#ifdef _OPENMP
+        n = omp_get_num_threads();
+#endif
+        int i0 = (int)((long)d.items * t / n), i1 = (int)((long)d.items * (t + 1) / n);
+        float *mine = st.identity ? NULL : d.stbuf + (size_t)t * d.chunk * st.size;
+        for (int b0 = 0; b0 < g->B && i0 < i1; b0 += d.chunk) {
+            int nb = g->B - b0 < d.chunk ? g->B - b0 : d.chunk;
+            if (!st.identity)
+                for (int b = 0; b < nb; b++) stage_image(&st, in + (b0 + b) * in_img, mine + b * st.size);
+            for (int it = i0; it < i1; it++) {
+                int fb = it / d.ncb, cb = it % d.ncb;
+                vf acc[TF][TC];
+                float *ap = d.acc + (size_t)it * TF * TC * VL;
+                for (int f = 0; f < TF; f++)
+                    for (int c = 0; c < TC; c++) acc[f][c] = vld(ap + (f * TC + c) * VL);
+                const float *x = st.identity ? in + b0 * in_img : mine;
+                const float *dy[TF];
+                for (int f = 0; f < TF; f++) {
+                    int ff = fb * TF + f < g->F ? fb * TF + f : g->F - 1;
+                    dy[f] = dout + b0 * out_img + ff * pl.oplane;
+                }
+                tile_dw(&pl, dy, out_img, x, st.identity ? in_img : st.size, d.kpad + cb * TC, nb, acc);
+                for (int f = 0; f < TF; f++)
+                    for (int c = 0; c < TC; c++) vst(ap + (f * TC + c) * VL, acc[f][c]);
+            }
+        }
+    }
+    for (int it = 0; it < d.items; it++) {
+        int fb = it / d.ncb, cb = it % d.ncb;
+        const float *ap = d.acc + (size_t)it * TF * TC * VL;
+        for (int f = 0; f < TF && fb * TF + f < g->F; f++)
+            for (int c = 0; c < TC && cb * TC + c < K; c++)
+                dw[(size_t)(fb * TF + f) * K + cb * TC + c] += hsum(vld(ap + (f * TC + c) * VL));
+    }
+    if (!din) return;
+
+    /* input gradient */
+    pack_din(g, &di, w);
+    size_t g_img = di.st.size;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int b = 0; b < g->B; b++) {
+        int t = thread_id();
+        const float *x = dout + b * out_img;
+        if (!di.st.identity) {
+            float *mine = di.stbuf + t * g_img;
+            stage_image(&di.st, x, mine);
+            x = mine;
+        }
+        float *dx = din + b * in_img;
+        if (g->s == 1) {
+            conv_image(&di.pl[0], x, dx, 1);
+            continue;
+        }
+        float *tmp = di.tmp + t * di.tmp_size;
+        for (int i = 0; i < di.nph; i++) {
+            const struct plan *p = &di.pl[i];
+            conv_image(p, x, tmp, 0);
+            int hph = di.hph[i], wph = di.wph[i];
+            for (int c = 0; c < g->C; c++)
+                for (int y = 0; y < hph; y++) {
+                    const float *src = tmp + ((size_t)c * hph + y) * wph;
+                    float *dst = dx + ((size_t)c * g->H + y * g->s + di.py[i]) * g->W + di.px[i];
+                    for (int xx = 0; xx < wph; xx++) dst[xx * g->s] += src[xx];
+                }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ sizes */
+
+int conv_direct_ok(const struct conv_geom *g)
+{
+    if (g->OW % VL || g->k < 1 || g->s < 1 || g->s * g->s > MAX_PHASES || g->p < 0) return 0;
+    if (g->W % g->s || (g->W / g->s) % VL) return 0; /* input-gradient phases */
+    /* offsets are ints */
+    if ((double)g->C * (g->H + 2 * g->p + g->s) * (g->W + 2 * g->p + g->s) > 1e9) return 0;
+    if ((double)g->F * (g->OH + g->k) * (g->OW + g->k) > 1e9) return 0;
+    return 1;
+}
+
+size_t conv_direct_workspace(const struct conv_geom *g, int nthreads)
+{
+    if (nthreads < 1) nthreads = 1;
+    if (nthreads > sized_threads) sized_threads = nthreads;
+    struct arena a = {NULL, 0};
+    struct stage st;
+    struct plan pl;
+    float *stbuf;
+    fwd_layout(g, &a, &st, &pl, nthreads, &stbuf);
+    size_t fwd = a.used;
+    a.used = 0;
+    struct dw_layout d;
+    struct din_layout di;
+    fwd_layout(g, &a, &st, &pl, 0, &stbuf);
+    dw_layout(g, &a, &st, &d, nthreads);
+    din_layout(g, &a, &di, nthreads);
+    size_t bwd = a.used;
+    return (fwd > bwd ? fwd : bwd) + 16;
+}

@@ -1,0 +1,41 @@
+/*
+ * conv_direct.h - the fast CPU convolution: a direct (im2col-free)
+ * convolution that works on NCHW tensors in place, vectorised along the
+ * output rows, for every geometry whose output rows (and, for the input
+ * gradient, input rows per stride phase) are whole multiples of 8 pixels
+ * (all the CIFAR networks). conv_direct_ok() says whether it applies;
+ * src/layers/convolutional.c falls back to im2col + GEMM otherwise.
+ *
+ * Semantics are those of conv2d_forward/conv2d_backward (convolutional.h):
+ *   forward:  out (B, F, OH, OW) (=) conv(in (B, C, H, W), w (F, C, k, k))
+ *   backward: dw (+=) dL/dw, din (+=) dL/din (unless NULL)
+ *
+ * How: each image is first copied into a zero-padded "staged" buffer split
+ * into stride x stride phase planes (so a strided convolution reads
+ * contiguous vectors), then a register tile of 4 filters x 3 vectors of 8
+ * output pixels accumulates over every (channel, kernel tap) with FMAs. The
+ * input gradient is the same kernel on the staged output gradient with the
+ * kernel flipped (one pass per stride phase of the input); the weight
+ * gradient is a tile of 4 filters x 3 (channel, tap) columns reduced over all
+ * output pixels of the batch.
+ *
+ * Threads: forward and the input gradient split the batch, the weight
+ * gradient splits (filter, column) tiles, each summing over the whole batch
+ * in image order; so the results do not depend on the thread count.
+ */
+#ifndef DN_CONV_DIRECT_H
+#define DN_CONV_DIRECT_H
+
+#include <stddef.h>
+
+struct conv_geom;
+
+/* 1 if the direct kernels handle g. */
+int conv_direct_ok(const struct conv_geom *g);
+/* Floats of scratch conv_direct_forward/backward need with nthreads threads. */
+size_t conv_direct_workspace(const struct conv_geom *g, int nthreads);
+void conv_direct_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
+void conv_direct_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
+                          float *dw, float *din, float *ws);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * gpu_bench.c - training throughput of a cfg on one GPU (or the CPU), the
+ * way `darknet classifier train` runs: per iteration the host copies a
+ * ready float batch into net->input/net->truth (the loader's memcpy), then
+ * net_forward (upload, forward, loss read-back), net_backward, net_update.
+ * Data are synthetic (fixed random images and labels): the data loader's
+ * own cost, one thread preparing the next batch in parallel, is not counted.
+ *
+ *     tests/gpu_bench <cfg> [-batch 128] [-iters 100] [-warmup 10]
+ *                     [-classes 10] [-i device] [-cpu] [-tf32]
+ *
+ * Prints a human line and a machine-readable one:
+ *     RESULT ours <cfg name> <batch> <images/s> <ms/iteration>
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/core/network.h"
+#include "../../src/core/network_gpu.h"
+
+int main(int argc, char **argv)
+{
+    const char *cfg = NULL;
+    int batch = 128, iters = 100, warmup = 10, classes = 10, device = 0, cpu = 0, flags = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-batch") == 0 && i + 1 < argc) batch = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-iters") == 0 && i + 1 < argc) iters = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-warmup") == 0 && i + 1 < argc) warmup = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-classes") == 0 && i + 1 < argc) classes = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-i") == 0 && i + 1 < argc) device = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-cpu") == 0) cpu = 1;
+        else if (strcmp(argv[i], "-tf32") == 0) flags |= DN_CUDA_TF32;
+        else if (!cfg && argv[i][0] != '-') cfg = argv[i];
+        else cfg = NULL, i = argc;
+    }
+    if (!cfg || batch < 1 || iters < 1 || warmup < 0) {
+        fprintf(stderr, "usage: tests/gpu_bench <cfg> [-batch 128] [-iters 100] [-warmup 10] [-classes 10] "
+                        "[-i device] [-cpu] [-tf32]\n");
+        return 2;
+    }
+    char err[DN_ERR_LEN];
+    struct network *net = net_load_cfg(cfg, classes, batch, 1, err);
+    if (!net) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    if (!cpu && net_cuda_attach(net, device, flags, err)) {
+        fprintf(stderr, "%s\n", err);
+        net_free(net);
+        return 1;
+    }
+    size_t nx = (size_t)net->batch * net->inputs, nt = (size_t)net->batch * net->truths;
+    float *x = falloc(nx), *t = falloc(nt);
+    struct dn_rng r;
+    rng_seed(&r, 5);
+    for (size_t i = 0; i < nx; i++) x[i] = rng_normal(&r);
+    for (int b = 0; b < net->batch; b++) t[(size_t)b * net->truths + rng_below(&r, net->truths)] = 1;
+    net->train = 1;
+    double start = 0;
+    float loss = 0;
+    for (int it = 0; it < warmup + iters; it++) {
+        if (it == warmup) start = dn_time();
+        for (int s = 0; s < net->subdivisions; s++) {
+            memcpy(net->input, x, nx * sizeof(float));
+            memcpy(net->truth, t, nt * sizeof(float));
+            net_forward(net);
+            net_backward(net);
+            loss = net->loss;
+        }
+        net_update(net, it + 1);
+    }
+#ifdef GPU
+    if (net->cuda) dn_cuda_sync(net); /* the last backward and update are still queued */
+#endif
+    double sec = dn_time() - start;
+    double ms = 1e3 * sec / iters, ips = (double)iters * net->batch * net->subdivisions / sec;
+    const char *name = strrchr(cfg, '/') ? strrchr(cfg, '/') + 1 : cfg;
+#ifdef GPU
+    const char *where = dn_cuda_describe(net);
+#else
+    const char *where = "CPU";
+#endif
+    printf("ours  %-24s batch %d: %9.1f images/s %8.2f ms/iteration (%d iterations after %d warm-up; last loss "
+           "%.3f; %s)\n",
+           name, net->batch * net->subdivisions, ips, ms, iters, warmup, loss, where);
+    printf("RESULT ours %s %d %.1f %.3f\n", name, net->batch * net->subdivisions, ips, ms);
+    free(x);
+    free(t);
+    net_free(net);
+    return 0;
+}

@@ -1,0 +1,570 @@
+/*
+ * gpu_check.c - the CPU is the reference: every layer type, and two whole
+ * networks in training, must give the same numbers on the GPU.
+ *
+ * Built by `make GPU=1 CUDNN=1 gpu_check` (never by `make` or `make test`);
+ * needs a CUDA device to run:
+ *
+ *     tests/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N]
+ *                     [-train-iters N] [-i device]
+ *
+ * -l runs only the layer cases whose name contains the substring; -q prints
+ * failing checks and the per-case summaries only; -no-train skips the
+ * training runs, -no-layers the layer cases and the coverage check. The cfg files of the training runs are read relative to
+ * the current directory (run it from the repository root).
+ *
+ * 1. Layer cases: a small network from cfg text (cfg_read_text + net_build),
+ *    built twice with the same seed; the GPU twin gets the CPU twin's
+ *    parameters, then both run, from the same random input (and targets or
+ *    a random output gradient): a training forward, backward, SGD step, a
+ *    second such step, and an inference forward. Compared, with the max abs
+ *    and max rel error of each tensor: every layer's output and delta, the
+ *    input gradient, every parameter gradient, the BN running statistics,
+ *    the loss, every parameter after one and two SGD steps, the momenta, and
+ *    the inference output. The case networks use decay=0.05,
+ *    bn_momentum=0.5 and init=fan_in (random biases) so that decay, the
+ *    running-statistics update and the bias paths all move the numbers
+ *    well above the tolerance. With cuDNN
+ *    built in, every case runs twice: through cuDNN and through the
+ *    im2col + cuBLAS path.
+ *    Tolerance: max|gpu - cpu| <= 1e-6 + 1e-3 * max|cpu| over each tensor
+ *    (strict FP32 on both sides; summation order differs: cuDNN's algorithms
+ *    and cuBLAS against OpenBLAS). NaN or Inf anywhere fails.
+ *    Inputs are random, so activation kinks (ReLU at 0, max-pool ties) are
+ *    hit with negligible probability; a failure reproduces exactly (fixed
+ *    seeds).
+ * 2. Coverage: every layer type of the registry has GPU functions and at
+ *    least one case above.
+ * 3. Training: ResNet-20 and Res-SE-Net-20 (cfg/resnet_20.cfg,
+ *    cfg/res_se_net_20.cfg, classes from cfg/cifar10.data), mini-batch 32
+ *    (-train-batch),
+ *    20 SGD iterations (-train-iters) at learning rate 0.02 from the same
+ *    seed on the same synthetic, learnable data (class prototypes plus
+ *    noise) on both. The first loss must agree to 1e-4 relative. Later
+ *    losses drift apart as rounding differences grow through training, the
+ *    more the more chaotic the run (the cfg's rate 0.1 from a random start
+ *    is; hence 0.02), so the bound is calibrated on the CPU itself: a third
+ *    run, the CPU network with its parameters moved by 1e-6 relative, gives
+ *    the CPU's own drift; every GPU loss must agree with the CPU's to 1e-3
+ *    relative or 10x that drift, whichever is larger, and the loss must go
+ *    down (mean of the last 5 below the mean of the first 5). Then the GPU network's checkpoint, loaded by a fresh CPU network,
+ *    must give the GPU's inference outputs.
+ *
+ * Prints one line per check, then "N passed, N failed"; exits 1 on any
+ * failure, 2 on wrong usage or when no GPU can be used.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/core/network.h"
+#include "../../src/core/network_gpu.h"
+#include "../../src/core/weights.h"
+#include "../../src/data/data.h"
+
+#define ATOL 1e-6
+#define RTOL 1e-3
+
+static int passed, failed, quiet;
+
+static void check(int ok, const char *fmt, ...) DN_PRINTF(2, 3);
+static void check(int ok, const char *fmt, ...)
+{
+    if (ok) passed++;
+    else failed++;
+    if (ok && quiet) return;
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s ", ok ? "ok  " : "FAIL");
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+}
+
+/* Compare n values of the GPU (got) with the CPU (ref); returns 1 if equal
+ * within ATOL + RTOL * max|ref|. */
+static int compare(const char *what, const float *got, const float *ref, size_t n)
+{
+    double max_abs = 0, max_ref = 0;
+    size_t worst = 0, nonfinite = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(got[i]) || !isfinite(ref[i])) {
+            if (!nonfinite) worst = i;
+            nonfinite++;
+            continue;
+        }
+        double d = fabs((double)got[i] - ref[i]);
+        if (d > max_abs && !nonfinite) max_abs = d, worst = i;
+        if (fabs(ref[i]) > max_ref) max_ref = fabs(ref[i]);
+    }
+    double rel = max_abs / (max_ref > 0 ? max_ref : 1);
+    int ok = !nonfinite && max_abs <= ATOL + RTOL * max_ref;
+    char extra[160] = "";
+    if (!ok && n)
+        snprintf(extra, sizeof(extra), "  [%zu] gpu %.9g cpu %.9g%s", worst, got[worst], ref[worst],
+                 nonfinite ? " (NaN/Inf)" : "");
+    check(ok, "%-58s n=%-6zu max|cpu| %.2e max_abs %.2e max_rel %.2e%s", what, n, max_ref, max_abs, rel, extra);
+    return ok;
+}
+
+static void fill_uniform(struct dn_rng *r, float *x, size_t n, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++) x[i] = rng_uniform(r, lo, hi);
+}
+
+static void copy_params(struct network *dst, const struct network *src)
+{
+    for (int i = 0; i < src->n; i++)
+        for (int j = 0; j < src->layers[i].nparams; j++) {
+            const struct param *p = &src->layers[i].params[j];
+            memcpy(dst->layers[i].params[j].val, p->val, p->n * sizeof(float));
+        }
+}
+
+/* ---- 1. layer cases ---- */
+
+struct gcase {
+    const char *name;
+    int c, h, w, batch;
+    const char *net_extra; /* extra [net] keys, "" for none */
+    const char *layers;    /* cfg text of the layer sections */
+    int loss;              /* 1: the last layer is a loss (one-hot targets for softmax, random for cost) */
+    int no_input_grad;     /* 1: build without net->delta (first layer has no input gradient) */
+};
+
+#define CONV_BN_RELU(f) "[convolutional]\nbatch_normalize=1\nfilters=" #f "\nsize=3\npad=1\nactivation=relu\n"
+
+static const struct gcase cases[] = {
+    {"conv_3x3_bn_relu", 3, 8, 8, 4, "", CONV_BN_RELU(5), 0, 0},
+    {"conv_1ch_3x3_s2_odd9_leaky", 1, 9, 9, 3, "",
+     "[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1\nactivation=leaky\n", 0, 0},
+    {"conv_1x1_s2_odd7_bn_linear", 3, 7, 7, 4, "",
+     "[convolutional]\nbatch_normalize=1\nfilters=6\nsize=1\nstride=2\nactivation=linear\n", 0, 0},
+    {"conv_5x5_nopad_logistic", 2, 5, 5, 2, "", "[convolutional]\nfilters=3\nsize=5\nactivation=logistic\n", 0, 0},
+    {"conv_3x3_s3_padding2_10x9_bn", 3, 9, 10, 2, "",
+     "[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\nstride=3\npadding=2\nactivation=relu\n", 0, 0},
+    {"conv_stack_s2_odd_no_input_grad", 3, 11, 11, 3, "",
+     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=6\nsize=3\nstride=2\npad=1\nactivation=leaky\n",
+     0, 1},
+    {"connected_linear", 3, 4, 4, 4, "", "[connected]\noutput=7\nactivation=linear\n", 0, 0},
+    {"connected_bn_relu", 2, 3, 3, 5, "", "[connected]\noutput=5\nbatch_normalize=1\nactivation=relu\n", 0, 0},
+    {"connected_1ch_logistic_batch1", 1, 5, 1, 1, "", "[connected]\noutput=3\nactivation=logistic\n", 0, 0},
+    {"shortcut_same_shape_relu", 3, 6, 6, 3, "",
+     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\npad=1\nactivation=linear\n"
+                     "[shortcut]\nfrom=-2\nactivation=relu\n",
+     0, 0},
+    {"shortcut_from_larger_decay_weights", 3, 8, 8, 2, "decay_scope=weights\n",
+     "[convolutional]\nfilters=4\nsize=1\nactivation=linear\n"
+     "[convolutional]\nbatch_normalize=1\nfilters=6\nsize=3\nstride=2\npad=1\nactivation=linear\n"
+     "[shortcut]\nfrom=0\nactivation=leaky\n",
+     0, 0},
+    {"shortcut_from_smaller", 2, 8, 8, 2, "",
+     "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=relu\n"
+     "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nactivation=linear\n"
+     "[route]\nlayers=0\n[shortcut]\nfrom=1\nactivation=linear\n",
+     0, 0},
+    {"route_concat", 3, 6, 6, 3, "",
+     "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=relu\n"
+     "[convolutional]\nfilters=3\nsize=1\nactivation=leaky\n"
+     "[route]\nlayers=0,1\n[convolutional]\nfilters=2\nsize=1\nactivation=linear\n",
+     0, 0},
+    {"avgpool_5x7", 3, 5, 7, 3, "", "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=relu\n[avgpool]\n", 0, 0},
+    {"maxpool_2x2_s2", 2, 8, 8, 2, "", "[maxpool]\nsize=2\nstride=2\n", 0, 0},
+    {"maxpool_3x3_s2_odd9", 3, 9, 9, 2, "", "[maxpool]\nsize=3\nstride=2\n", 0, 0},
+    {"maxpool_1ch_2x2_s1_batch1", 1, 5, 5, 1, "", "[maxpool]\nsize=2\nstride=1\n", 0, 0},
+    {"softmax_cross_entropy", 3, 6, 6, 4, "",
+     CONV_BN_RELU(4) "[avgpool]\n[connected]\noutput=10\nactivation=linear\n[softmax]\n", 1, 0},
+    {"softmax_jacobian", 3, 2, 2, 3, "", "[connected]\noutput=6\nactivation=linear\n[softmax]\n[route]\nlayers=-1\n",
+     0, 0},
+    {"cost_sse", 2, 3, 3, 4, "", "[connected]\noutput=4\nactivation=linear\n[cost]\n", 1, 0},
+    {"dropout_p0.3", 3, 5, 5, 3, "",
+     "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=relu\n[dropout]\nprobability=0.3\n", 0, 0},
+    {"se_r4_after_conv", 3, 6, 6, 3, "", CONV_BN_RELU(8) "[se]\nreduction=4\n", 0, 0},
+    {"se_hidden1_first_layer", 3, 5, 5, 3, "", "[se]\nreduction=16\n", 0, 0},
+    {"se_1ch_no_input_grad", 1, 4, 4, 2, "", "[se]\nreduction=1\n", 0, 1},
+    {"bridge_plain", 3, 8, 8, 3, "",
+     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n"
+                     "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
+                     "[bridge]\nfrom=-3\nactivation=relu\n",
+     0, 0},
+    {"bridge_se_after_r4", 3, 8, 8, 3, "",
+     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n"
+                     "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
+                     "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=4\nactivation=relu\n",
+     0, 0},
+    {"bridge_se_after_hidden1_odd9", 3, 9, 9, 2, "",
+     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n"
+                     "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
+                     "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=16\nse_position=after\nactivation=relu\n",
+     0, 0},
+    {"bridge_se_before_r2", 3, 8, 8, 3, "",
+     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n"
+                     "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
+                     "[bridge]\nfrom=-3\nse=1\nreduction=2\nse_position=before\nactivation=relu\n",
+     0, 0},
+    {"bridge_se_before_hidden1_odd7", 3, 7, 7, 2, "",
+     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n"
+                     "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
+                     "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=16\nse_position=before\nactivation=linear\n",
+     0, 0},
+};
+
+#define NCASES ((int)ARRAY_LEN(cases))
+
+/* layer types each case covered (filled while running, for the coverage check) */
+static int covered[64];
+
+static void mark_covered(const struct network *net)
+{
+    for (int i = 0; i < net->n; i++)
+        for (int k = 0; k < layer_registry_len && k < 64; k++)
+            if (net->layers[i].ops == layer_registry[k]) covered[k] = 1;
+}
+
+static struct network *build_case(const struct gcase *t, char *err)
+{
+    char text[8192];
+    snprintf(text, sizeof(text),
+             "[net]\nbatch=%d\nwidth=%d\nheight=%d\nchannels=%d\n"
+             "learning_rate=0.05\nmomentum=0.9\ndecay=0.05\nbn_momentum=0.5\ninit=fan_in\n%s%s",
+             t->batch, t->w, t->h, t->c, t->net_extra, t->layers);
+    struct cfg *c = cfg_read_text(t->name, text, 0, err);
+    if (!c) return NULL;
+    struct network *net = net_build(c, 10, 0, !t->no_input_grad, 1234, err);
+    cfg_free(c);
+    return net;
+}
+
+static int run_case(const struct gcase *t, int flags, const char *mode, int device)
+{
+    char err[DN_ERR_LEN], what[256];
+    int fails0 = failed;
+    struct network *cpu = build_case(t, err), *gpu = cpu ? build_case(t, err) : NULL;
+    if (!cpu || !gpu) {
+        check(0, "%s/%s: cannot build: %s", mode, t->name, err);
+        net_free(cpu);
+        return 0;
+    }
+    mark_covered(cpu);
+    copy_params(gpu, cpu);
+    if (net_cuda_attach(gpu, device, flags, err)) {
+        check(0, "%s/%s: cannot attach the GPU: %s", mode, t->name, err);
+        net_free(cpu), net_free(gpu);
+        return 0;
+    }
+    struct dn_rng r;
+    rng_seed(&r, 99);
+    size_t nin = (size_t)cpu->batch * cpu->inputs, ntruth = (size_t)cpu->batch * cpu->truths;
+    fill_uniform(&r, cpu->input, nin, -1, 1);
+    memcpy(gpu->input, cpu->input, nin * sizeof(float));
+    struct layer *lc = net_output_layer(cpu), *lg = net_output_layer(gpu);
+    if (t->loss && strcmp(lc->ops->name, "softmax") == 0) {
+        memset(cpu->truth, 0, ntruth * sizeof(float));
+        for (int b = 0; b < cpu->batch; b++) cpu->truth[(size_t)b * cpu->truths + rng_below(&r, cpu->truths)] = 1;
+    } else {
+        fill_uniform(&r, cpu->truth, ntruth, -1, 1);
+    }
+    memcpy(gpu->truth, cpu->truth, ntruth * sizeof(float));
+
+    /* training step */
+    cpu->train = gpu->train = 1;
+    net_forward(cpu);
+    net_forward(gpu);
+    float *out_grad = falloc((size_t)lc->batch * lc->outputs);
+    if (!t->loss) {
+        size_t n = (size_t)lc->batch * lc->outputs;
+        fill_uniform(&r, out_grad, n, -1, 1);
+        memcpy(lc->delta, out_grad, n * sizeof(float));
+        dn_cuda_upload(gpu, lg->delta_gpu, lc->delta, n);
+    }
+    net_backward(cpu);
+    net_backward(gpu);
+    net_cuda_pull_activations(gpu);
+    net_cuda_pull(gpu);
+    for (int i = 0; i < cpu->n; i++) {
+        const struct layer *a = &cpu->layers[i], *b = &gpu->layers[i];
+        size_t n = (size_t)a->batch * a->outputs;
+        snprintf(what, sizeof(what), "%s/%s L%d %s output", mode, t->name, i, a->ops->name);
+        compare(what, b->output, a->output, n);
+        snprintf(what, sizeof(what), "%s/%s L%d %s delta", mode, t->name, i, a->ops->name);
+        compare(what, b->delta, a->delta, n);
+    }
+    if (cpu->delta) {
+        snprintf(what, sizeof(what), "%s/%s input gradient", mode, t->name);
+        compare(what, gpu->delta, cpu->delta, nin);
+    }
+    for (int i = 0; i < cpu->n; i++)
+        for (int j = 0; j < cpu->layers[i].nparams; j++) {
+            const struct param *a = &cpu->layers[i].params[j], *b = &gpu->layers[i].params[j];
+            snprintf(what, sizeof(what), "%s/%s L%d %s %s", mode, t->name, i, a->name,
+                     a->kind == PARAM_STAT ? "(after forward)" : "grad");
+            if (a->kind == PARAM_STAT) compare(what, b->val, a->val, a->n);
+            else compare(what, b->grad, a->grad, a->n);
+        }
+    if (t->loss) {
+        snprintf(what, sizeof(what), "%s/%s loss", mode, t->name);
+        compare(what, &gpu->loss, &cpu->loss, 1);
+    }
+
+    /* one SGD step (decay; grads zeroed) */
+    net_update(cpu, 1);
+    net_update(gpu, 1);
+    net_cuda_pull(gpu);
+    for (int i = 0; i < cpu->n; i++)
+        for (int j = 0; j < cpu->layers[i].nparams; j++) {
+            const struct param *a = &cpu->layers[i].params[j], *b = &gpu->layers[i].params[j];
+            if (a->kind == PARAM_STAT) continue;
+            snprintf(what, sizeof(what), "%s/%s L%d %s after SGD", mode, t->name, i, a->name);
+            compare(what, b->val, a->val, a->n);
+            snprintf(what, sizeof(what), "%s/%s L%d %s grad zeroed", mode, t->name, i, a->name);
+            compare(what, b->grad, a->grad, a->n);
+        }
+
+    /* a second step from the same data (momentum now matters) */
+    net_forward(cpu);
+    net_forward(gpu);
+    if (!t->loss) {
+        size_t n = (size_t)lc->batch * lc->outputs;
+        memcpy(lc->delta, out_grad, n * sizeof(float));
+        dn_cuda_upload(gpu, lg->delta_gpu, lc->delta, n);
+    }
+    net_backward(cpu);
+    net_backward(gpu);
+    net_update(cpu, 2);
+    net_update(gpu, 2);
+    net_cuda_pull(gpu);
+    for (int i = 0; i < cpu->n; i++)
+        for (int j = 0; j < cpu->layers[i].nparams; j++) {
+            const struct param *a = &cpu->layers[i].params[j], *b = &gpu->layers[i].params[j];
+            snprintf(what, sizeof(what), "%s/%s L%d %s after 2 steps", mode, t->name, i, a->name);
+            compare(what, b->val, a->val, a->n);
+            if (a->kind == PARAM_STAT) continue;
+            snprintf(what, sizeof(what), "%s/%s L%d %s momentum after 2 steps", mode, t->name, i, a->name);
+            compare(what, b->mom, a->mom, a->n);
+        }
+
+    /* inference with the updated parameters and running statistics */
+    cpu->train = gpu->train = 0;
+    net_forward(cpu);
+    net_forward(gpu);
+    snprintf(what, sizeof(what), "%s/%s inference output", mode, t->name);
+    compare(what, lg->output, lc->output, (size_t)lc->batch * lc->outputs);
+
+    int ok = failed == fails0;
+    printf("%s %s/%s (%d layers)\n", ok ? "==== ok  " : "==== FAIL", mode, t->name, cpu->n);
+    free(out_grad);
+    net_free(cpu);
+    net_free(gpu);
+    return ok;
+}
+
+/* ---- 3. training ---- */
+
+/* Synthetic, learnable data: sample = prototype[label] + 0.5 * noise. */
+static void synth_batch(struct dn_rng *r, const float *proto, int classes, int B, int inputs, float *x, float *truth)
+{
+    memset(truth, 0, (size_t)B * classes * sizeof(float));
+    for (int b = 0; b < B; b++) {
+        int label = (int)rng_below(r, classes);
+        truth[(size_t)b * classes + label] = 1;
+        const float *p = proto + (size_t)label * inputs;
+        for (int i = 0; i < inputs; i++) x[(size_t)b * inputs + i] = p[i] + 0.5f * rng_normal(r);
+    }
+}
+
+#define MAX_ITERS 1000
+#define TRAIN_LR 0.02f
+#define TRAIN_TOL 1e-3
+
+static void train_check(const char *cfgpath, int classes, int device, int batch, int iters)
+{
+    char err[DN_ERR_LEN], name[256];
+    snprintf(name, sizeof(name), "train %s", cfgpath);
+    struct network *cpu = net_load_cfg(cfgpath, classes, batch, 7, err);
+    struct network *pert = cpu ? net_load_cfg(cfgpath, classes, batch, 7, err) : NULL;
+    struct network *gpu = pert ? net_load_cfg(cfgpath, classes, batch, 7, err) : NULL;
+    if (!gpu) {
+        check(0, "%s: cannot build: %s", name, err);
+        net_free(cpu), net_free(pert);
+        return;
+    }
+    copy_params(gpu, cpu);
+    copy_params(pert, cpu);
+    struct dn_rng r;
+    rng_seed(&r, 2024);
+    /* pert: the CPU network with every learned value moved by up to 1e-6
+     * relative, the rounding level: how far the CPU drifts from itself */
+    for (int i = 0; i < pert->n; i++)
+        for (int j = 0; j < pert->layers[i].nparams; j++) {
+            struct param *p = &pert->layers[i].params[j];
+            if (p->kind != PARAM_STAT)
+                for (size_t k = 0; k < p->n; k++) p->val[k] *= 1 + 1e-6f * rng_uniform(&r, -1, 1);
+        }
+    cpu->learning_rate = pert->learning_rate = gpu->learning_rate = TRAIN_LR;
+    if (net_cuda_attach(gpu, device, 0, err)) {
+        check(0, "%s: cannot attach the GPU: %s", name, err);
+        net_free(cpu), net_free(pert), net_free(gpu);
+        return;
+    }
+    float *proto = falloc((size_t)classes * cpu->inputs);
+    fill_uniform(&r, proto, (size_t)classes * cpu->inputs, -1, 1);
+    float lc[MAX_ITERS] = {0}, lg[MAX_ITERS] = {0}, lp[MAX_ITERS] = {0};
+    double tc = 0, tg = 0;
+    size_t nx = (size_t)cpu->batch * cpu->inputs, nt = (size_t)cpu->batch * cpu->truths;
+    cpu->train = pert->train = gpu->train = 1;
+    for (int it = 0; it < iters; it++) {
+        for (int s = 0; s < cpu->subdivisions; s++) {
+            synth_batch(&r, proto, classes, cpu->batch, cpu->inputs, cpu->input, cpu->truth);
+            memcpy(gpu->input, cpu->input, nx * sizeof(float));
+            memcpy(gpu->truth, cpu->truth, nt * sizeof(float));
+            memcpy(pert->input, cpu->input, nx * sizeof(float));
+            memcpy(pert->truth, cpu->truth, nt * sizeof(float));
+            double t0 = dn_time();
+            net_forward(cpu);
+            net_backward(cpu);
+            double t1 = dn_time();
+            net_forward(gpu);
+            net_backward(gpu);
+            double t2 = dn_time();
+            net_forward(pert);
+            net_backward(pert);
+            tc += t1 - t0, tg += t2 - t1;
+            lc[it] += cpu->loss;
+            lg[it] += gpu->loss;
+            lp[it] += pert->loss;
+        }
+        net_update(cpu, it + 1);
+        net_update(gpu, it + 1);
+        net_update(pert, it + 1);
+    }
+    double first = fabs(lg[0] - lc[0]) / fabs(lc[0]), worst = 0, drift = 0;
+    int at = 0, finite = 1;
+    for (int it = 0; it < iters; it++) {
+        double d = fabs(lg[it] - lc[it]) / fabs(lc[it]), e = fabs(lp[it] - lc[it]) / fabs(lc[it]);
+        if (!isfinite(lg[it]) || !isfinite(lc[it])) finite = 0;
+        if (d > worst) worst = d, at = it + 1;
+        if (e > drift) drift = e;
+    }
+    double tol = 10 * drift > TRAIN_TOL ? 10 * drift : TRAIN_TOL;
+    /* learning: the mean of the last w losses is below the first w's */
+    int w = iters / 2 < 5 ? iters / 2 : 5;
+    double head = 0, tail = 0;
+    for (int k = 0; k < w; k++) head += lc[k], tail += lc[iters - 1 - k];
+    if (!quiet)
+        for (int it = 0; it < iters; it++)
+            printf("     iteration %2d: loss cpu %.6f gpu %.6f cpu-perturbed %.6f\n", it + 1, lc[it], lg[it], lp[it]);
+    check(finite && first <= 1e-4, "%s: first loss cpu %.6f gpu %.6f, rel diff %.2e (tol 1e-4)", name, lc[0], lg[0],
+          first);
+    check(finite && worst <= tol && tail < head,
+          "%s: %d iterations at batch %d, lr %g: loss %.4f -> %.4f (cpu) vs %.4f -> %.4f (gpu), max rel diff %.2e "
+          "at iteration %d (tol %.1e: %g or 10x the cpu's own drift %.1e); forward+backward %.1f ms cpu, %.1f ms gpu "
+          "per iteration",
+          name, iters, batch, TRAIN_LR, lc[0], lc[iters - 1], lg[0], lg[iters - 1], worst, at, tol, TRAIN_TOL, drift,
+          1e3 * tc / iters, 1e3 * tg / iters);
+    net_free(pert);
+
+    /* the GPU's checkpoint, on a fresh CPU network, gives the GPU's outputs */
+    char path[512];
+    snprintf(path, sizeof(path), "/tmp/dn_gpu_check_%d.weights", (int)getpid());
+    struct network *back = NULL;
+    if (weights_save(gpu, path, 1, err)) {
+        check(0, "%s: checkpoint: %s", name, err);
+    } else if (!(back = net_load_cfg(cfgpath, classes, batch, 99, err)) || weights_load(back, path, 1, err)) {
+        check(0, "%s: checkpoint reload: %s", name, err);
+    } else {
+        gpu->train = back->train = 0;
+        synth_batch(&r, proto, classes, gpu->batch, gpu->inputs, gpu->input, gpu->truth);
+        memcpy(back->input, gpu->input, (size_t)gpu->batch * gpu->inputs * sizeof(float));
+        net_forward(gpu);
+        net_forward(back);
+        snprintf(name, sizeof(name), "train %s: GPU checkpoint on the CPU, inference output", cfgpath);
+        compare(name, net_output_layer(gpu)->output, net_output_layer(back)->output,
+                (size_t)gpu->batch * net_output_layer(gpu)->outputs);
+    }
+    unlink(path);
+    free(proto);
+    net_free(back);
+    net_free(cpu);
+    net_free(gpu);
+}
+
+int main(int argc, char **argv)
+{
+    const char *filter = NULL;
+    int train = 1, layers = 1, device = 0, train_batch = 32, train_iters = 20;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-l") == 0 && i + 1 < argc) filter = argv[++i];
+        else if (strcmp(argv[i], "-i") == 0 && i + 1 < argc) device = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-q") == 0) quiet = 1;
+        else if (strcmp(argv[i], "-no-train") == 0) train = 0;
+        else if (strcmp(argv[i], "-no-layers") == 0) layers = 0;
+        else if (strcmp(argv[i], "-train-batch") == 0 && i + 1 < argc) train_batch = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-train-iters") == 0 && i + 1 < argc) train_iters = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: tests/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N] "
+                            "[-train-iters N] [-i device]\n");
+            return 2;
+        }
+    }
+    if (train_batch < 2 || train_iters < 2 || train_iters > MAX_ITERS) {
+        fprintf(stderr, "gpu_check: -train-batch must be at least 2, -train-iters in 2..%d\n", MAX_ITERS);
+        return 2;
+    }
+    if (dn_cuda_device_count() <= device) {
+        fprintf(stderr, "gpu_check: no CUDA device %d (found %d): this program needs a GPU\n", device,
+                dn_cuda_device_count());
+        return 2;
+    }
+    printf("gpu_check: tolerance max|gpu-cpu| <= %g + %g*max|cpu| per tensor\n", ATOL, RTOL);
+
+    static const struct {
+        const char *mode;
+        int flags;
+    } modes[] = {
+#ifdef CUDNN
+        {"cudnn", 0},
+#endif
+        {"im2col", DN_CUDA_NO_CUDNN},
+    };
+    int cases_ok = 0, cases_run = 0;
+    for (size_t m = 0; m < ARRAY_LEN(modes) && layers; m++)
+        for (int i = 0; i < NCASES; i++) {
+            if (filter && !strstr(cases[i].name, filter)) continue;
+            cases_run++;
+            cases_ok += run_case(&cases[i], modes[m].flags, modes[m].mode, device);
+        }
+    if (layers) printf("layer cases: %d of %d passed\n", cases_ok, cases_run);
+
+    if (!filter && layers) {
+        char missing[512] = "";
+        int nmiss = 0;
+        for (int k = 0; k < layer_registry_len; k++) {
+            const struct layer_ops *o = layer_registry[k];
+            if (!o->forward_gpu || !o->backward_gpu || k >= 64 || !covered[k]) {
+                size_t len = strlen(missing);
+                snprintf(missing + len, sizeof(missing) - len, " %s", o->name);
+                nmiss++;
+            }
+        }
+        check(nmiss == 0, "coverage: %d of %d layer types have GPU code and a case%s%s", layer_registry_len - nmiss,
+              layer_registry_len, nmiss ? "; missing:" : "", missing);
+    }
+
+    if (train && !filter) {
+        char err[DN_ERR_LEN];
+        struct data_cfg d;
+        if (data_cfg_read("cfg/cifar10.data", &d, err)) {
+            check(0, "train: %s (run from the repository root)", err);
+        } else {
+            train_check("cfg/resnet_20.cfg", d.classes, device, train_batch, train_iters);
+            train_check("cfg/res_se_net_20.cfg", d.classes, device, train_batch, train_iters);
+        }
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
