@@ -99,27 +99,29 @@ void bn_backward(struct bn *bn, const float *xhat, float *dy, int B, int S)
  * AVX they are single registers, otherwise pairs). Every element goes
  * through the same float operations as the scalar expressions they replace;
  * no FMA contraction happens in ISO C mode. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 typedef float v8f __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v4d __attribute__((vector_size(32)));
 
-static inline v8f ld8(const float *p)
+static inline __attribute__((always_inline)) v8f ld8(const float *p)
 {
     v8f v;
     memcpy(&v, p, sizeof(v));
     return v;
 }
 
-static inline void st8(float *p, v8f v) { memcpy(p, &v, sizeof(v)); }
+static inline __attribute__((always_inline)) void st8(float *p, v8f v) { memcpy(p, &v, sizeof(v)); }
 
-static inline v8f splat8(float s) { return (v8f){s, s, s, s, s, s, s, s}; }
+static inline __attribute__((always_inline)) v8f splat8(float s) { return (v8f){s, s, s, s, s, s, s, s}; }
 
 /* f'(x) on 8 lanes, from the pre-activation v = gamma * xhat + beta (for
  * relu and leaky y > 0 exactly when v > 0, so y need not be read) or, for
  * logistic, from y = f(v) */
-static inline v8f slope8(v8f v, const float *y, enum dn_act a)
+static inline __attribute__((always_inline)) v8f slope8(v8f v, const float *y, enum dn_act a)
 {
     v8f one = splat8(1.0f);
     switch (a) {
@@ -139,13 +141,13 @@ static inline v8f slope8(v8f v, const float *y, enum dn_act a)
     return one;
 }
 
-static inline float slope1(float v, const float *y, enum dn_act a)
+static inline __attribute__((always_inline)) float slope1(float v, const float *y, enum dn_act a)
 {
     return a == ACT_LOGISTIC ? act_slope(*y, a) : act_slope(act_value(v, a), a);
 }
 
 /* l[0..3] += lanes 0-3 of v, l[4..7] += lanes 4-7, in double */
-static inline void add_lanes(v4d *lo, v4d *hi, v8f v)
+static inline __attribute__((always_inline)) void add_lanes(v4d *lo, v4d *hi, v8f v)
 {
     v4f a = __builtin_shufflevector(v, v, 0, 1, 2, 3), b = __builtin_shufflevector(v, v, 4, 5, 6, 7);
     *lo += __builtin_convertvector(a, v4d);

@@ -99,18 +99,20 @@ static void shortcut_forward(struct layer *l, struct network *net)
 
 /* d = delta * f'(y); delta = d; dx += d; df += d, for n elements of three
  * distinct buffers (relu: 8 at a time; GCC does not vectorise the plain loop) */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 typedef float v8f __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
 
-static inline v8f ld8(const float *p)
+static inline __attribute__((always_inline)) v8f ld8(const float *p)
 {
     v8f v;
     memcpy(&v, p, sizeof(v));
     return v;
 }
 
-static inline void st8(float *p, v8f v) { memcpy(p, &v, sizeof(v)); }
+static inline __attribute__((always_inline)) void st8(float *p, v8f v) { memcpy(p, &v, sizeof(v)); }
 
 static void shortcut_delta(float *restrict d, float *restrict dx, float *restrict df, const float *restrict y,
                            size_t n, enum dn_act act)

@@ -28,7 +28,9 @@
 
 /* Builds without AVX (NATIVE=0) pass these vectors in SSE halves; the helpers
  * are static and inlined, so the ABI note GCC gives for that does not apply. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 
 #define VL 8 /* floats per vector */
 #define TF 4 /* filters per tile */
@@ -78,7 +80,7 @@ struct arena {
 
 static void *take(struct arena *a, size_t nfloats)
 {
-    size_t at = (a->used + 15) & ~(size_t)15; /* 64-byte aligned */
+    size_t at = (a->used + 15) & ~(size_t)15; /* 64-byte steps from the base */
     a->used = at + nfloats;
     return a->base ? a->base + at : NULL;
 }
@@ -219,8 +221,8 @@ static NO_LIBCALLS void stage_image(const struct stage *st, const float *src, fl
                         if (j0 > j1) j0 = j1;
                         zero_floats(row, j0);
                         const float *from = sr + 2 * j0 + off;
-                        int j = j0;
-                        for (; j + VL <= j1; j += VL) { /* the even floats of 16 */
+                        int j = j0, avail = W - (2 * j0 + off); /* floats readable from `from` */
+                        for (; j + VL <= j1 && 2 * (j - j0) + 2 * VL <= avail; j += VL) { /* even floats of 16 */
                             vf a = vld(from + 2 * (j - j0)), b = vld(from + 2 * (j - j0) + VL);
                             vst(row + j, __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
                         }
