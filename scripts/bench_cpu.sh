@@ -14,7 +14,8 @@
 # measures the machine's SGEMM peak (sgemm 2048^3 through OpenBLAS on the
 # same threads, best of 10) and prints one table:
 #
-#   img/s      images per second (batch / median iteration time), ours, PyTorch's, ratio
+#   img/s      images per second (batch / median iteration time), ours, PyTorch's, and
+#              their ratio: the median over the back-to-back pairs of runs of ours / PyTorch
 #   CPU ms/it  CPU time (user + system, all threads) per iteration: the cost
 #              of an iteration independent of how much of the machine the
 #              process got (on a busy machine wall time says little)
@@ -83,7 +84,7 @@ printf '%-14s %-5s | %24s | %17s | %15s | %22s\n' "" "" "images/s" "CPU ms/itera
 for net in $nets; do
     for mode in train infer; do
         tr=1; [ $mode = infer ] && tr=0
-        : > "$tmp/ours"; : > "$tmp/torch"
+        : > "$tmp/ours"; : > "$tmp/torch"; : > "$tmp/ratios"
         r=1
         while [ $r -le "$reps" ]; do
             ours_cmd="./darknet bench cfg/$net.cfg -batch $batch -iters $iters -train $tr"
@@ -97,18 +98,22 @@ for net in $nets; do
             fi
             grep '^bench' "$tmp/o" >> "$tmp/ours"
             grep '^bench' "$tmp/t" >> "$tmp/torch"
+            awk -v a="$(field img_s "$tmp/o")" -v b="$(field img_s "$tmp/t")" 'BEGIN {print a / b}' >> "$tmp/ratios"
             r=$((r + 1))
         done
         oi=$(med img_s "$tmp/ours"); ti=$(med img_s "$tmp/torch")
         oc=$(med cpu_ms "$tmp/ours"); tc=$(med cpu_ms "$tmp/torch")
         orss=$(med rss_mb "$tmp/ours"); trss=$(med rss_mb "$tmp/torch")
         og=$(med gflops "$tmp/ours"); ocg=$(med conv_gflops "$tmp/ours")
-        awk -v n="$net" -v m="$mode" -v oi="$oi" -v ti="$ti" -v oc="$oc" -v tc="$tc" -v orss="$orss" \
-            -v trss="$trss" -v og="$og" -v ocg="$ocg" -v pk="$peak" 'BEGIN {
+        ratio=$(median < "$tmp/ratios")
+        awk -v n="$net" -v m="$mode" -v oi="$oi" -v ti="$ti" -v r="$ratio" -v oc="$oc" -v tc="$tc" \
+            -v orss="$orss" -v trss="$trss" -v og="$og" -v ocg="$ocg" -v pk="$peak" 'BEGIN {
             printf "%-14s %-5s | %8.1f %8.1f %5.2fx | %8.0f %8.0f | %7.0f %7.0f | %7.1f %7.1f %5.0f%%\n",
-                n, m, oi, ti, oi / ti, oc, tc, orss, trss, og, ocg, 100 * ocg / pk }'
+                n, m, oi, ti, r, oc, tc, orss, trss, og, ocg, 100 * ocg / pk }'
     done
 done
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "ratio = ours / PyTorch images/s (medians of $reps interleaved runs of $iters iterations, batch $batch)"
+echo "images/s, CPU ms, RSS, GFLOP/s: medians over $reps runs of each side (each run: the median of $iters"
+echo "iterations after 3 warm-up ones, batch $batch); ratio: the median over the $reps back-to-back pairs of"
+echo "ours/PyTorch images/s (a pair sees about the same machine load)"

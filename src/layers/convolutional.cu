@@ -218,7 +218,7 @@ struct conv2d_gpu *conv2d_gpu_create(struct network *net, const struct conv_geom
     /* the im2col kernels index with 32 bits */
     size_t N = (size_t)g->B * g->OH * g->OW;
     dn_n32((size_t)g->C * g->k * g->k * N), dn_n32((size_t)g->F * N), dn_n32((size_t)g->B * g->C * g->H * g->W);
-    dn_cuda_reserve_workspace(ctx, conv2d_workspace(g) * sizeof(float));
+    dn_cuda_reserve_workspace(ctx, conv2d_workspace_gemm(g) * sizeof(float));
     return cg;
 }
 
