@@ -36,6 +36,8 @@
 #include "../src/backend/cpu/gemm.h"
 #include "../src/backend/cpu/im2col.h"
 #include "../src/core/network.h"
+#include "../src/core/activations.h"
+#include "../src/layers/batchnorm.h"
 #include "../src/layers/convolutional.h"
 #include "gradcheck.h"
 #include "harness.h"
@@ -1099,6 +1101,35 @@ static void test_conv_direct(void)
     struct conv_geom g;
     conv_geom_set(&g, 2, 3, 7, 5, 4, 3, 1, 1); /* rows of 5: not for the direct kernels */
     EXPECT(!conv_direct_ok(&g), "7x5 output taken by the direct kernels");
+
+    /* the inference epilogue equals the convolution followed by the batch
+     * norm formula of bn_forward_act, bit for bit, for every activation */
+    conv_geom_set(&g, 3, 5, 8, 16, 7, 3, 1, 1);
+    size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
+    float *in = falloc(ni), *w = falloc(nw), *x = falloc(no), *y = falloc(no), *ws = falloc(conv_direct_workspace(&g, 4));
+    float mean[7], inv[7], gamma[7], beta[7];
+    struct dn_rng r;
+    rng_seed(&r, 77);
+    for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1);
+    for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1);
+    for (int f = 0; f < 7; f++) {
+        mean[f] = rng_uniform(&r, -0.5f, 0.5f), gamma[f] = rng_uniform(&r, -2, 2), beta[f] = rng_uniform(&r, -1, 1);
+        inv[f] = 1.0f / sqrtf(rng_uniform(&r, 0.1f, 3) + BN_EPS);
+    }
+    conv_direct_forward(&g, in, w, x, ws);
+    for (int a = ACT_LINEAR; a <= ACT_LOGISTIC; a++) {
+        struct conv_epilogue e = {mean, inv, gamma, beta, a};
+        conv_direct_forward_epi(&g, in, w, y, ws, &e);
+        size_t bad = 0;
+        for (size_t k = 0; k < no; k++) {
+            int f = (int)(k / ((size_t)g.OH * g.OW) % g.F);
+            float want = act_value(gamma[f] * ((x[k] - mean[f]) * inv[f]) + beta[f], a);
+            bad += memcmp(&want, &y[k], sizeof(float)) != 0;
+        }
+        EXPECT(!bad, "inference epilogue, %s: %zu of %zu values differ from conv + batch norm", act_names[a], bad,
+               no);
+    }
+    free(in), free(w), free(x), free(y), free(ws);
 }
 
 static void test_im2col_adjoint(void)

@@ -106,6 +106,7 @@ struct conv_layer {
     struct param *biases, *weights;
     struct bn bn;
     float *x; /* (B, F, OH, OW) conv output before batch norm (with batch norm) */
+    float *eval; /* [2F]: running mean and 1/sqrt(running var + eps), for inference */
 };
 
 static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
@@ -136,6 +137,7 @@ static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, stru
     if (cv->bn_on) {
         bn_init(&cv->bn, l, cv->biases, filters);
         cv->x = falloc((size_t)l->batch * filters * cv->g.OH * cv->g.OW);
+        cv->eval = falloc(2 * (size_t)filters);
     }
     size_t nw = (size_t)filters * l->c * size * size;
     cv->weights = layer_add_param(l, "weights", PARAM_WEIGHT, nw);
@@ -151,6 +153,18 @@ static void conv_forward(struct layer *l, struct network *net)
 {
     struct conv_layer *cv = l->priv;
     int S = l->out_h * l->out_w;
+    if (cv->bn_on && !net->train && conv_direct_ok(&cv->g)) {
+        /* inference: batch norm and activation applied in the convolution's
+         * store (the same float expressions as bn_forward_act) */
+        float *mean = cv->eval, *inv = cv->eval + l->out_c;
+        for (int f = 0; f < l->out_c; f++) {
+            mean[f] = cv->bn.mean->val[f];
+            inv[f] = 1.0f / sqrtf(cv->bn.var->val[f] + BN_EPS);
+        }
+        struct conv_epilogue e = {mean, inv, cv->bn.gamma->val, cv->bn.beta->val, cv->act};
+        conv_direct_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e);
+        return;
+    }
     if (cv->bn_on) {
         conv2d_forward(&cv->g, l->input, cv->weights->val, cv->x, net->workspace);
         bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, net->train, net->bn_momentum, cv->act);
@@ -191,6 +205,7 @@ static void conv_free(struct layer *l)
     if (!cv) return;
     if (cv->bn_on) bn_free(&cv->bn);
     free(cv->x);
+    free(cv->eval);
     free(cv);
 }
 

@@ -20,6 +20,7 @@
 
 #include <string.h>
 
+#include "../../core/activations.h"
 #include "../../core/utils.h"
 #include "../../layers/convolutional.h"
 #ifdef _OPENMP
@@ -39,6 +40,7 @@
 #define MAX_PHASES 16
 
 typedef float vf __attribute__((vector_size(VL * sizeof(float))));
+typedef int vi __attribute__((vector_size(VL * sizeof(int))));
 
 static inline __attribute__((always_inline)) vf vld(const float *p)
 {
@@ -273,7 +275,8 @@ static void plan_pixels(struct plan *pl, struct arena *a, int oh, int ow, int ws
 /* out[f][opix[q]] (= or +=) sum_j wp[j][f] * x[koff[j] + ipix[q]], for the
  * nf_left (<= TF) filters of one tile and nv (<= TV) vectors from q. */
 static ALWAYS_INLINE void tile_fwd(const int nv, const struct plan *pl, const float *x, const float *wp,
-                                   int q, float *out, int nf_left, int add)
+                                   int q, float *out, int nf_left, int add, const struct conv_epilogue *e,
+                                   int f0)
 {
     vf acc[TF][TV];
     for (int f = 0; f < TF; f++)
@@ -293,23 +296,41 @@ static ALWAYS_INLINE void tile_fwd(const int nv, const struct plan *pl, const fl
             if (nv > 2) acc[f][2] = VFMA(wv, a2, acc[f][2]);
         }
     }
-    for (int f = 0; f < nf_left && f < TF; f++)
+    for (int f = 0; f < nf_left && f < TF; f++) {
+        if (e) { /* batch norm at inference and the activation (conv_epilogue) */
+            int ff = f0 + f;
+            vf m = vset1(e->mean[ff]), iv = vset1(e->inv[ff]), ga = vset1(e->gamma[ff]), be = vset1(e->beta[ff]);
+            for (int v = 0; v < nv; v++) {
+                float *o = out + f * pl->oplane + pl->opix[q + v];
+                vf y = ga * ((acc[f][v] - m) * iv) + be;
+                if (e->act == ACT_RELU) {
+                    y = (vf)((vi)(y > vset1(0)) & (vi)y); /* act_value(y, ACT_RELU) */
+                    vst(o, y);
+                } else {
+                    vst(o, y);
+                    if (e->act != ACT_LINEAR)
+                        for (int i = 0; i < VL; i++) o[i] = act_value(o[i], (enum dn_act)e->act);
+                }
+            }
+            continue;
+        }
         for (int v = 0; v < nv; v++) {
             float *o = out + f * pl->oplane + pl->opix[q + v];
             vst(o, add ? vld(o) + acc[f][v] : acc[f][v]);
         }
+    }
 }
 
-/* The whole output (nf, oplane) of one staged image. */
-static void conv_image(const struct plan *pl, const float *x, float *out, int add)
+/* The whole output (nf, oplane) of one staged image; e: see conv_epilogue. */
+static void conv_image(const struct plan *pl, const float *x, float *out, int add, const struct conv_epilogue *e)
 {
     for (int fb = 0; fb * TF < pl->nf; fb++) {
         const float *wp = pl->wp + (size_t)fb * pl->K * TF;
         float *o = out + (size_t)fb * TF * pl->oplane;
         int left = pl->nf - fb * TF, q = 0;
-        for (; q + TV <= pl->nq; q += TV) tile_fwd(3, pl, x, wp, q, o, left, add);
-        if (pl->nq - q == 2) tile_fwd(2, pl, x, wp, q, o, left, add);
-        else if (pl->nq - q == 1) tile_fwd(1, pl, x, wp, q, o, left, add);
+        for (; q + TV <= pl->nq; q += TV) tile_fwd(3, pl, x, wp, q, o, left, add, e, fb * TF);
+        if (pl->nq - q == 2) tile_fwd(2, pl, x, wp, q, o, left, add, e, fb * TF);
+        else if (pl->nq - q == 1) tile_fwd(1, pl, x, wp, q, o, left, add, e, fb * TF);
     }
 }
 
@@ -412,6 +433,12 @@ static void pack_rows(float *wp, const float *w, int nf, int K)
 
 void conv_direct_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
 {
+    conv_direct_forward_epi(g, in, w, out, ws, NULL);
+}
+
+void conv_direct_forward_epi(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws,
+                             const struct conv_epilogue *e)
+{
     int nt = threads_now();
     struct arena a = {ws, 0};
     struct stage st;
@@ -428,7 +455,7 @@ void conv_direct_forward(const struct conv_geom *g, const float *in, const float
             stage_image(&st, x, mine);
             x = mine;
         }
-        conv_image(&pl, x, out + b * out_img, 0);
+        conv_image(&pl, x, out + b * out_img, 0, e);
     }
 }
 
@@ -634,13 +661,13 @@ void conv_direct_backward(const struct conv_geom *g, const float *in, const floa
         }
         float *dx = din + b * in_img;
         if (g->s == 1) {
-            conv_image(&di.pl[0], x, dx, 1);
+            conv_image(&di.pl[0], x, dx, 1, NULL);
             continue;
         }
         float *tmp = di.tmp + t * di.tmp_size;
         for (int i = 0; i < di.nph; i++) {
             const struct plan *p = &di.pl[i];
-            conv_image(p, x, tmp, 0);
+            conv_image(p, x, tmp, 0, NULL);
             int hph = di.hph[i], wph = di.wph[i];
             for (int c = 0; c < g->C; c++)
                 for (int y = 0; y < hph; y++) {

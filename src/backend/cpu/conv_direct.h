@@ -35,6 +35,20 @@ int conv_direct_ok(const struct conv_geom *g);
 /* Floats of scratch conv_direct_forward/backward need with nthreads threads. */
 size_t conv_direct_workspace(const struct conv_geom *g, int nthreads);
 void conv_direct_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
+
+/*
+ * Inference with batch norm: the forward with, in its store, per output
+ * channel f: out = act(gamma[f] * ((conv - mean[f]) * inv[f]) + beta[f]), the
+ * float expressions of bn_forward_act with running statistics (inv[f] =
+ * 1 / sqrt(var[f] + eps)), so the result equals the convolution followed by
+ * bn_forward_act bit for bit, without the pass over memory in between.
+ */
+struct conv_epilogue {
+    const float *mean, *inv, *gamma, *beta;
+    int act; /* enum dn_act */
+};
+void conv_direct_forward_epi(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws,
+                             const struct conv_epilogue *e);
 void conv_direct_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
                           float *dw, float *din, float *ws);
 
