@@ -543,15 +543,22 @@ static void din_layout(const struct conv_geom *g, struct arena *a, struct din_la
     d->tmp = s == 1 ? NULL : take(a, (size_t)nthreads * d->tmp_size);
 }
 
-/* The weight-gradient pass: tiles of TF filters x TC columns, each summed over
- * the batch by one thread in image order. Every thread stages the images of
- * a chunk itself (no barrier: a thread descheduled on a busy machine holds
- * up no one), sized so that the chunk's staged inputs and output gradients
- * stay in L2, and sweeps its tiles over the chunk. */
+/* The weight-gradient pass. The batch is cut into DW_GROUPS fixed groups of
+ * consecutive images (fewer when the batch is smaller): a thread takes whole
+ * groups, stages each image of its group once, in chunks sized so that the
+ * chunk's staged inputs and output gradients stay in L2, and sweeps every
+ * tile of TF filters x TC columns over the chunk, accumulating in image
+ * order. Each group's sums land in their own slice of part; the slices are
+ * then added in group order. The groups depend on the batch size only, so the
+ * result does not depend on the thread count. */
+#define DW_GROUPS 8
+
 struct dw_layout {
     int nfb, ncb, items;  /* filter blocks, column blocks, tiles */
     int *kpad;            /* [ncb * TC] column offsets, the last repeated */
-    float *acc;           /* [items][TF][TC][VL] */
+    int groups;
+    float *acc;           /* per thread: [items][TF][TC][VL] */
+    float *part;          /* [groups][F][K] each group's weight gradient */
     int chunk;            /* images staged at once */
     float *stbuf;         /* per thread: [chunk] staged images */
 };
@@ -564,12 +571,55 @@ static void dw_layout(const struct conv_geom *g, struct arena *a, const struct s
     d->ncb = (K + TC - 1) / TC;
     d->items = d->nfb * d->ncb;
     d->kpad = take(a, (size_t)d->ncb * TC);
-    d->acc = take(a, (size_t)d->items * TF * TC * VL);
+    d->groups = g->B < DW_GROUPS ? g->B : DW_GROUPS;
+    d->acc = take(a, (size_t)nthreads * d->items * TF * TC * VL);
+    d->part = take(a, (size_t)d->groups * g->F * K);
     size_t per_image = (st->identity ? (size_t)g->C * g->H * g->W : st->size) + (size_t)g->F * g->OH * g->OW;
     d->chunk = (int)((64u << 10) / per_image); /* 256 KB */
     if (d->chunk < 1) d->chunk = 1;
     if (d->chunk > g->B) d->chunk = g->B;
     d->stbuf = st->identity ? NULL : take(a, (size_t)nthreads * d->chunk * st->size);
+}
+
+/* Group grp's weight gradient into d->part (thread t's buffers). */
+static void dw_group(const struct conv_geom *g, const struct stage *st, const struct plan *pl,
+                     const struct dw_layout *d, int t, int grp, const float *in, const float *dout)
+{
+    int K = pl->K;
+    size_t in_img = (size_t)g->C * g->H * g->W, out_img = (size_t)g->F * pl->oplane;
+    int first = (int)((long)g->B * grp / d->groups), end = (int)((long)g->B * (grp + 1) / d->groups);
+    float *acc0 = d->acc + (size_t)t * d->items * TF * TC * VL;
+    float *mine = st->identity ? NULL : d->stbuf + (size_t)t * d->chunk * st->size;
+    memset(acc0, 0, sizeof(float) * d->items * TF * TC * VL);
+    for (int b0 = first; b0 < end; b0 += d->chunk) {
+        int nb = end - b0 < d->chunk ? end - b0 : d->chunk;
+        if (!st->identity)
+            for (int b = 0; b < nb; b++) stage_image(st, in + (b0 + b) * in_img, mine + b * st->size);
+        const float *x = st->identity ? in + b0 * in_img : mine;
+        for (int it = 0; it < d->items; it++) {
+            int fb = it / d->ncb, cb = it % d->ncb;
+            vf acc[TF][TC];
+            float *ap = acc0 + (size_t)it * TF * TC * VL;
+            for (int f = 0; f < TF; f++)
+                for (int c = 0; c < TC; c++) acc[f][c] = vld(ap + (f * TC + c) * VL);
+            const float *dy[TF];
+            for (int f = 0; f < TF; f++) {
+                int ff = fb * TF + f < g->F ? fb * TF + f : g->F - 1;
+                dy[f] = dout + b0 * out_img + ff * pl->oplane;
+            }
+            tile_dw(pl, dy, out_img, x, st->identity ? in_img : st->size, d->kpad + cb * TC, nb, acc);
+            for (int f = 0; f < TF; f++)
+                for (int c = 0; c < TC; c++) vst(ap + (f * TC + c) * VL, acc[f][c]);
+        }
+    }
+    float *part = d->part + (size_t)grp * g->F * K;
+    for (int it = 0; it < d->items; it++) {
+        int fb = it / d->ncb, cb = it % d->ncb;
+        const float *ap = acc0 + (size_t)it * TF * TC * VL;
+        for (int f = 0; f < TF && fb * TF + f < g->F; f++)
+            for (int c = 0; c < TC && cb * TC + c < K; c++)
+                part[(size_t)(fb * TF + f) * K + cb * TC + c] = hsum(vld(ap + (f * TC + c) * VL));
+    }
 }
 
 static void pack_din(const struct conv_geom *g, const struct din_layout *d, const float *w)
@@ -604,46 +654,17 @@ void conv_direct_backward(const struct conv_geom *g, const float *in, const floa
     if (din) din_layout(g, &a, &di, nt);
     int K = pl.K;
     for (int j = 0; j < d.ncb * TC; j++) d.kpad[j] = pl.koff[j < K ? j : K - 1];
-    memset(d.acc, 0, sizeof(float) * d.items * TF * TC * VL);
     size_t in_img = (size_t)g->C * g->H * g->W, out_img = (size_t)g->F * pl.oplane;
 
-    /* weight gradient */
-#pragma omp parallel num_threads(nt)
-    {
-        int t = thread_id(), n = 1;
-#ifdef _OPENMP
-        n = omp_get_num_threads();
-#endif
-        int i0 = (int)((long)d.items * t / n), i1 = (int)((long)d.items * (t + 1) / n);
-        float *mine = st.identity ? NULL : d.stbuf + (size_t)t * d.chunk * st.size;
-        for (int b0 = 0; b0 < g->B && i0 < i1; b0 += d.chunk) {
-            int nb = g->B - b0 < d.chunk ? g->B - b0 : d.chunk;
-            if (!st.identity)
-                for (int b = 0; b < nb; b++) stage_image(&st, in + (b0 + b) * in_img, mine + b * st.size);
-            for (int it = i0; it < i1; it++) {
-                int fb = it / d.ncb, cb = it % d.ncb;
-                vf acc[TF][TC];
-                float *ap = d.acc + (size_t)it * TF * TC * VL;
-                for (int f = 0; f < TF; f++)
-                    for (int c = 0; c < TC; c++) acc[f][c] = vld(ap + (f * TC + c) * VL);
-                const float *x = st.identity ? in + b0 * in_img : mine;
-                const float *dy[TF];
-                for (int f = 0; f < TF; f++) {
-                    int ff = fb * TF + f < g->F ? fb * TF + f : g->F - 1;
-                    dy[f] = dout + b0 * out_img + ff * pl.oplane;
-                }
-                tile_dw(&pl, dy, out_img, x, st.identity ? in_img : st.size, d.kpad + cb * TC, nb, acc);
-                for (int f = 0; f < TF; f++)
-                    for (int c = 0; c < TC; c++) vst(ap + (f * TC + c) * VL, acc[f][c]);
-            }
-        }
-    }
-    for (int it = 0; it < d.items; it++) {
-        int fb = it / d.ncb, cb = it % d.ncb;
-        const float *ap = d.acc + (size_t)it * TF * TC * VL;
-        for (int f = 0; f < TF && fb * TF + f < g->F; f++)
-            for (int c = 0; c < TC && cb * TC + c < K; c++)
-                dw[(size_t)(fb * TF + f) * K + cb * TC + c] += hsum(vld(ap + (f * TC + c) * VL));
+    /* weight gradient: the groups, then their sum in group order */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (int grp = 0; grp < d.groups; grp++) dw_group(g, &st, &pl, &d, thread_id(), grp, in, dout);
+    size_t nw = (size_t)g->F * K;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (size_t i = 0; i < nw; i++) {
+        float sum = d.part[i];
+        for (int grp = 1; grp < d.groups; grp++) sum += d.part[(size_t)grp * nw + i];
+        dw[i] += sum;
     }
     if (!din) return;
 
