@@ -3,7 +3,8 @@
 # ../shared/cifar): extract, train ResNet-20 (paper cfg with batch 32 and a
 # short schedule), check that the loss falls and test top-1 beats chance,
 # check that a run interrupted and resumed from its checkpoint ends with the
-# same weights file, byte for byte, as an uninterrupted one; predict; then
+# same weights file, byte for byte, as an uninterrupted one, and that 1 and 2
+# threads train the same weights; predict; then
 # every paper, released-code and ablation cfg trains a few iterations on
 # CIFAR-10 and CIFAR-100. Validation during training is off here (valid_every=0);
 # tests/test_experiments.sh covers it.
@@ -79,6 +80,18 @@ if cut -d, -f1-5 "$TMP/bka10/r20.loss.csv" | cmp -s - "$(cut -d, -f1-5 "$TMP/bkb
     ok "resumed run's loss log equals the uninterrupted run's"
 else
     fail "loss logs differ: $(cut -d, -f1-5 "$TMP/bka10/r20.loss.csv" | diff - "$TMP/bcsv" | head -4)"
+fi
+
+# the thread count changes the speed only: 1 and 2 threads write the same weights
+for t in 1 2; do
+    sed "s|^backup=.*|backup=$TMP/bkt$t|" "$TMP/c10a.data" > "$TMP/t$t.data"
+    ./darknet classifier train "$TMP/t$t.data" "$TMP/a/r20.cfg" -threads $t -set max_batches=3 > "$TMP/t$t.log" 2>&1 ||
+        fail "train with -threads $t: $(tail -2 "$TMP/t$t.log")"
+done
+if [ -f "$TMP/bkt1/r20_final.weights" ] && cmp -s "$TMP/bkt1/r20_final.weights" "$TMP/bkt2/r20_final.weights"; then
+    ok "-threads 1 and -threads 2 train byte-identical weights (3 iterations)"
+else
+    fail "-threads 1 and -threads 2 train different weights"
 fi
 
 img=$(head -1 "$TMP/c10/test.list")
