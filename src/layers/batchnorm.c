@@ -23,6 +23,22 @@ void bn_free(struct bn *bn)
     free(bn->mean_b);
 }
 
+/* The training statistics of channel c from its batch mean mu and biased
+ * variance var over N values: *mean and *inv (= 1/sqrt(var + eps)) for the
+ * normalisation, kept in mean_b/inv_std for backward, and the running
+ * statistics moved by momentum (unbiased variance, as PyTorch). */
+static void bn_batch_stats(struct bn *bn, int c, double mu, double var, double N, float momentum, float *mean,
+                           float *inv)
+{
+    *mean = (float)mu;
+    *inv = (float)(1.0 / sqrt(var + BN_EPS));
+    bn->mean_b[c] = *mean;
+    bn->inv_std[c] = *inv;
+    double unbiased = N > 1 ? var * N / (N - 1) : var;
+    bn->mean->val[c] = (1 - momentum) * bn->mean->val[c] + momentum * (float)mu;
+    bn->var->val[c] = (1 - momentum) * bn->var->val[c] + momentum * (float)unbiased;
+}
+
 void bn_forward(struct bn *bn, float *x, float *y, int B, int S, int train, float momentum)
 {
     int C = bn->C;
@@ -41,13 +57,7 @@ void bn_forward(struct bn *bn, float *x, float *y, int B, int S, int train, floa
                 const float *p = x + ((long)b * C + c) * S;
                 for (int i = 0; i < S; i++) sq += (p[i] - mu) * (p[i] - mu);
             }
-            double var = sq / N;
-            mean = (float)mu;
-            inv = (float)(1.0 / sqrt(var + BN_EPS));
-            bn->inv_std[c] = inv;
-            double unbiased = N > 1 ? var * N / (N - 1) : var;
-            bn->mean->val[c] = (1 - momentum) * bn->mean->val[c] + momentum * (float)mu;
-            bn->var->val[c] = (1 - momentum) * bn->var->val[c] + momentum * (float)unbiased;
+            bn_batch_stats(bn, c, mu, sq / N, N, momentum, &mean, &inv);
         } else {
             mean = bn->mean->val[c];
             inv = 1.0f / sqrtf(bn->var->val[c] + BN_EPS);
@@ -207,13 +217,7 @@ void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int t
             chan_moments(x, B, C, S, c, &sum, &sumsq);
             double mu = sum / N, var = sumsq / N - mu * mu; /* exact squares: float^2 fits a double */
             if (var < 0) var = 0;
-            mean = (float)mu;
-            inv = (float)(1.0 / sqrt(var + BN_EPS));
-            bn->mean_b[c] = mean;
-            bn->inv_std[c] = inv;
-            double unbiased = N > 1 ? var * N / (N - 1) : var;
-            bn->mean->val[c] = (1 - momentum) * bn->mean->val[c] + momentum * (float)mu;
-            bn->var->val[c] = (1 - momentum) * bn->var->val[c] + momentum * (float)unbiased;
+            bn_batch_stats(bn, c, mu, var, N, momentum, &mean, &inv);
         } else {
             mean = bn->mean->val[c];
             inv = 1.0f / sqrtf(bn->var->val[c] + BN_EPS);
