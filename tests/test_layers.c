@@ -28,11 +28,15 @@
  * start from a non-zero offset in the checker for the same reason.
  */
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../src/backend/cpu/conv_direct.h"
+#include "../src/backend/cpu/conv_winograd.h"
 #include "../src/backend/cpu/gemm.h"
 #include "../src/backend/cpu/im2col.h"
 #include "../src/core/network.h"
@@ -1132,6 +1136,86 @@ static void test_conv_direct(void)
     free(in), free(w), free(x), free(y), free(ws);
 }
 
+/* Set the OpenMP thread count; returns the previous one. */
+static int set_threads(int n)
+{
+#ifdef _OPENMP
+    int old = omp_get_max_threads();
+    omp_set_num_threads(n);
+    return old;
+#else
+    return n;
+#endif
+}
+
+/* Winograd F(2x2, 3x3) forward and input gradient against im2col + gemm_ref,
+ * and bit-identical results with 1 and 2 threads. */
+static void test_conv_winograd(void)
+{
+    static const int geo[][5] = {
+        /* B, C, H, W, F (3x3, stride 1, pad 1) */
+        {3, 16, 8, 32, 16}, {2, 3, 8, 8, 5}, {2, 64, 8, 8, 64}, {1, 4, 2, 8, 5},
+        {3, 1, 6, 8, 1},    {2, 5, 4, 16, 17}, {2, 17, 8, 24, 3}, {5, 32, 16, 16, 32},
+    };
+    double worst_rel = 0;
+    for (size_t i = 0; i < sizeof(geo) / sizeof(geo[0]); i++) {
+        const int *q = geo[i];
+        struct conv_geom g;
+        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], 3, 1, 1);
+        char what[64];
+        snprintf(what, sizeof(what), "B%d C%d %dx%d F%d", q[0], q[1], q[2], q[3], q[4]);
+        if (!conv_wino_ok(&g)) {
+            test_fail(__FILE__, __LINE__, "%s: Winograd should take it", what);
+            continue;
+        }
+        size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
+        struct dn_rng r;
+        rng_seed(&r, 90 + i);
+        float *in = falloc(ni), *w = falloc(nw), *dout = falloc(no), *dw = falloc(nw);
+        float *o1 = falloc(no), *o2 = falloc(no), *o3 = falloc(no), *di1 = falloc(ni), *di2 = falloc(ni), *di3 = falloc(ni);
+        for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1), di1[k] = di2[k] = di3[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < no; k++) dout[k] = rng_uniform(&r, -1, 1), o2[k] = o3[k] = NAN;
+        float *ws1 = falloc(conv2d_workspace_gemm(&g)), *ws2 = falloc(conv_wino_workspace(&g, 4));
+        conv2d_forward_gemm(&g, in, w, o1, ws1);
+        conv2d_backward_gemm(&g, in, w, dout, dw, di1, ws1);
+        int threads = set_threads(1);
+        conv_wino_forward(&g, in, w, o2, ws2);
+        conv_wino_backward_data(&g, w, dout, di2, ws2);
+        set_threads(2);
+        conv_wino_forward(&g, in, w, o3, ws2);
+        conv_wino_backward_data(&g, w, dout, di3, ws2);
+        set_threads(threads);
+        /* relative to the sum of |terms| (at most C*9 or F*9 of them, each < 1) */
+        const float *got[2] = {o2, di2}, *want[2] = {o1, di1}, *again[2] = {o3, di3};
+        const size_t cnt[2] = {no, ni};
+        const double tol[2] = {2e-6 * (g.C * 9 + 1), 2e-6 * (g.F * 9 + 1)};
+        static const char *const part[2] = {"forward", "input gradient"};
+        for (int t = 0; t < 2; t++) {
+            size_t bad = 0, worst = 0;
+            for (size_t k = 0; k < cnt[t]; k++) {
+                double e = fabs((double)got[t][k] - want[t][k]);
+                if (!(e <= tol[t])) bad++; /* NaN fails too */
+                if (!(e <= fabs((double)got[t][worst] - want[t][worst]))) worst = k;
+            }
+            double e = fabs((double)got[t][worst] - want[t][worst]) / tol[t];
+            if (e > worst_rel) worst_rel = e;
+            EXPECT(!bad, "%s %s: %zu of %zu values off by more than %g, e.g. [%zu] %.9g vs %.9g", what, part[t],
+                   bad, cnt[t], tol[t], worst, got[t][worst], want[t][worst]);
+            EXPECT(!memcmp(got[t], again[t], cnt[t] * sizeof(float)), "%s %s: 1 and 2 threads differ", what,
+                   part[t]);
+        }
+        free(in), free(w), free(dout), free(dw), free(o1), free(o2), free(o3), free(di1), free(di2), free(di3);
+        free(ws1), free(ws2);
+    }
+    printf("    worst Winograd error: %.3f of the tolerance\n", worst_rel);
+    struct conv_geom g;
+    conv_geom_set(&g, 2, 3, 7, 8, 4, 3, 1, 1); /* odd height: no whole 2x2 tiles */
+    EXPECT(!conv_wino_ok(&g), "7x8 output taken by Winograd");
+    conv_geom_set(&g, 2, 3, 8, 8, 4, 3, 2, 1);
+    EXPECT(!conv_wino_ok(&g), "stride 2 taken by Winograd");
+}
+
 static void test_im2col_adjoint(void)
 {
     static const int geo[][6] = {
@@ -1200,5 +1284,6 @@ const struct test_case layer_tests[] = {
     {"layers/gemm", test_gemm},
     {"layers/im2col_adjoint", test_im2col_adjoint},
     {"layers/conv_direct_vs_gemm", test_conv_direct},
+    {"layers/conv_winograd_vs_gemm", test_conv_winograd},
     {NULL, NULL},
 };

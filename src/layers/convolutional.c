@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../backend/cpu/conv_direct.h"
+#include "../backend/cpu/conv_winograd.h"
 #include "../backend/cpu/gemm.h"
 #include "../backend/cpu/im2col.h"
 #include "../core/activations.h"
@@ -37,7 +38,13 @@ void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k
 
 size_t conv2d_workspace(const struct conv_geom *g)
 {
-    return conv_direct_ok(g) ? conv_direct_workspace(g, gemm_threads()) : conv2d_workspace_gemm(g);
+    if (!conv_direct_ok(g)) return conv2d_workspace_gemm(g);
+    size_t n = conv_direct_workspace(g, gemm_threads());
+    if (conv_wino_ok(g)) {
+        size_t nw = conv_wino_workspace(g, gemm_threads());
+        if (nw > n) n = nw;
+    }
+    return n;
 }
 
 size_t conv2d_workspace_gemm(const struct conv_geom *g)
@@ -57,15 +64,22 @@ static void unfold_batch(const struct conv_geom *g, const float *in, float *cols
 
 void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
 {
-    if (conv_direct_ok(g)) conv_direct_forward(g, in, w, out, ws);
+    if (conv_wino_ok(g)) conv_wino_forward(g, in, w, out, ws);
+    else if (conv_direct_ok(g)) conv_direct_forward(g, in, w, out, ws);
     else conv2d_forward_gemm(g, in, w, out, ws);
 }
 
 void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
                      float *dw, float *din, float *ws)
 {
-    if (conv_direct_ok(g)) conv_direct_backward(g, in, w, dout, dw, din, ws);
-    else conv2d_backward_gemm(g, in, w, dout, dw, din, ws);
+    if (conv_wino_ok(g)) { /* direct weight gradient, Winograd input gradient */
+        conv_direct_backward(g, in, w, dout, dw, NULL, ws);
+        if (din) conv_wino_backward_data(g, w, dout, din, ws);
+    } else if (conv_direct_ok(g)) {
+        conv_direct_backward(g, in, w, dout, dw, din, ws);
+    } else {
+        conv2d_backward_gemm(g, in, w, dout, dw, din, ws);
+    }
 }
 
 void conv2d_forward_gemm(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)

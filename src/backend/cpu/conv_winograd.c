@@ -1,0 +1,341 @@
+/*
+ * conv_winograd.c - see conv_winograd.h.
+ *
+ * Vocabulary:
+ *   tile   2x2 output pixels; image row pair ty, column pair tx. The tiles of
+ *          the batch are numbered row pair by row pair: (image, ty) is "tile
+ *          row" r = image * th + ty, and tile (r, tx) comes after tile row r's
+ *          tx - 1.
+ *   unit   a run of consecutive tile rows, sized so that its transformed
+ *          inputs V and products M (16 x channels x tiles each) stay in L2;
+ *          a thread transforms, multiplies and writes back one unit at a time.
+ *   p      an element of a 4x4 transform, 0..15 (row-major).
+ * A convolution here has nin input and nout output channels: for the input
+ * gradient the output gradient is the input (nin = F) and the input gradient
+ * the output (nout = C).
+ */
+#include "conv_winograd.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "../../core/utils.h"
+#include "../../layers/convolutional.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Builds without AVX (NATIVE=0) pass these vectors in SSE halves; the helpers
+ * are static and inlined, so the ABI note GCC gives for that does not apply. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+#define VL 8                   /* floats per vector */
+#define TF 4                   /* output channels per register tile of the products */
+#define TV 3                   /* vectors of tiles per register tile */
+#define UNIT_FLOATS (64 << 10) /* V and M of one unit: 256 KB */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+typedef float vf __attribute__((vector_size(VL * sizeof(float))));
+
+static ALWAYS_INLINE vf vld(const float *p)
+{
+    vf v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static ALWAYS_INLINE void vst(float *p, vf v) { memcpy(p, &v, sizeof(v)); }
+
+/* all 8 lanes, or (half) the first 4 */
+static ALWAYS_INLINE void vst_n(float *p, vf v, int half)
+{
+    if (half) memcpy(p, &v, sizeof(v) / 2);
+    else vst(p, v);
+}
+
+/* Keep a loaded vector in a register: otherwise GCC folds the load into
+ * every FMA that reads it (a memory operand), 16 loads per 12 FMAs. */
+#if defined(__GNUC__) && defined(__AVX__)
+#define IN_REG(v) __asm__("" : "+x"(v))
+#else
+#define IN_REG(v) ((void)0)
+#endif
+
+#if defined(__FMA__) && defined(__AVX__)
+#include <immintrin.h>
+#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#else
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+/* The most threads any workspace was sized for (conv_wino_workspace). */
+static int sized_threads = 1;
+
+static int threads_now(void)
+{
+#ifdef _OPENMP
+    int n = omp_get_max_threads();
+    return n < sized_threads ? n : sized_threads;
+#else
+    return 1;
+#endif
+}
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+struct wino {
+    int B, nin, nout, h, w, th, tw;
+    int ru, nunits; /* tile rows per unit, units */
+    int tu;         /* tiles per unit rounded up to whole vectors: the row length of V and M */
+    size_t vps, mps; /* floats from one p to the next in V and M (not a multiple of 4 KB: the
+                      * 16 streams of a transform would fight over the same L1 sets) */
+    int nfb;        /* blocks of TF output channels */
+    int rowlen;     /* floats of one transformed input row (padded, with room for over-reads) */
+    float *u;       /* [16][nfb][nin][TF] transformed filters */
+    float *scratch; /* per thread: V [16][nin][tu], M [16][nout][tu], rows [4][rowlen], a zero row [w] */
+    size_t per_thread;
+};
+
+static size_t up16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+/* Fill z for a convolution of B images of h x w; returns the floats of scratch it needs. */
+static size_t wino_layout(struct wino *z, int B, int nin, int nout, int h, int w, int nthreads, float *ws)
+{
+    z->B = B, z->nin = nin, z->nout = nout, z->h = h, z->w = w;
+    z->th = h / 2, z->tw = w / 2;
+    int rows = B * z->th;
+    z->ru = UNIT_FLOATS / (16 * (nin + nout) * z->tw);
+    if (z->ru < 1) z->ru = 1;
+    if (z->tw % VL) z->ru += z->ru & 1; /* tw is a multiple of 4: two rows fill whole vectors */
+    if (z->ru > rows) z->ru = rows;
+    z->nunits = (rows + z->ru - 1) / z->ru;
+    z->tu = (z->ru * z->tw + VL - 1) / VL * VL;
+    z->nfb = (nout + TF - 1) / TF;
+    z->rowlen = w + 2 + 2 * VL;
+    /* + VL: the output transform reads whole vectors past a unit's last half-vector row */
+    z->vps = (size_t)nin * z->tu + 16, z->mps = (size_t)nout * z->tu + 16;
+    z->per_thread = up16(16 * z->vps + VL) + up16(16 * z->mps + VL) +
+                    up16((size_t)4 * z->rowlen) + up16((size_t)w);
+    size_t nu = up16((size_t)16 * z->nfb * nin * TF);
+    z->u = ws;
+    z->scratch = ws ? ws + nu : NULL;
+    return nu + (size_t)nthreads * z->per_thread;
+}
+
+/* U = G g G^T for every (output, input) channel pair, packed for products().
+ * flip: the filters of the input gradient (g = w[input][output] rotated by
+ * 180 degrees) instead of w[output][input]. */
+static void transform_filters(const struct wino *z, const float *w, int flip)
+{
+    memset(z->u, 0, sizeof(float) * 16 * z->nfb * z->nin * TF);
+#pragma omp parallel for schedule(static) num_threads(threads_now())
+    for (int o = 0; o < z->nout; o++)
+        for (int i = 0; i < z->nin; i++) {
+            float g[3][3], gg[4][3];
+            for (int ky = 0; ky < 3; ky++)
+                for (int kx = 0; kx < 3; kx++)
+                    g[ky][kx] = flip ? w[((size_t)i * z->nout + o) * 9 + (2 - ky) * 3 + (2 - kx)]
+                                     : w[((size_t)o * z->nin + i) * 9 + ky * 3 + kx];
+            for (int j = 0; j < 3; j++) {
+                gg[0][j] = g[0][j];
+                gg[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
+                gg[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
+                gg[3][j] = g[2][j];
+            }
+            for (int a = 0; a < 4; a++) {
+                float uu[4] = {gg[a][0], 0.5f * (gg[a][0] + gg[a][1] + gg[a][2]),
+                               0.5f * (gg[a][0] - gg[a][1] + gg[a][2]), gg[a][2]};
+                for (int b = 0; b < 4; b++)
+                    z->u[(((size_t)(a * 4 + b) * z->nfb + o / TF) * z->nin + i) * TF + o % TF] = uu[b];
+            }
+        }
+}
+
+/* V = B^T d B for the tiles of tile rows r0..r1-1 of every input channel. */
+static void transform_input(const struct wino *z, const float *in, int r0, int r1, float *v, float *rows,
+                            const float *zero)
+{
+    const int h = z->h, w = z->w, th = z->th, tw = z->tw, tu = z->tu, ntiles = (r1 - r0) * tw;
+    float *R[4];
+    for (int k = 0; k < 4; k++) R[k] = rows + k * z->rowlen;
+    memset(rows, 0, sizeof(float) * 4 * z->rowlen); /* the padding columns stay zero */
+    for (int i = 0; i < z->nin; i++) {
+        if (ntiles < tu) /* tiles past the unit's last: zeros */
+            for (int p = 0; p < 16; p++) memset(v + p * z->vps + (size_t)i * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
+        for (int r = r0; r < r1; r++) {
+            int img = r / th, ty = r % th;
+            const float *src = in + ((size_t)img * z->nin + i) * h * w, *d[4];
+            for (int k = 0; k < 4; k++) {
+                int y = 2 * ty - 1 + k;
+                d[k] = y >= 0 && y < h ? src + (size_t)y * w : zero;
+            }
+            /* rows of B^T d, column x of the image at x + 1 (column 0 is the left padding) */
+            for (int x = 0; x < w; x += VL) {
+                vf d0 = vld(d[0] + x), d1 = vld(d[1] + x), d2 = vld(d[2] + x), d3 = vld(d[3] + x);
+                vst(R[0] + x + 1, d0 - d2);
+                vst(R[1] + x + 1, d1 + d2);
+                vst(R[2] + x + 1, d2 - d1);
+                vst(R[3] + x + 1, d1 - d3);
+            }
+            /* columns: tile tx's patch columns are padded columns 2tx .. 2tx+3 */
+            float *dst = v + (size_t)i * tu + (r - r0) * tw;
+            const size_t pstride = z->vps;
+            for (int tx = 0; tx < tw; tx += VL) {
+                int half = tw - tx < VL; /* 4 tiles left in the row, not 8 */
+                for (int k = 0; k < 4; k++) {
+                    const float *q = R[k] + 2 * tx;
+                    vf a = vld(q), b = vld(q + VL), c = vld(q + 2), e = vld(q + 2 + VL);
+                    vf c0 = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+                    vf c1 = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+                    vf c2 = __builtin_shufflevector(c, e, 0, 2, 4, 6, 8, 10, 12, 14);
+                    vf c3 = __builtin_shufflevector(c, e, 1, 3, 5, 7, 9, 11, 13, 15);
+                    float *o = dst + (size_t)k * 4 * pstride + tx;
+                    vst_n(o, c0 - c2, half);
+                    vst_n(o + pstride, c1 + c2, half);
+                    vst_n(o + 2 * pstride, c2 - c1, half);
+                    vst_n(o + 3 * pstride, c1 - c3, half);
+                }
+            }
+        }
+    }
+}
+
+/* m[f][q..] = sum_i wp[i][f] * v[i][q..] for nv vectors of tiles and up to TF
+ * output channels (nf of them are real). */
+static ALWAYS_INLINE void product_tile(const int nv, const float *wp, const float *v, int nin, int tu, float *m,
+                                       int nf)
+{
+    vf acc[TF][TV];
+    for (int f = 0; f < TF; f++)
+        for (int j = 0; j < TV; j++) acc[f][j] = (vf){0};
+    for (int i = 0; i < nin; i++) {
+        const float *x = v + (size_t)i * tu;
+        vf x0 = vld(x), x1 = nv > 1 ? vld(x + VL) : x0, x2 = nv > 2 ? vld(x + 2 * VL) : x0;
+        IN_REG(x0);
+        IN_REG(x1);
+        IN_REG(x2);
+        for (int f = 0; f < TF; f++) {
+            float s = wp[i * TF + f];
+            vf wv = {s, s, s, s, s, s, s, s};
+            acc[f][0] = VFMA(wv, x0, acc[f][0]);
+            if (nv > 1) acc[f][1] = VFMA(wv, x1, acc[f][1]);
+            if (nv > 2) acc[f][2] = VFMA(wv, x2, acc[f][2]);
+        }
+    }
+    for (int f = 0; f < nf && f < TF; f++)
+        for (int j = 0; j < nv; j++) vst(m + (size_t)f * tu + j * VL, acc[f][j]);
+}
+
+/* M[p] = U[p] V[p] for the 16 elements p. */
+static void products(const struct wino *z, const float *v, float *m)
+{
+    const int nin = z->nin, tu = z->tu;
+    for (int p = 0; p < 16; p++) {
+        const float *vp = v + p * z->vps;
+        for (int fb = 0; fb < z->nfb; fb++) {
+            const float *wp = z->u + ((size_t)p * z->nfb + fb) * nin * TF;
+            float *mp = m + p * z->mps + (size_t)fb * TF * tu;
+            int nf = z->nout - fb * TF, q = 0;
+            for (; q + TV * VL <= tu; q += TV * VL) product_tile(3, wp, vp + q, nin, tu, mp + q, nf);
+            if (tu - q == 2 * VL) product_tile(2, wp, vp + q, nin, tu, mp + q, nf);
+            else if (tu - q == VL) product_tile(1, wp, vp + q, nin, tu, mp + q, nf);
+        }
+    }
+}
+
+/* out (= or +=) A^T M A for the tiles of tile rows r0..r1-1. */
+static void transform_output(const struct wino *z, const float *m, int r0, int r1, float *out, int add)
+{
+    const int h = z->h, w = z->w, th = z->th, tw = z->tw, tu = z->tu;
+    for (int o = 0; o < z->nout; o++)
+        for (int r = r0; r < r1; r++) {
+            int img = r / th, ty = r % th;
+            float *row0 = out + ((size_t)img * z->nout + o) * h * w + (size_t)2 * ty * w, *row1 = row0 + w;
+            for (int tx = 0; tx < tw; tx += VL) {
+                int t = (r - r0) * tw + tx;
+                vf mm[16];
+                for (int p = 0; p < 16; p++) mm[p] = vld(m + p * z->mps + (size_t)o * tu + t);
+                vf a0[4], a1[4];
+                for (int j = 0; j < 4; j++) {
+                    a0[j] = mm[j] + mm[4 + j] + mm[8 + j];
+                    a1[j] = mm[4 + j] - mm[8 + j] - mm[12 + j];
+                }
+                vf y00 = a0[0] + a0[1] + a0[2], y01 = a0[1] - a0[2] - a0[3];
+                vf y10 = a1[0] + a1[1] + a1[2], y11 = a1[1] - a1[2] - a1[3];
+                /* pixels 2tx, 2tx+1, 2tx+2, ... of each row: the two columns interleaved */
+                vf out0[2] = {__builtin_shufflevector(y00, y01, 0, 8, 1, 9, 2, 10, 3, 11),
+                              __builtin_shufflevector(y00, y01, 4, 12, 5, 13, 6, 14, 7, 15)};
+                vf out1[2] = {__builtin_shufflevector(y10, y11, 0, 8, 1, 9, 2, 10, 3, 11),
+                              __builtin_shufflevector(y10, y11, 4, 12, 5, 13, 6, 14, 7, 15)};
+                int nvec = tw - tx < VL ? 1 : 2; /* a half vector of tiles fills one output vector */
+                for (int j = 0; j < nvec; j++) {
+                    float *d0 = row0 + 2 * tx + j * VL, *d1 = row1 + 2 * tx + j * VL;
+                    vst(d0, add ? vld(d0) + out0[j] : out0[j]);
+                    vst(d1, add ? vld(d1) + out1[j] : out1[j]);
+                }
+            }
+        }
+}
+
+/* Every unit: transform its inputs, multiply, transform back into out. */
+static void wino_run(const struct wino *z, const float *in, float *out, int add)
+{
+    int rows = z->B * z->th;
+#pragma omp parallel for schedule(static) num_threads(threads_now())
+    for (int un = 0; un < z->nunits; un++) {
+        float *s = z->scratch + (size_t)thread_id() * z->per_thread;
+        float *v = s, *m = v + up16(16 * z->vps + VL);
+        float *rowbuf = m + up16(16 * z->mps + VL), *zero = rowbuf + up16((size_t)4 * z->rowlen);
+        memset(zero, 0, sizeof(float) * z->w);
+        int r0 = un * z->ru, r1 = r0 + z->ru < rows ? r0 + z->ru : rows;
+        transform_input(z, in, r0, r1, v, rowbuf, zero);
+        products(z, v, m);
+        transform_output(z, m, r0, r1, out, add);
+    }
+}
+
+int conv_wino_ok(const struct conv_geom *g)
+{
+    return g->k == 3 && g->s == 1 && g->p == 1 && g->H % 2 == 0 && g->W % VL == 0 && g->OH == g->H &&
+           g->OW == g->W && g->B >= 1 && g->C >= 1 && g->F >= 1;
+}
+
+size_t conv_wino_workspace(const struct conv_geom *g, int nthreads)
+{
+    if (nthreads < 1) nthreads = 1;
+    if (nthreads > sized_threads) sized_threads = nthreads;
+    struct wino a, b;
+    size_t fwd = wino_layout(&a, g->B, g->C, g->F, g->H, g->W, nthreads, NULL);
+    size_t bwd = wino_layout(&b, g->B, g->F, g->C, g->H, g->W, nthreads, NULL);
+    return (fwd > bwd ? fwd : bwd) + 16;
+}
+
+/* The workspace from the caller may start anywhere: align it to 64 bytes. */
+static float *align64(float *ws) { return (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63); }
+
+void conv_wino_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
+{
+    DN_ASSERT(conv_wino_ok(g));
+    struct wino z;
+    wino_layout(&z, g->B, g->C, g->F, g->H, g->W, threads_now(), align64(ws));
+    transform_filters(&z, w, 0);
+    wino_run(&z, in, out, 0);
+}
+
+void conv_wino_backward_data(const struct conv_geom *g, const float *w, const float *dout, float *din, float *ws)
+{
+    DN_ASSERT(conv_wino_ok(g));
+    struct wino z;
+    wino_layout(&z, g->B, g->F, g->C, g->H, g->W, threads_now(), align64(ws));
+    transform_filters(&z, w, 1);
+    wino_run(&z, dout, din, 1);
+}

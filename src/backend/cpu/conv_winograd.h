@@ -1,0 +1,48 @@
+/*
+ * conv_winograd.h - 3x3, stride 1, pad 1 convolutions (every convolution in
+ * the CIFAR ResNets except the two strided ones) with Winograd's minimal
+ * filtering algorithm F(2x2, 3x3): each 2x2 block of output pixels ("tile")
+ * costs 16 multiply-accumulates per (filter, channel) instead of 36, so the
+ * forward pass and the input gradient do 2.25x fewer of them than the
+ * direct kernels.
+ *
+ * For a tile with input patch d (4x4, the padded input around it) and a
+ * filter g (3x3), the tile's output is Y = A^T [(G g G^T) . (B^T d B)] A,
+ * '.' being the element-wise product summed over the input channels:
+ *
+ *   B^T = | 1  0 -1  0 |   G = | 1    0    0   |   A^T = | 1  1  1  0 |
+ *         | 0  1  1  0 |       | 1/2  1/2  1/2 |         | 0  1 -1 -1 |
+ *         | 0 -1  1  0 |       | 1/2 -1/2  1/2 |
+ *         | 0  1  0 -1 |       | 0    0    1   |
+ *
+ * So a convolution is: transform every filter (U = G g G^T) and every input
+ * patch (V = B^T d B), then 16 independent products M[p] = U[p] V[p] (one
+ * per element p of the 4x4 transforms: (filters x channels) times
+ * (channels x tiles)), then transform M back (A^T M A) into the output.
+ * The input gradient of such a convolution is the same computation on the
+ * output gradient with the filters rotated by 180 degrees and filters and
+ * channels swapped. The rounding differs from the direct sum (the
+ * transforms add and subtract before multiplying): about 1e-6 relative on
+ * these networks; tests/test_layers.c compares with the im2col reference.
+ *
+ * Threads split the tiles; each output value is computed by one thread in a
+ * fixed order, so results do not depend on the thread count.
+ */
+#ifndef DN_CONV_WINOGRAD_H
+#define DN_CONV_WINOGRAD_H
+
+#include <stddef.h>
+
+struct conv_geom;
+
+/* 1 if g is a 3x3, stride 1, pad 1 convolution with even output height and
+ * output rows of a multiple of 8 pixels. */
+int conv_wino_ok(const struct conv_geom *g);
+/* Floats of scratch conv_wino_forward/backward_data need with nthreads threads. */
+size_t conv_wino_workspace(const struct conv_geom *g, int nthreads);
+/* out (B, F, H, W) = conv(in (B, C, H, W), w (F, C, 3, 3)) */
+void conv_wino_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
+/* din (B, C, H, W) += dL/din for dout = dL/dout (B, F, H, W) */
+void conv_wino_backward_data(const struct conv_geom *g, const float *w, const float *dout, float *din, float *ws);
+
+#endif
