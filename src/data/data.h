@@ -142,6 +142,11 @@ struct loader *loader_start(struct dataset *d, const struct augment *a, uint64_t
                             uint64_t first, int batch);
 /* Copy the next batch (blocking until it is ready) and start the one after. */
 void loader_next(struct loader *L, float *x, float *truth);
+/* The same loader, preparing u8 batches (dataset_gather_batch) instead of
+ * float ones; loader_next_u8 copies the next one into u (same shape). */
+struct loader *loader_start_u8(struct dataset *d, const struct augment *a, uint64_t seed,
+                               uint64_t first, int batch);
+void loader_next_u8(struct loader *L, struct u8_batch *u);
 void loader_stop(struct loader *L);
 
 /*
