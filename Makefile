@@ -75,7 +75,7 @@ endif
 LIB_SRC  := $(wildcard src/core/*.c src/layers/*.c src/data/*.c src/backend/cpu/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
-CU_SRC   := $(if $(filter 1,$(GPU)),$(wildcard src/core/*.cu src/layers/*.cu src/backend/cuda/*.cu),)
+CU_SRC   := $(if $(filter 1,$(GPU)),$(wildcard src/core/*.cu src/layers/*.cu src/data/*.cu src/backend/cuda/*.cu),)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(OBJDIR)/%.o) $(CU_SRC:%.cu=$(OBJDIR)/%.cu.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(OBJDIR)/%.o)

@@ -821,6 +821,46 @@ static void test_loader(void)
     free_synth(&d);
 }
 
+/* The u8 batch (plans + raw images, what the GPU renders) gives, rendered,
+ * exactly dataset_fill_batch's batch; the loader's u8 mode hands out exactly
+ * dataset_gather_batch's. */
+static void test_u8_batch(void)
+{
+    static const struct {
+        int c, h, w, train, crop_pad, flip;
+    } set[] = {{3, 6, 5, 1, 2, 1}, {3, 7, 7, 1, 0, 1}, {1, 5, 3, 1, 4, 1}, {1, 4, 4, 1, 1, 0}, {3, 5, 6, 0, 2, 1}};
+    const int n = 9, batch = 7;
+    for (size_t i = 0; i < ARRAY_LEN(set); i++) {
+        struct dataset d;
+        make_synth(&d, n, set[i].c, set[i].h, set[i].w);
+        struct augment a = plain_aug;
+        a.train = set[i].train, a.crop_pad = set[i].crop_pad, a.flip = set[i].flip;
+        size_t img = (size_t)d.c * d.h * d.w;
+        float *want = falloc(batch * img), *wt = falloc(batch * n), *x = falloc(batch * img), *t = falloc(batch * n);
+        float lut[3][256];
+        augment_lut(&a, d.c, lut);
+        struct u8_batch u, v;
+        u8_batch_init(&u, batch, d.c, d.h, d.w, xmalloc(u8_batch_bytes(batch, d.c, d.h, d.w)));
+        u8_batch_init(&v, batch, d.c, d.h, d.w, xmalloc(u8_batch_bytes(batch, d.c, d.h, d.w)));
+        struct loader *L = loader_start_u8(&d, &a, 11, 5, batch);
+        int bad = 0;
+        for (uint64_t first = 5; first < 5 + 3 * batch; first += batch) { /* crosses epochs */
+            dataset_fill_batch(&d, &a, 11, first, batch, want, wt);
+            dataset_gather_batch(&d, &a, 11, first, &u);
+            u8_batch_render(&u, lut, n, x, t);
+            bad += memcmp(x, want, batch * img * sizeof(float)) != 0;
+            bad += memcmp(t, wt, batch * n * sizeof(float)) != 0;
+            loader_next_u8(L, &v);
+            bad += memcmp(u.buf, v.buf, u.bytes) != 0;
+        }
+        loader_stop(L);
+        EXPECT(bad == 0, "u8 batch c=%d %dx%d train=%d crop_pad=%d flip=%d: %d mismatches", d.c, d.h, d.w,
+               a.train, a.crop_pad, a.flip, bad);
+        free(u.buf), free(v.buf), free(want), free(wt), free(x), free(t);
+        free_synth(&d);
+    }
+}
+
 const struct test_case data_tests[] = {
     {"data_label_match", test_label_match},
     {"data_read_lines", test_read_lines},
@@ -835,5 +875,6 @@ const struct test_case data_tests[] = {
     {"data_fill_epochs", test_fill_epochs},
     {"data_fill_determinism", test_fill_determinism},
     {"data_loader", test_loader},
+    {"data_u8_batch", test_u8_batch},
     {NULL, NULL},
 };

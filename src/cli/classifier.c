@@ -102,8 +102,9 @@ static float trim_loss_log(const char *path, int iter)
     return avg;
 }
 
-/* Move net onto CUDA device gpu; -1 keeps it on the CPU. The host feeds
- * batches through net->input/truth either way (see network_gpu.h). */
+/* Move net onto CUDA device gpu; -1 keeps it on the CPU. Training and
+ * validation feed the GPU uint8 batches (gpu_u8_batch), predict feeds
+ * net->input on both (see network_gpu.h). */
 static int use_gpu(struct network *net, int gpu, char *err)
 {
 #ifdef GPU
@@ -114,6 +115,32 @@ static int use_gpu(struct network *net, int gpu, char *err)
     (void)net, (void)gpu, (void)err;
 #endif
     return 0;
+}
+
+/* GPU runs take training batches as uint8 images augmented on the device
+ * (network_gpu.h): the network's u8 buffer, or NULL on the CPU, where the
+ * loader renders float batches. */
+static struct u8_batch *gpu_u8_batch(struct network *net, const struct augment *a)
+{
+#ifdef GPU
+    if (net->cuda) return net_cuda_u8_batch(net, a);
+#endif
+    (void)net, (void)a;
+    return NULL;
+}
+
+/* The loader's next mini-batch into net (u from gpu_u8_batch). */
+static void next_batch(struct loader *L, struct network *net, struct u8_batch *u)
+{
+#ifdef GPU
+    if (u) {
+        loader_next_u8(L, u);
+        net_cuda_feed_u8(net, u);
+        return;
+    }
+#endif
+    (void)u;
+    loader_next(L, net->input, net->truth);
 }
 
 static int check_classes(struct network *net, const struct data_cfg *d, char *err)
@@ -190,7 +217,9 @@ static int train(int argc, char **argv, int gpu)
             cfgfile, ds.n, d.train, d.classes, net->batch, net->subdivisions, seed, iter);
     struct augment aug = net_augment(net, 1);
     uint64_t data_seed = hash64((uint64_t)seed ^ 0xDA7A5EEDull);
-    L = loader_start(&ds, &aug, data_seed, net->seen, net->batch);
+    struct u8_batch *u8 = gpu_u8_batch(net, &aug);
+    L = u8 ? loader_start_u8(&ds, &aug, data_seed, net->seen, net->batch)
+           : loader_start(&ds, &aug, data_seed, net->seen, net->batch);
     net->train = 1;
     double start = dn_time(), spent = 0;
     int first_iter = iter;
@@ -198,7 +227,7 @@ static int train(int argc, char **argv, int gpu)
         double t0 = dn_time();
         float loss = 0;
         for (int s = 0; s < net->subdivisions; s++) {
-            loader_next(L, net->input, net->truth);
+            next_batch(L, net, u8);
             net->seen += net->batch;
             net_forward(net);
             net_backward(net);

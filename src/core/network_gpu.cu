@@ -175,6 +175,7 @@ void net_cuda_detach(struct network *net)
             l->params[j].val_gpu = l->params[j].grad_gpu = l->params[j].mom_gpu = NULL;
     }
     if (ctx->input_pinned) CUDA_CHECK(cudaHostUnregister(net->input));
+    dn_cuda_u8_free(ctx);
     dn_gpu_free(net->input_gpu);
     dn_gpu_free(net->truth_gpu);
     net->input_gpu = net->truth_gpu = net->delta_gpu = NULL;
@@ -267,11 +268,14 @@ void net_forward_gpu(struct network *net)
     size_t B = (size_t)net->batch;
     if (net->train) CUDA_CHECK(cudaMemsetAsync(ctx->deltas, 0, ctx->deltas_n * sizeof(float), ctx->stream));
     CUDA_CHECK(cudaMemsetAsync(ctx->loss, 0, sizeof(float), ctx->stream));
-    CUDA_CHECK(cudaMemcpyAsync(net->input_gpu, net->input, B * net->inputs * sizeof(float),
-                               cudaMemcpyHostToDevice, ctx->stream));
-    if (net->train && net->truth)
-        CUDA_CHECK(cudaMemcpyAsync(net->truth_gpu, net->truth, B * net->truths * sizeof(float),
+    if (!ctx->fed) { /* else net_cuda_feed_u8 rendered input and truth on the device */
+        CUDA_CHECK(cudaMemcpyAsync(net->input_gpu, net->input, B * net->inputs * sizeof(float),
                                    cudaMemcpyHostToDevice, ctx->stream));
+        if (net->train && net->truth)
+            CUDA_CHECK(cudaMemcpyAsync(net->truth_gpu, net->truth, B * net->truths * sizeof(float),
+                                       cudaMemcpyHostToDevice, ctx->stream));
+    }
+    ctx->fed = 0;
     for (int i = 0; i < net->n; i++) net->layers[i].ops->forward_gpu(&net->layers[i], net);
     struct layer *last = net_output_layer(net);
     CUDA_CHECK(cudaMemcpyAsync(last->output, last->output_gpu, (size_t)last->batch * last->outputs * sizeof(float),

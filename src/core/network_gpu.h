@@ -8,8 +8,9 @@
  * and delta, and the network's input, truth and input delta. From then on
  * net_forward / net_backward / net_update (network.c) run on the device:
  *
- *   net_forward  uploads net->input (and net->truth when training), runs every
- *                layer's forward_gpu, and copies back net->loss and the LAST
+ *   net_forward  uploads net->input (and net->truth when training) unless a
+ *                u8 batch was fed (below), runs every layer's forward_gpu,
+ *                and copies back net->loss and the LAST
  *                layer's output (so valid/predict read their results as on
  *                the CPU). Other device buffers stay on the device.
  *   net_backward runs backward_gpu from the last layer; nothing is copied.
@@ -53,6 +54,24 @@ void net_cuda_push(struct network *net);
 void net_cuda_pull(const struct network *net);
 /* Device -> host: every layer's output and delta, and net->delta. */
 void net_cuda_pull_activations(struct network *net);
+
+/*
+ * uint8 batches, augmented on the device (src/data/augment.cu):
+ * net_cuda_u8_batch returns the network's u8 batch buffer for net->batch
+ * images of its input shape (pinned host memory, made by the first call,
+ * freed at detach) and uploads a's normalisation table (augment_lut). Fill
+ * the buffer (loader_next_u8, dataset_gather_batch), then net_cuda_feed_u8
+ * copies it to the device, the batch's only host-to-device copy, and
+ * renders net->input_gpu and net->truth_gpu there: bit for bit what
+ * dataset_fill_batch gives on the host. The next net_forward uses them
+ * instead of uploading net->input and net->truth (their host copies are not
+ * written); later forwards upload again unless fed anew. The copy is
+ * asynchronous: refill u only after that net_forward has returned.
+ */
+struct augment;
+struct u8_batch;
+struct u8_batch *net_cuda_u8_batch(struct network *net, const struct augment *a);
+void net_cuda_feed_u8(struct network *net, const struct u8_batch *u);
 
 void net_forward_gpu(struct network *net);
 void net_backward_gpu(struct network *net);

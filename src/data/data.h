@@ -83,10 +83,58 @@ struct augment {
  * first .. first+batch-1. Training: sample k is the image at position k % n
  * of epoch k / n's permutation, augmented with an RNG seeded by (seed, k).
  * Not training: sample k is image k % n in list order, not augmented.
- * truth may be NULL.
+ * truth may be NULL. It is dataset_plan_batch, then every sample rendered
+ * with the table of augment_lut.
  */
 void dataset_fill_batch(struct dataset *d, const struct augment *a, uint64_t seed, uint64_t first,
                         int batch, float *x, float *truth);
+
+/*
+ * What one sample of a batch is, before any pixel is touched: output pixel
+ * (ch, y, x) of the sample is lut[ch][v] with v the pixel of image idx at
+ *   row  y + dy - pad,  column  (flip ? w-1-x : x) + dx - pad,
+ * or 0 (black) where that falls outside the image.
+ */
+struct sample_plan {
+    int idx;    /* image index in the dataset */
+    int label;  /* its class */
+    int dx, dy; /* crop offset in the zero-padded image, 0 .. 2*pad */
+    int pad;    /* zero padding on each side (0 when not training) */
+    int flip;   /* 1: mirrored horizontally */
+};
+/* The plans of samples first .. first+batch-1: the same choices, from the
+ * same RNG calls, that dataset_fill_batch makes. */
+void dataset_plan_batch(struct dataset *d, const struct augment *a, uint64_t seed, uint64_t first,
+                        int batch, struct sample_plan *plan);
+/* lut[ch][v] = (v/255 - mean[ch]) / std[ch] for channels ch < c: the
+ * normalisation every renderer (CPU and GPU) applies by table look-up. */
+void augment_lut(const struct augment *a, int c, float lut[3][256]);
+
+/*
+ * A batch in compact form: each sample's unaugmented uint8 CHW image and
+ * its plan, in one buffer (plans first, then images) so that one copy moves
+ * it. The GPU renders it into the float batch (src/data/augment.cu), so a
+ * training batch crosses to the device as bytes instead of floats.
+ */
+struct u8_batch {
+    int batch, c, h, w;
+    struct sample_plan *plan; /* batch plans, at the start of buf */
+    uint8_t *pixels;          /* batch * c*h*w bytes: sample b's image at b*c*h*w */
+    void *buf;                /* the one buffer holding both */
+    size_t bytes;
+};
+/* Bytes of the buffer of a u8 batch of this shape. */
+size_t u8_batch_bytes(int batch, int c, int h, int w);
+/* Lay out u over buf (u8_batch_bytes long; the caller owns it). */
+void u8_batch_init(struct u8_batch *u, int batch, int c, int h, int w, void *buf);
+/* Plan samples first .. first+u->batch-1 (as dataset_plan_batch) and copy
+ * their images into u. */
+void dataset_gather_batch(struct dataset *d, const struct augment *a, uint64_t seed, uint64_t first,
+                          struct u8_batch *u);
+/* The CPU twin of the GPU renderer: x and truth (may be NULL) exactly as
+ * dataset_fill_batch gives them for the samples u was gathered from. */
+void u8_batch_render(const struct u8_batch *u, const float lut[3][256], int classes, float *x,
+                     float *truth);
 
 /* A thread that prepares the next batch while the current one trains. */
 struct loader;
@@ -94,6 +142,11 @@ struct loader *loader_start(struct dataset *d, const struct augment *a, uint64_t
                             uint64_t first, int batch);
 /* Copy the next batch (blocking until it is ready) and start the one after. */
 void loader_next(struct loader *L, float *x, float *truth);
+/* The same loader, preparing u8 batches (dataset_gather_batch) instead of
+ * float ones; loader_next_u8 copies the next one into u (same shape). */
+struct loader *loader_start_u8(struct dataset *d, const struct augment *a, uint64_t seed,
+                               uint64_t first, int batch);
+void loader_next_u8(struct loader *L, struct u8_batch *u);
 void loader_stop(struct loader *L);
 
 /*

@@ -4,7 +4,8 @@
  * loader_next copies it out and lets the thread start the following batch).
  *
  * The batches handed out are exactly dataset_fill_batch(first),
- * dataset_fill_batch(first + batch), ... so the thread changes timing only,
+ * dataset_fill_batch(first + batch), ... (or, started by loader_start_u8,
+ * dataset_gather_batch's u8 batches) so the thread changes timing only,
  * never results. While a loader runs, its thread owns the dataset's
  * permutation cache: do not call dataset_fill_batch on the same dataset
  * from another thread until loader_stop.
@@ -21,7 +22,8 @@ struct loader {
     uint64_t seed;
     uint64_t next;   /* first sample of the batch being prepared */
     int batch;
-    float *x, *truth; /* the thread's buffer */
+    float *x, *truth; /* the thread's buffer (float batches) */
+    struct u8_batch u; /* the thread's buffer (u8 batches; u.buf NULL otherwise) */
     int ready;       /* the buffer holds a finished batch */
     int stop;
     pthread_mutex_t mu;
@@ -39,7 +41,8 @@ static void *loader_main(void *arg)
         uint64_t first = L->next;
         pthread_mutex_unlock(&L->mu);
         /* the buffer is ours while ready == 0 */
-        dataset_fill_batch(L->d, &L->a, L->seed, first, L->batch, L->x, L->truth);
+        if (L->u.buf) dataset_gather_batch(L->d, &L->a, L->seed, first, &L->u);
+        else dataset_fill_batch(L->d, &L->a, L->seed, first, L->batch, L->x, L->truth);
         pthread_mutex_lock(&L->mu);
         L->ready = 1;
         L->next = first + (uint64_t)L->batch;
@@ -49,8 +52,8 @@ static void *loader_main(void *arg)
     return NULL;
 }
 
-struct loader *loader_start(struct dataset *d, const struct augment *a, uint64_t seed,
-                            uint64_t first, int batch)
+static struct loader *start(struct dataset *d, const struct augment *a, uint64_t seed,
+                            uint64_t first, int batch, int u8)
 {
     DN_ASSERT(batch > 0);
     struct loader *L = xcalloc(1, sizeof(*L));
@@ -59,8 +62,12 @@ struct loader *loader_start(struct dataset *d, const struct augment *a, uint64_t
     L->seed = seed;
     L->next = first;
     L->batch = batch;
-    L->x = falloc((size_t)batch * d->c * d->h * d->w);
-    L->truth = falloc((size_t)batch * d->classes);
+    if (u8) {
+        u8_batch_init(&L->u, batch, d->c, d->h, d->w, xmalloc(u8_batch_bytes(batch, d->c, d->h, d->w)));
+    } else {
+        L->x = falloc((size_t)batch * d->c * d->h * d->w);
+        L->truth = falloc((size_t)batch * d->classes);
+    }
     pthread_mutex_init(&L->mu, NULL);
     pthread_cond_init(&L->cv, NULL);
     int e = pthread_create(&L->thread, NULL, loader_main, L);
@@ -68,15 +75,48 @@ struct loader *loader_start(struct dataset *d, const struct augment *a, uint64_t
     return L;
 }
 
-void loader_next(struct loader *L, float *x, float *truth)
+struct loader *loader_start(struct dataset *d, const struct augment *a, uint64_t seed,
+                            uint64_t first, int batch)
+{
+    return start(d, a, seed, first, batch, 0);
+}
+
+struct loader *loader_start_u8(struct dataset *d, const struct augment *a, uint64_t seed,
+                               uint64_t first, int batch)
+{
+    return start(d, a, seed, first, batch, 1);
+}
+
+/* Wait for the thread's batch; returns holding the lock, the buffer ours. */
+static void wait_ready(struct loader *L)
 {
     pthread_mutex_lock(&L->mu);
     while (!L->ready) pthread_cond_wait(&L->cv, &L->mu);
-    memcpy(x, L->x, (size_t)L->batch * L->d->c * L->d->h * L->d->w * sizeof(float));
-    if (truth) memcpy(truth, L->truth, (size_t)L->batch * L->d->classes * sizeof(float));
+}
+
+/* The buffer has been copied out: let the thread prepare the next batch. */
+static void release(struct loader *L)
+{
     L->ready = 0;
     pthread_cond_broadcast(&L->cv);
     pthread_mutex_unlock(&L->mu);
+}
+
+void loader_next(struct loader *L, float *x, float *truth)
+{
+    DN_ASSERT(!L->u.buf);
+    wait_ready(L);
+    memcpy(x, L->x, (size_t)L->batch * L->d->c * L->d->h * L->d->w * sizeof(float));
+    if (truth) memcpy(truth, L->truth, (size_t)L->batch * L->d->classes * sizeof(float));
+    release(L);
+}
+
+void loader_next_u8(struct loader *L, struct u8_batch *u)
+{
+    DN_ASSERT(L->u.buf && u->batch == L->batch && u->bytes == L->u.bytes);
+    wait_ready(L);
+    memcpy(u->buf, L->u.buf, L->u.bytes);
+    release(L);
 }
 
 void loader_stop(struct loader *L)
@@ -91,5 +131,6 @@ void loader_stop(struct loader *L)
     pthread_cond_destroy(&L->cv);
     free(L->x);
     free(L->truth);
+    free(L->u.buf);
     free(L);
 }

@@ -1,10 +1,12 @@
 /*
  * gpu_bench.c - training throughput of a cfg on one GPU (or the CPU), the
- * way `darknet classifier train` runs: per iteration the host copies a
- * ready float batch into net->input/net->truth (the loader's memcpy), then
- * net_forward (upload, forward, loss read-back), net_backward, net_update.
- * Data are synthetic (fixed random images and labels): the data loader's
- * own cost, one thread preparing the next batch in parallel, is not counted.
+ * way `darknet classifier train` runs: per mini-batch the host copies a
+ * ready batch out (the loader's memcpy): on the GPU a u8 batch, which
+ * net_cuda_feed_u8 uploads and augments on the device, on the CPU floats
+ * into net->input/net->truth; then net_forward (forward, loss read-back),
+ * net_backward, and per iteration net_update. Data are synthetic (fixed
+ * random images, labels and crops): the data loader's own cost, one thread
+ * preparing the next batch in parallel, is not counted.
  *
  *     tests/gpu_bench <cfg> [-batch 128] [-iters 100] [-warmup 10]
  *                     [-classes 10] [-i device] [-cpu] [-tf32]
@@ -19,6 +21,24 @@
 
 #include "../../src/core/network.h"
 #include "../../src/core/network_gpu.h"
+#include "../../src/data/data.h"
+
+/* One ready mini-batch into net, as the training loop feeds it: on the GPU
+ * (u: the network's u8 buffer) as a u8 batch, else as floats. */
+static void feed(struct network *net, struct u8_batch *u, const struct u8_batch *ready, const float *x,
+                 const float *t)
+{
+#ifdef GPU
+    if (u) {
+        memcpy(u->buf, ready->buf, ready->bytes);
+        net_cuda_feed_u8(net, u);
+        return;
+    }
+#endif
+    (void)u, (void)ready;
+    memcpy(net->input, x, (size_t)net->batch * net->inputs * sizeof(float));
+    memcpy(net->truth, t, (size_t)net->batch * net->truths * sizeof(float));
+}
 
 int main(int argc, char **argv)
 {
@@ -57,14 +77,28 @@ int main(int argc, char **argv)
     rng_seed(&r, 5);
     for (size_t i = 0; i < nx; i++) x[i] = rng_normal(&r);
     for (int b = 0; b < net->batch; b++) t[(size_t)b * net->truths + rng_below(&r, net->truths)] = 1;
+    /* the same as a ready u8 batch: random pixels, labels, crops and flips */
+    struct u8_batch ready, *u = NULL;
+    void *buf = xmalloc(u8_batch_bytes(net->batch, net->c, net->h, net->w));
+    u8_batch_init(&ready, net->batch, net->c, net->h, net->w, buf);
+    for (size_t i = 0; i < nx; i++) ready.pixels[i] = (uint8_t)rng_u32(&r);
+    for (int b = 0; b < net->batch; b++) {
+        struct sample_plan *p = &ready.plan[b];
+        p->idx = b, p->label = (int)rng_below(&r, net->truths), p->pad = 4;
+        p->dx = (int)rng_below(&r, 9), p->dy = (int)rng_below(&r, 9), p->flip = (int)rng_below(&r, 2);
+    }
+#ifdef GPU
+    struct augment a = {.train = 1};
+    for (int i = 0; i < 3; i++) a.mean[i] = net->mean[i], a.std[i] = net->std[i];
+    if (net->cuda) u = net_cuda_u8_batch(net, &a);
+#endif
     net->train = 1;
     double start = 0;
     float loss = 0;
     for (int it = 0; it < warmup + iters; it++) {
         if (it == warmup) start = dn_time();
         for (int s = 0; s < net->subdivisions; s++) {
-            memcpy(net->input, x, nx * sizeof(float));
-            memcpy(net->truth, t, nt * sizeof(float));
+            feed(net, u, &ready, x, t);
             net_forward(net);
             net_backward(net);
             loss = net->loss;
@@ -88,6 +122,7 @@ int main(int argc, char **argv)
     printf("RESULT ours %s %d %.1f %.3f\n", name, net->batch * net->subdivisions, ips, ms);
     free(x);
     free(t);
+    free(ready.buf);
     net_free(net);
     return 0;
 }

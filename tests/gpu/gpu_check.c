@@ -49,6 +49,11 @@
  *    relative or 10x that drift, whichever is larger, and the loss must go
  *    down (mean of the last 5 below the mean of the first 5). Then the GPU network's checkpoint, loaded by a fresh CPU network,
  *    must give the GPU's inference outputs.
+ * 4. Augmentation: uint8 batches rendered on the device (net_cuda_feed_u8)
+ *    must equal dataset_fill_batch's input and truth bit for bit (1 and 3
+ *    channels, odd sizes, crop_pad 0..4, flip, evaluation order), and the
+ *    next forward must read the fed batch. Runs with the layer cases
+ *    (-l augment: alone).
  *
  * Prints one line per check, then "N passed, N failed"; exits 1 on any
  * failure, 2 on wrong usage or when no GPU can be used.
@@ -363,7 +368,7 @@ static int run_case(const struct gcase *t, int flags, const char *mode, int devi
     return ok;
 }
 
-/* ---- 3. training ---- */
+/* ---- 3. training ---- *//* ---- 3. training ---- */
 
 /* Synthetic, learnable data: sample = prototype[label] + 0.5 * noise. */
 static void synth_batch(struct dn_rng *r, const float *proto, int classes, int B, int inputs, float *x, float *truth)
@@ -493,6 +498,88 @@ static void train_check(const char *cfgpath, int classes, int device, int batch,
     net_free(gpu);
 }
 
+/* ---- 4. augmentation on the device ---- */
+
+/* A dataset of n random images (c, h, w) with random labels. */
+static void synth_dataset(struct dn_rng *r, struct dataset *d, int n, int c, int h, int w, int classes)
+{
+    memset(d, 0, sizeof(*d));
+    d->n = n, d->c = c, d->h = h, d->w = w, d->classes = classes;
+    d->perm_epoch = -1;
+    d->pixels = xmalloc((size_t)n * c * h * w);
+    d->labels = xmalloc((size_t)n * sizeof(int));
+    for (size_t i = 0; i < (size_t)n * c * h * w; i++) d->pixels[i] = (uint8_t)rng_u32(r);
+    for (int i = 0; i < n; i++) d->labels[i] = (int)rng_below(r, (uint32_t)classes);
+}
+
+/* u8 batches rendered by the GPU (net_cuda_feed_u8) against
+ * dataset_fill_batch, bit for bit: input and one-hot truth of three
+ * consecutive batches (crossing epochs), and the next training forward
+ * reads the fed batch, not net->input/net->truth. */
+static void augment_check(int device)
+{
+    static const struct {
+        int c, h, w, batch, train, crop_pad, flip;
+    } set[] = {
+        {3, 8, 8, 5, 1, 4, 1},  {3, 9, 7, 4, 1, 0, 1}, {1, 5, 7, 3, 1, 2, 0},
+        {1, 3, 3, 6, 1, 4, 1},  {3, 7, 5, 4, 0, 4, 1}, {3, 32, 32, 8, 1, 4, 1},
+    };
+    const int n = 11, classes = 6;
+    for (size_t i = 0; i < ARRAY_LEN(set); i++) {
+        char err[DN_ERR_LEN], text[512], name[160];
+        snprintf(name, sizeof(name), "augment c=%d %dx%d batch %d %s crop_pad %d flip %d", set[i].c, set[i].h,
+                 set[i].w, set[i].batch, set[i].train ? "train" : "eval", set[i].crop_pad, set[i].flip);
+        snprintf(text, sizeof(text),
+                 "[net]\nbatch=%d\nwidth=%d\nheight=%d\nchannels=%d\n"
+                 "[connected]\noutput=%d\nactivation=linear\n[softmax]\n",
+                 set[i].batch, set[i].w, set[i].h, set[i].c, classes);
+        struct cfg *c = cfg_read_text(name, text, 0, err);
+        struct network *cpu = c ? net_build(c, classes, 0, 0, 5, err) : NULL;
+        struct network *gpu = cpu ? net_build(c, classes, 0, 0, 5, err) : NULL;
+        cfg_free(c);
+        if (!gpu || net_cuda_attach(gpu, device, 0, err)) {
+            check(0, "%s: cannot build or attach: %s", name, err);
+            net_free(cpu), net_free(gpu);
+            continue;
+        }
+        copy_params(gpu, cpu);
+        net_cuda_push(gpu);
+        struct dn_rng r;
+        rng_seed(&r, 31 + i);
+        struct dataset d;
+        synth_dataset(&r, &d, n, set[i].c, set[i].h, set[i].w, classes);
+        struct augment a = {.train = set[i].train, .crop_pad = set[i].crop_pad, .flip = set[i].flip,
+                            .mean = {0.49f, 0.48f, 0.45f}, .std = {0.25f, 0.24f, 0.26f}};
+        size_t nx = (size_t)gpu->batch * gpu->inputs, nt = (size_t)gpu->batch * gpu->truths;
+        float *x = falloc(nx), *t = falloc(nt);
+        struct u8_batch *u = net_cuda_u8_batch(gpu, &a);
+        int bad = 0;
+        for (uint64_t first = 7; first < 7 + 3 * (uint64_t)gpu->batch; first += gpu->batch) {
+            dataset_fill_batch(&d, &a, 9, first, gpu->batch, cpu->input, cpu->truth);
+            dataset_gather_batch(&d, &a, 9, first, u);
+            net_cuda_feed_u8(gpu, u);
+            dn_cuda_download(gpu, x, gpu->input_gpu, nx);
+            dn_cuda_download(gpu, t, gpu->truth_gpu, nt);
+            bad += memcmp(x, cpu->input, nx * sizeof(float)) != 0;
+            bad += memcmp(t, cpu->truth, nt * sizeof(float)) != 0;
+        }
+        /* the last batch is still fed: garbage on the host must not be used */
+        for (size_t k = 0; k < nx; k++) gpu->input[k] = NAN;
+        memset(gpu->truth, 0, nt * sizeof(float));
+        cpu->train = gpu->train = 1;
+        net_forward(cpu);
+        net_forward(gpu);
+        double dl = fabs((double)gpu->loss - cpu->loss);
+        int ok = bad == 0 && isfinite(gpu->loss) && dl <= ATOL + RTOL * fabs(cpu->loss);
+        check(ok, "%-58s 3 batches: %d of 6 input/truth differ bitwise; forward loss cpu %.6f gpu %.6f", name, bad,
+              cpu->loss, gpu->loss);
+        free(x), free(t);
+        dataset_free(&d);
+        net_free(cpu);
+        net_free(gpu);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *filter = NULL;
@@ -565,6 +652,7 @@ int main(int argc, char **argv)
             train_check("cfg/res_se_net_20.cfg", d.classes, device, train_batch, train_iters);
         }
     }
+    if (layers && (!filter || strstr("augment", filter))) augment_check(device);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -25,6 +25,8 @@ cudaError_t cudaStreamCreate(cudaStream_t *s) { *s = (cudaStream_t)malloc(1); re
 cudaError_t cudaStreamDestroy(cudaStream_t s) { free(s); return 0; }
 cudaError_t cudaStreamSynchronize(cudaStream_t) { return 0; }
 cudaError_t cudaDeviceSynchronize() { return 0; }
+cudaError_t cudaMallocHost(void **p, size_t n) { *p = malloc(n ? n : 1); return 0; }
+cudaError_t cudaFreeHost(void *p) { free(p); return 0; }
 cudaError_t cudaHostRegister(void *, size_t, unsigned) { return 0; }
 cudaError_t cudaHostUnregister(void *) { return 0; }
 cudaError_t cudaGetDeviceCount(int *n) { *n = 1; return 0; }
