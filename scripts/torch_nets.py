@@ -97,13 +97,25 @@ class ConvBN(nn.Module):
 # follows the BN: "relu" (a [convolutional] with activation=relu), "residual"
 # (the linear conv closing a residual branch) or "bridge" (the bridge's conv).
 
-def _shortcut_layers(down, down_se):
-    if down is None:
-        return [("shortcut", [])]
-    return [("bridge", [(down, "bridge")] + ([(down_se, None)] if down_se is not None else []))]
+class _Block(nn.Module):
+    """What the two blocks share: the shortcut (self.down, self.down_se; set by
+    the subclass) and the block's output relu(branch + shortcut(x))."""
+
+    def join(self, out, x):
+        sc = x
+        if self.down is not None:
+            sc = self.down(x)
+            if self.down_se is not None:
+                sc = self.down_se(sc)
+        return relu(out + sc)
+
+    def shortcut_layers(self):
+        if self.down is None:
+            return [("shortcut", [])]
+        return [("bridge", [(self.down, "bridge")] + ([(self.down_se, None)] if self.down_se is not None else []))]
 
 
-class Basic(nn.Module):
+class Basic(_Block):
     """Paper basic block: relu(SE?(BN(conv3x3(relu(BN(conv3x3(x)))))) + shortcut(x)),
     shortcut = identity, or BN(conv1x1 stride s) (+ SE for Res-SE-Net)."""
 
@@ -119,21 +131,16 @@ class Basic(nn.Module):
         out = self.c2(relu(self.c1(x)))
         if self.se is not None:
             out = self.se(out)
-        sc = x
-        if self.down is not None:
-            sc = self.down(x)
-            if self.down_se is not None:
-                sc = self.down_se(sc)
-        return relu(out + sc)
+        return self.join(out, x)
 
     def darknet_layers(self):
         out = [("convolutional", [(self.c1, "relu")]), ("convolutional", [(self.c2, "residual")])]
         if self.se is not None:
             out.append(("se", [(self.se, None)]))
-        return out + _shortcut_layers(self.down, self.down_se)
+        return out + self.shortcut_layers()
 
 
-class Bottleneck(nn.Module):
+class Bottleneck(_Block):
     """Released-code bottleneck: 1x1 planes, 3x3 planes stride s, 1x1 4*planes;
     projection shortcut BN(conv1x1 stride s) (+ SE) when the shape changes."""
 
@@ -147,17 +154,11 @@ class Bottleneck(nn.Module):
         self.down_se = SE(4 * planes) if change and se_bridge else None
 
     def forward(self, x):
-        out = self.c3(relu(self.c2(relu(self.c1(x)))))
-        sc = x
-        if self.down is not None:
-            sc = self.down(x)
-            if self.down_se is not None:
-                sc = self.down_se(sc)
-        return relu(out + sc)
+        return self.join(self.c3(relu(self.c2(relu(self.c1(x))))), x)
 
     def darknet_layers(self):
         return ([("convolutional", [(self.c1, "relu")]), ("convolutional", [(self.c2, "relu")]),
-                 ("convolutional", [(self.c3, "residual")])] + _shortcut_layers(self.down, self.down_se))
+                 ("convolutional", [(self.c3, "residual")])] + self.shortcut_layers())
 
 
 class CifarResNet(nn.Module):
