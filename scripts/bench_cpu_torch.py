@@ -5,8 +5,8 @@
                                             [--classes N] [--train 0|1] [--threads N]
 
 <net> is one of resnet_20, se_resnet_20, res_se_net_20, resnet_110, ... (any paper depth
-6n+2 of the three families), defined below after cfg/<net>.cfg (scripts/gen_cfgs.py,
-paper definition):
+6n+2 of the three families), defined in scripts/torch_nets.py after cfg/<net>.cfg
+(scripts/gen_cfgs.py, paper definition):
   stem        3x3 conv 16 + BN + ReLU
   3 stages    16/32/64 filters, n = (depth-2)/6 basic blocks each; the first block of
               stages 2 and 3 has stride 2
@@ -34,68 +34,15 @@ import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-
-class SE(nn.Module):
-    def __init__(self, c, reduction=16):
-        super().__init__()
-        h = max(1, c // reduction)
-        self.fc1 = nn.Linear(c, h)
-        self.fc2 = nn.Linear(h, c)
-
-    def forward(self, x):
-        s = x.mean((2, 3))
-        s = torch.sigmoid(self.fc2(F.relu(self.fc1(s))))
-        return x * s[:, :, None, None]
-
-
-class Block(nn.Module):
-    def __init__(self, c_in, c_out, stride, family):
-        super().__init__()
-        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c_out)
-        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(c_out)
-        self.se = SE(c_out) if family == "se_resnet" else None
-        self.bridge = None
-        if stride != 1 or c_in != c_out:
-            layers = [nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out)]
-            if family == "res_se_net":
-                layers.append(SE(c_out))
-            self.bridge = nn.Sequential(*layers)
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        if self.se is not None:
-            y = self.se(y)
-        return F.relu(y + (x if self.bridge is None else self.bridge(x)))
-
-
-class Net(nn.Module):
-    def __init__(self, family, depth, classes):
-        super().__init__()
-        assert (depth - 2) % 6 == 0, "depth must be 6n+2"
-        n = (depth - 2) // 6
-        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
-        blocks, c_in = [], 16
-        for s, planes in enumerate((16, 32, 64)):
-            for b in range(n):
-                blocks.append(Block(c_in, planes, 2 if s > 0 and b == 0 else 1, family))
-                c_in = planes
-        self.blocks = nn.Sequential(*blocks)
-        self.fc = nn.Linear(64, classes)
-
-    def forward(self, x):
-        return self.fc(self.blocks(self.stem(x)).mean((2, 3)))
+from torch_nets import build
 
 
 def make_net(name, classes):
-    for family in ("res_se_net", "se_resnet", "resnet"):
-        if name.startswith(family + "_") and name[len(family) + 1:].isdigit():
-            return Net(family, int(name[len(family) + 1:]), classes)
-    sys.exit("bench_cpu_torch.py: unknown network %r (resnet_20, se_resnet_20, res_se_net_20, ...)" % name)
+    try:
+        return build(name, classes)
+    except ValueError:
+        sys.exit("bench_cpu_torch.py: unknown network %r (resnet_20, se_resnet_20, res_se_net_20, ...)" % name)
 
 
 def main():

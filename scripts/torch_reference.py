@@ -6,9 +6,9 @@
 Needs Python 3 with PyTorch and NumPy (Debian's python3-torch); used only to
 produce the fixtures, never by the C build or by `make test`.
 
-Networks (our own PyTorch definitions, independent of the cfg files; the C
-test builds the cfg and checks that every tensor lands on the layer and
-parameter of the same name and shape):
+Networks (our own PyTorch definitions in scripts/torch_nets.py, independent of
+the cfg files; the C test builds the cfg and checks that every tensor lands on
+the layer and parameter of the same name and shape):
     resnet_20                  paper ResNet-20: basic blocks, 1x1-conv + BN bridges
     se_resnet_20               paper SE-ResNet-20: SE (r=16) after the second BN of
                                every residual branch, plain bridges
@@ -80,8 +80,9 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_nets import SE, ConvBN, build, record_relu_margins
 
 MAGIC = b"DNPARITY"
 VERSION = 1
@@ -120,151 +121,27 @@ def uniform_values(seed, n, offset, scale, gap):
 
 
 # --------------------------------------------------------------------------- the networks
-
-RELU_MARGINS = None  # a list while run() records min|x| / max|x| of every ReLU input
-
-
-def relu(x):
-    if RELU_MARGINS is not None:
-        a = x.detach().abs()
-        RELU_MARGINS.append((a.min() / a.max()).item() if a.max() > 0 else 0.0)
-    return F.relu(x)
+#
+# The networks are those of scripts/torch_nets.py; this script adds the
+# deterministic initial values of their parameters (below) and the schedule.
 
 
-class SE(nn.Module):
-    """Squeeze-and-excitation: x * sigmoid(fc2(relu(fc1(mean_hw(x)))))."""
-
-    def __init__(self, c, reduction=16):
-        super().__init__()
-        h = max(1, c // reduction)
-        self.fc1 = nn.Linear(c, h)
-        self.fc2 = nn.Linear(h, c)
-
-    def forward(self, x):
-        z = x.mean(dim=(2, 3))
-        s = torch.sigmoid(self.fc2(relu(self.fc1(z))))
-        return x * s[:, :, None, None]
-
-
-class ConvBN(nn.Module):
-    def __init__(self, cin, cout, k, stride):
-        super().__init__()
-        self.conv = nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, bias=False)
-        self.bn = nn.BatchNorm2d(cout, eps=1e-5, momentum=0.1)
-
-    def forward(self, x):
-        return self.bn(self.conv(x))
-
-
-class Basic(nn.Module):
-    """Paper basic block: relu(SE?(BN(conv3x3(relu(BN(conv3x3(x)))))) + shortcut(x)),
-    shortcut = identity, or BN(conv1x1 stride s) (+ SE for Res-SE-Net)."""
-
-    def __init__(self, cin, planes, stride, se_residual, se_bridge):
-        super().__init__()
-        self.c1 = ConvBN(cin, planes, 3, stride)
-        self.c2 = ConvBN(planes, planes, 3, 1)
-        self.se = SE(planes) if se_residual else None
-        self.down = ConvBN(cin, planes, 1, stride) if stride != 1 or cin != planes else None
-        self.down_se = SE(planes) if self.down is not None and se_bridge else None
-
-    def forward(self, x):
-        out = self.c2(relu(self.c1(x)))
-        if self.se is not None:
-            out = self.se(out)
-        sc = x
-        if self.down is not None:
-            sc = self.down(x)
-            if self.down_se is not None:
-                sc = self.down_se(sc)
-        return relu(out + sc)
-
-    def layers(self):
-        out = [("convolutional", convbn_params(self.c1, "relu")),
-               ("convolutional", convbn_params(self.c2, "residual"))]
-        if self.se is not None:
-            out.append(("se", se_params(self.se)))
-        if self.down is not None:
-            p = convbn_params(self.down, "bridge")
-            if self.down_se is not None:
-                p += se_params(self.down_se)
-            out.append(("bridge", p))
-        else:
-            out.append(("shortcut", []))
-        return out
-
-
-class Bottleneck(nn.Module):
-    """Released-code bottleneck: 1x1 planes, 3x3 planes stride s, 1x1 4*planes;
-    projection shortcut BN(conv1x1 stride s) (+ SE) when the shape changes."""
-
-    def __init__(self, cin, planes, stride, se_bridge):
-        super().__init__()
-        self.c1 = ConvBN(cin, planes, 1, 1)
-        self.c2 = ConvBN(planes, planes, 3, stride)
-        self.c3 = ConvBN(planes, 4 * planes, 1, 1)
-        change = stride != 1 or cin != 4 * planes
-        self.down = ConvBN(cin, 4 * planes, 1, stride) if change else None
-        self.down_se = SE(4 * planes) if change and se_bridge else None
-
-    def forward(self, x):
-        out = self.c3(relu(self.c2(relu(self.c1(x)))))
-        sc = x
-        if self.down is not None:
-            sc = self.down(x)
-            if self.down_se is not None:
-                sc = self.down_se(sc)
-        return relu(out + sc)
-
-    def layers(self):
-        out = [("convolutional", convbn_params(self.c1, "relu")),
-               ("convolutional", convbn_params(self.c2, "relu")),
-               ("convolutional", convbn_params(self.c3, "residual"))]
-        if self.down is not None:
-            p = convbn_params(self.down, "bridge")
-            if self.down_se is not None:
-                p += se_params(self.down_se)
-            out.append(("bridge", p))
-        else:
-            out.append(("shortcut", []))
-        return out
-
-
-class CifarResNet(nn.Module):
-    """Stem 3x3 conv 16 + BN + relu, three stages of n blocks (stride 1, 2, 2),
-    global average pool, linear classifier (softmax is in the loss)."""
-
-    def __init__(self, block, n, se_residual=False, se_bridge=False, classes=CLASSES):
-        super().__init__()
-        self.stem = ConvBN(3, 16, 3, 1)
-        blocks, cin = [], 16
-        for s, planes in enumerate((16, 32, 64)):
-            for b in range(n):
-                stride = 2 if s > 0 and b == 0 else 1
-                if block == "basic":
-                    blocks.append(Basic(cin, planes, stride, se_residual, se_bridge))
-                    cin = planes
-                else:
-                    blocks.append(Bottleneck(cin, planes, stride, se_bridge))
-                    cin = 4 * planes
-        self.blocks = nn.Sequential(*blocks)
-        self.fc = nn.Linear(cin, classes)
-
-    def forward(self, x):
-        x = self.blocks(relu(self.stem(x)))
-        return self.fc(x.mean(dim=(2, 3)))
-
-    def layers(self):
-        """Darknet layers in cfg order: (type, [(param name, tensor, kind, init)])
-        with kind 'w' (weight), 'b' (bias-like) or 's' (running statistic), params
-        in .weights order."""
-        out = [("convolutional", convbn_params(self.stem, "relu"))]
-        for b in self.blocks:
-            out += b.layers()
-        out += [("avgpool", []),
-                ("connected", linear_params(self.fc, ("biases", "weights"))),
-                ("softmax", [])]
-        return out
+def layers(model):
+    """Darknet layers in cfg order: (type, [(param name, tensor, kind, init)])
+    with kind 'w' (weight), 'b' (bias-like) or 's' (running statistic), params
+    in .weights order."""
+    out = []
+    for ltype, parts in model.darknet_layers():
+        params = []
+        for m, role in parts:
+            if isinstance(m, ConvBN):
+                params += convbn_params(m, role)
+            elif isinstance(m, SE):
+                params += se_params(m)
+            else:
+                params += linear_params(m, ("biases", "weights"))
+        out.append((ltype, params))
+    return out
 
 
 # Each parameter carries its deterministic init (offset, scale, gap): values
@@ -316,12 +193,11 @@ def se_params(m):
 
 
 NETWORKS = {
-    # fixture name: (cfg path, constructor)
-    "resnet_20": ("cfg/resnet_20.cfg", lambda: CifarResNet("basic", 3)),
-    "se_resnet_20": ("cfg/se_resnet_20.cfg", lambda: CifarResNet("basic", 3, se_residual=True)),
-    "res_se_net_20": ("cfg/res_se_net_20.cfg", lambda: CifarResNet("basic", 3, se_bridge=True)),
-    "released_res_se_net_44": ("cfg/released/res_se_net_44.cfg",
-                               lambda: CifarResNet("bottleneck", 7, se_bridge=True)),
+    # fixture name: network (torch_nets.build), also its cfg: cfg/<network>.cfg
+    "resnet_20": "resnet_20",
+    "se_resnet_20": "se_resnet_20",
+    "res_se_net_20": "res_se_net_20",
+    "released_res_se_net_44": "released/res_se_net_44",
 }
 
 
@@ -330,7 +206,7 @@ NETWORKS = {
 def named_layer_tensors(model):
     """[(name, tensor, kind, init)] in .weights order, name = L<i>/<type>/<param>."""
     out = []
-    for i, (ltype, params) in enumerate(model.layers()):
+    for i, (ltype, params) in enumerate(layers(model)):
         for pname, t, kind, init in params:
             out.append(("L%d/%s/%s" % (i, ltype, pname), t, kind, init))
     return out
@@ -351,13 +227,13 @@ def initialise(model, seed):
 
 # --------------------------------------------------------------------------- the run
 
-def run(ctor, seed, dtype, perturb=0.0):
+def run(net, seed, dtype, perturb=0.0):
     """Builds the network, runs the schedule in dtype; returns (tensors, results,
     specs). results maps fixture tensor names to tensors. perturb > 0 multiplies
     the input and every initial parameter by (1 + perturb*N(0,1)) (robustness
     check only)."""
     torch.manual_seed(seed)
-    model = ctor().to(dtype)
+    model = build(net, CLASSES).to(dtype)
     specs = initialise(model, seed)
     g = torch.Generator().manual_seed(seed + 1)
     x32 = torch.randn(BATCH, 3, 32, 32, generator=g, dtype=torch.float32)
@@ -376,12 +252,10 @@ def run(ctor, seed, dtype, perturb=0.0):
          "sgd": torch.tensor([LR, MOMENTUM, DECAY], dtype=torch.float64)}
 
     def train_step(step):
-        global RELU_MARGINS
         model.train()
-        RELU_MARGINS = []
-        logits = model(x)
-        r["relu_margin%d" % step] = min(RELU_MARGINS)
-        RELU_MARGINS = None
+        with record_relu_margins() as margins:
+            logits = model(x)
+        r["relu_margin%d" % step] = min(margins)
         loss = F.cross_entropy(logits, labels)
         opt.zero_grad()
         loss.backward()
@@ -537,7 +411,8 @@ def main(argv=None):
     os.makedirs(a.out, exist_ok=True)
     names = a.only.split(",") if a.only else list(NETWORKS)
     for name in names:
-        cfg, ctor = NETWORKS[name]
+        net = NETWORKS[name]
+        cfg = "cfg/%s.cfg" % net
         k = list(NETWORKS).index(name)
         # Seed search: the reference point must be well conditioned: no ReLU input
         # near its kink, and a perturbation of every input and initial parameter
@@ -545,14 +420,14 @@ def main(argv=None):
         # more than margin * its tolerance.
         for j in range(a.tries):
             seed = a.seed + 1000 * k + j
-            tensors, r, specs = run(ctor, seed, torch.float64)
+            tensors, r, specs = run(net, seed, torch.float64)
             margin = min(r.pop("relu_margin1"), r.pop("relu_margin2"))
             if margin < a.relu_margin:
                 print("%s: seed %d rejected: a ReLU input %.2g of its tensor's largest from zero"
                       % (name, seed, margin))
                 continue
             stats = {n for n, _, kk, _ in tensors if kk == "s"}
-            wpert = worst_ratios(run(ctor, seed, torch.float64, perturb=2.0 ** -22)[1], r, stats)
+            wpert = worst_ratios(run(net, seed, torch.float64, perturb=2.0 ** -22)[1], r, stats)
             worst = max(wpert.values())
             if worst <= a.margin:
                 break
@@ -579,7 +454,7 @@ def main(argv=None):
         path = os.path.join(a.out, name + ".bin")
         w.save(path)
         # for information: PyTorch's own float32 run against the same reference
-        w32 = worst_ratios(run(ctor, seed, torch.float32)[1], r, stats)
+        w32 = worst_ratios(run(net, seed, torch.float32)[1], r, stats)
         nparams = sum(t.numel() for _, t, kk, _ in tensors if kk != "s")
         print("%s: %s, seed %d, %d learned params in %d tensors, %d bytes, loss %.6f -> %.6f, "
               "ReLU margin %.2g\n"
