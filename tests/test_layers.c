@@ -1148,7 +1148,7 @@ static int set_threads(int n)
 #endif
 }
 
-/* Winograd F(2x2, 3x3) forward and input gradient against im2col + gemm_ref,
+/* Winograd F(2x2, 3x3) forward, input and weight gradients against im2col + gemm_ref,
  * and bit-identical results with 1 and 2 threads. */
 static void test_conv_winograd(void)
 {
@@ -1171,27 +1171,30 @@ static void test_conv_winograd(void)
         size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
         struct dn_rng r;
         rng_seed(&r, 90 + i);
-        float *in = falloc(ni), *w = falloc(nw), *dout = falloc(no), *dw = falloc(nw);
+        float *in = falloc(ni), *w = falloc(nw), *dout = falloc(no);
+        float *dw1 = falloc(nw), *dw2 = falloc(nw), *dw3 = falloc(nw);
         float *o1 = falloc(no), *o2 = falloc(no), *o3 = falloc(no), *di1 = falloc(ni), *di2 = falloc(ni), *di3 = falloc(ni);
         for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1), di1[k] = di2[k] = di3[k] = rng_uniform(&r, -1, 1);
-        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1), dw1[k] = dw2[k] = dw3[k] = rng_uniform(&r, -1, 1);
         for (size_t k = 0; k < no; k++) dout[k] = rng_uniform(&r, -1, 1), o2[k] = o3[k] = NAN;
         float *ws1 = falloc(conv2d_workspace_gemm(&g)), *ws2 = falloc(conv_wino_workspace(&g, 4));
         conv2d_forward_gemm(&g, in, w, o1, ws1);
-        conv2d_backward_gemm(&g, in, w, dout, dw, di1, ws1);
+        conv2d_backward_gemm(&g, in, w, dout, dw1, di1, ws1);
         int threads = set_threads(1);
         conv_wino_forward(&g, in, w, o2, ws2);
         conv_wino_backward_data(&g, w, dout, di2, ws2);
+        conv_wino_backward_filter(&g, in, dout, dw2, ws2);
         set_threads(2);
         conv_wino_forward(&g, in, w, o3, ws2);
         conv_wino_backward_data(&g, w, dout, di3, ws2);
+        conv_wino_backward_filter(&g, in, dout, dw3, ws2);
         set_threads(threads);
-        /* relative to the sum of |terms| (at most C*9 or F*9 of them, each < 1) */
-        const float *got[2] = {o2, di2}, *want[2] = {o1, di1}, *again[2] = {o3, di3};
-        const size_t cnt[2] = {no, ni};
-        const double tol[2] = {2e-6 * (g.C * 9 + 1), 2e-6 * (g.F * 9 + 1)};
-        static const char *const part[2] = {"forward", "input gradient"};
-        for (int t = 0; t < 2; t++) {
+        /* relative to the number of terms (C*9, F*9 or B*H*W of them, each < 1) */
+        const float *got[3] = {o2, di2, dw2}, *want[3] = {o1, di1, dw1}, *again[3] = {o3, di3, dw3};
+        const size_t cnt[3] = {no, ni, nw};
+        const double tol[3] = {2e-6 * (g.C * 9 + 1), 2e-6 * (g.F * 9 + 1), 2e-6 * (g.B * g.H * g.W + 1)};
+        static const char *const part[3] = {"forward", "input gradient", "weight gradient"};
+        for (int t = 0; t < 3; t++) {
             size_t bad = 0, worst = 0;
             for (size_t k = 0; k < cnt[t]; k++) {
                 double e = fabs((double)got[t][k] - want[t][k]);
@@ -1205,7 +1208,7 @@ static void test_conv_winograd(void)
             EXPECT(!memcmp(got[t], again[t], cnt[t] * sizeof(float)), "%s %s: 1 and 2 threads differ", what,
                    part[t]);
         }
-        free(in), free(w), free(dout), free(dw), free(o1), free(o2), free(o3), free(di1), free(di2), free(di3);
+        free(in), free(w), free(dout), free(dw1), free(dw2), free(dw3), free(o1), free(o2), free(o3), free(di1), free(di2), free(di3);
         free(ws1), free(ws2);
     }
     printf("    worst Winograd error: %.3f of the tolerance\n", worst_rel);

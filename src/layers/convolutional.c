@@ -10,9 +10,13 @@
  * separate conv bias then), and with batch_normalize scales[F],
  * rolling_mean[F], rolling_variance[F]; then weights[F*C*k*k].
  *
- * Forward: im2col of every image side by side into one (C*k*k, B*OH*OW)
- * matrix, one GEMM with the (F, C*k*k) weights, then a transpose back to
- * NCHW. Backward re-unfolds the input instead of keeping the columns.
+ * The convolution itself (conv2d_forward/backward) goes to the fastest CPU
+ * path that takes the shape: Winograd F(2x2,3x3) for 3x3 stride-1 pad-1
+ * (backend/cpu/conv_winograd.h), else the direct kernels (conv_direct.h),
+ * else im2col of every image side by side into one (C*k*k, B*OH*OW) matrix
+ * and one GEMM with the (F, C*k*k) weights (backward re-unfolds the input
+ * instead of keeping the columns). At inference with batch norm, the direct
+ * kernels apply batch norm and the activation in their store.
  */
 #include "convolutional.h"
 
@@ -72,8 +76,8 @@ void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, 
 void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
                      float *dw, float *din, float *ws)
 {
-    if (conv_wino_ok(g)) { /* direct weight gradient, Winograd input gradient */
-        conv_direct_backward(g, in, w, dout, dw, NULL, ws);
+    if (conv_wino_ok(g)) {
+        conv_wino_backward_filter(g, in, dout, dw, ws);
         if (din) conv_wino_backward_data(g, w, dout, din, ws);
     } else if (conv_direct_ok(g)) {
         conv_direct_backward(g, in, w, dout, dw, din, ws);

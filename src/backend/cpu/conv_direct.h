@@ -19,9 +19,11 @@
  * gradient is a tile of 4 filters x 3 (channel, tap) columns reduced over all
  * output pixels of the batch.
  *
- * Threads: forward and the input gradient split the batch, the weight
- * gradient splits (filter, column) tiles, each summing over the whole batch
- * in image order; so the results do not depend on the thread count.
+ * Threads: forward and the input gradient split the batch; the weight
+ * gradient sums 8 fixed groups of images separately (a thread takes whole
+ * groups) and adds the groups in order; so the results do not depend on the
+ * thread count. 3x3 stride-1 convolutions go to conv_winograd.h instead
+ * (except the inference path with batch norm in the store).
  */
 #ifndef DN_CONV_DIRECT_H
 #define DN_CONV_DIRECT_H

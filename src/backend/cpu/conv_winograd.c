@@ -34,7 +34,10 @@
 #define VL 8                   /* floats per vector */
 #define TF 4                   /* output channels per register tile of the products */
 #define TV 3                   /* vectors of tiles per register tile */
+#define TC 3                   /* input channels per register tile of the weight gradient */
 #define UNIT_FLOATS (64 << 10) /* V and M of one unit: 256 KB */
+#define WG_UNIT_FLOATS (512 << 10) /* V and W of a weight-gradient unit: 2 MB (one p: 128 KB) */
+#define WG_GROUPS 8
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 typedef float vf __attribute__((vector_size(VL * sizeof(float))));
@@ -101,22 +104,29 @@ struct wino {
     int nfb;        /* blocks of TF output channels */
     int rowlen;     /* floats of one transformed input row (padded, with room for over-reads) */
     float *u;       /* [16][nfb][nin][TF] transformed filters */
-    float *scratch; /* per thread: V [16][nin][tu], M [16][nout][tu], rows [4][rowlen], a zero row [w] */
+    float *scratch; /* per thread: V [16][nin][tu], M [16][nout][tu] (the weight gradient: W),
+                     * rows [4][rowlen], a zero row [w] */
     size_t per_thread;
 };
 
 static size_t up16(size_t n) { return (n + 15) & ~(size_t)15; }
 
-/* Fill z for a convolution of B images of h x w; returns the floats of scratch it needs. */
-static size_t wino_layout(struct wino *z, int B, int nin, int nout, int h, int w, int nthreads, float *ws)
+/* The workspace from the caller may start anywhere: align it to 64 bytes. */
+static float *align64(float *ws) { return (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63); }
+
+/* Fill z for a convolution of B images of h x w with units of V and M of
+ * about `budget` floats and at most max_rows tile rows; returns the floats
+ * of scratch it needs. */
+static size_t wino_layout(struct wino *z, int B, int nin, int nout, int h, int w, int nthreads, int budget,
+                          int max_rows, float *ws)
 {
     z->B = B, z->nin = nin, z->nout = nout, z->h = h, z->w = w;
     z->th = h / 2, z->tw = w / 2;
     int rows = B * z->th;
-    z->ru = UNIT_FLOATS / (16 * (nin + nout) * z->tw);
+    z->ru = budget / (16 * (nin + nout) * z->tw);
     if (z->ru < 1) z->ru = 1;
     if (z->tw % VL) z->ru += z->ru & 1; /* tw is a multiple of 4: two rows fill whole vectors */
-    if (z->ru > rows) z->ru = rows;
+    if (z->ru > max_rows) z->ru = max_rows;
     z->nunits = (rows + z->ru - 1) / z->ru;
     z->tu = (z->ru * z->tw + VL - 1) / VL * VL;
     z->nfb = (nout + TF - 1) / TF;
@@ -303,6 +313,145 @@ static void wino_run(const struct wino *z, const float *in, float *out, int add)
     }
 }
 
+/* ------------------------------------------------------- weight gradient */
+
+/* Even and odd lanes of the 16 floats a, b. */
+static ALWAYS_INLINE vf even16(vf a, vf b) { return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14); }
+static ALWAYS_INLINE vf odd16(vf a, vf b) { return __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15); }
+
+/* W = A dY A^T (dY: a tile's 2x2 output gradient) for the tiles of tile rows
+ * r0..r1-1 of every output channel, into wt [16][nout][tu] (p-stride mps). */
+static void transform_grad(const struct wino *z, const float *dout, int r0, int r1, float *wt)
+{
+    const int h = z->h, w = z->w, th = z->th, tw = z->tw, tu = z->tu, ntiles = (r1 - r0) * tw;
+    const size_t ps = z->mps;
+    for (int o = 0; o < z->nout; o++) {
+        if (ntiles < tu) /* tiles past the unit's last: zeros */
+            for (int p = 0; p < 16; p++) memset(wt + p * ps + (size_t)o * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
+        for (int r = r0; r < r1; r++) {
+            int img = r / th, ty = r % th;
+            const float *row0 = dout + ((size_t)img * z->nout + o) * h * w + (size_t)2 * ty * w, *row1 = row0 + w;
+            float *dst = wt + (size_t)o * tu + (r - r0) * tw;
+            for (int tx = 0; tx < tw; tx += VL) {
+                int half = tw - tx < VL; /* 4 tiles left: read only this row's 8 floats */
+                vf a0 = vld(row0 + 2 * tx), a1 = vld(row1 + 2 * tx);
+                vf b0 = half ? a0 : vld(row0 + 2 * tx + VL), b1 = half ? a1 : vld(row1 + 2 * tx + VL);
+                vf y00 = even16(a0, b0), y01 = odd16(a0, b0), y10 = even16(a1, b1), y11 = odd16(a1, b1);
+                /* rows of A dY: row 0, row 0 + row 1, row 0 - row 1, -row 1 (columns 0 and 1) */
+                vf c0[4] = {y00, y00 + y10, y00 - y10, -y10}, c1[4] = {y01, y01 + y11, y01 - y11, -y11};
+                for (int i = 0; i < 4; i++) { /* columns of (A dY) A^T, the same combinations */
+                    float *q = dst + (size_t)i * 4 * ps + tx;
+                    vst_n(q, c0[i], half);
+                    vst_n(q + ps, c0[i] + c1[i], half);
+                    vst_n(q + 2 * ps, c0[i] - c1[i], half);
+                    vst_n(q + 3 * ps, -c1[i], half);
+                }
+            }
+        }
+    }
+}
+
+static float hsum(vf v)
+{
+    float s = 0;
+    for (int i = 0; i < VL; i++) s += v[i];
+    return s;
+}
+
+/* du[p][o][i] += sum over the unit's tiles t of W[p][o][t] * V[p][i][t], in
+ * tiles of TF output x TC input channels (vector lanes summed last). */
+static void wgrad_products(const struct wino *z, const float *v, const float *wt, float *du)
+{
+    const int nin = z->nin, nout = z->nout, tu = z->tu;
+    for (int p = 0; p < 16; p++) {
+        const float *vp = v + p * z->vps, *wp = wt + p * z->mps;
+        float *dp = du + (size_t)p * nout * nin;
+        for (int o0 = 0; o0 < nout; o0 += TF)
+            for (int i0 = 0; i0 < nin; i0 += TC) {
+                const float *wr[TF], *vr[TC];
+                for (int f = 0; f < TF; f++) wr[f] = wp + (size_t)(o0 + f < nout ? o0 + f : nout - 1) * tu;
+                for (int c = 0; c < TC; c++) vr[c] = vp + (size_t)(i0 + c < nin ? i0 + c : nin - 1) * tu;
+                vf acc[TF][TC];
+                for (int f = 0; f < TF; f++)
+                    for (int c = 0; c < TC; c++) acc[f][c] = (vf){0};
+                for (int t = 0; t < tu; t += VL) {
+                    vf x0 = vld(vr[0] + t), x1 = vld(vr[1] + t), x2 = vld(vr[2] + t);
+                    IN_REG(x0);
+                    IN_REG(x1);
+                    IN_REG(x2);
+                    for (int f = 0; f < TF; f++) {
+                        vf a = vld(wr[f] + t);
+                        IN_REG(a);
+                        acc[f][0] = VFMA(a, x0, acc[f][0]);
+                        acc[f][1] = VFMA(a, x1, acc[f][1]);
+                        acc[f][2] = VFMA(a, x2, acc[f][2]);
+                    }
+                }
+                for (int f = 0; f < TF && o0 + f < nout; f++)
+                    for (int c = 0; c < TC && i0 + c < nin; c++) dp[(size_t)(o0 + f) * nin + i0 + c] += hsum(acc[f][c]);
+            }
+    }
+}
+
+/* The weight-gradient layout: z, the groups, and the floats of scratch. */
+static size_t wgrad_layout(const struct conv_geom *g, struct wino *z, int *groups, int nthreads, float *ws)
+{
+    *groups = g->B < WG_GROUPS ? g->B : WG_GROUPS;
+    int most = (g->B + *groups - 1) / *groups; /* images in the largest group */
+    size_t n = wino_layout(z, g->B, g->C, g->F, g->H, g->W, nthreads, WG_UNIT_FLOATS, most * (g->H / 2), ws);
+    return n + (size_t)*groups * 16 * g->F * g->C;
+}
+
+void conv_wino_backward_filter(const struct conv_geom *g, const float *in, const float *dout, float *dw, float *ws)
+{
+    DN_ASSERT(conv_wino_ok(g));
+    struct wino z;
+    int groups, nt = threads_now();
+    float *base = align64(ws);
+    size_t nd = (size_t)16 * g->F * g->C;
+    float *part = base + wgrad_layout(g, &z, &groups, nt, base) - (size_t)groups * nd; /* [groups][16][F][C] */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (int grp = 0; grp < groups; grp++) {
+        float *s = z.scratch + (size_t)thread_id() * z.per_thread;
+        float *v = s, *wt = v + up16(16 * z.vps + VL);
+        float *rowbuf = wt + up16(16 * z.mps + VL), *zero = rowbuf + up16((size_t)4 * z.rowlen);
+        memset(zero, 0, sizeof(float) * z.w);
+        float *du = part + grp * nd;
+        memset(du, 0, sizeof(float) * nd);
+        int rb = (int)((long)g->B * grp / groups) * z.th, re = (int)((long)g->B * (grp + 1) / groups) * z.th;
+        for (int r0 = rb; r0 < re; r0 += z.ru) {
+            int r1 = r0 + z.ru < re ? r0 + z.ru : re;
+            transform_input(&z, in, r0, r1, v, rowbuf, zero);
+            transform_grad(&z, dout, r0, r1, wt);
+            wgrad_products(&z, v, wt, du);
+        }
+    }
+    /* the groups in order, then dw += G^T dU G */
+    const int F = g->F, C = g->C;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int o = 0; o < F; o++)
+        for (int i = 0; i < C; i++) {
+            float u[16], t[3][4];
+            for (int p = 0; p < 16; p++) {
+                size_t at = ((size_t)p * F + o) * C + i;
+                float sum = part[at];
+                for (int grp = 1; grp < groups; grp++) sum += part[grp * nd + at];
+                u[p] = sum;
+            }
+            for (int j = 0; j < 4; j++) {
+                t[0][j] = u[j] + 0.5f * (u[4 + j] + u[8 + j]);
+                t[1][j] = 0.5f * (u[4 + j] - u[8 + j]);
+                t[2][j] = 0.5f * (u[4 + j] + u[8 + j]) + u[12 + j];
+            }
+            float *d = dw + ((size_t)o * C + i) * 9;
+            for (int a = 0; a < 3; a++) {
+                d[a * 3 + 0] += t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+                d[a * 3 + 1] += 0.5f * (t[a][1] - t[a][2]);
+                d[a * 3 + 2] += 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+            }
+        }
+}
+
 int conv_wino_ok(const struct conv_geom *g)
 {
     return g->k == 3 && g->s == 1 && g->p == 1 && g->H % 2 == 0 && g->W % VL == 0 && g->OH == g->H &&
@@ -313,20 +462,21 @@ size_t conv_wino_workspace(const struct conv_geom *g, int nthreads)
 {
     if (nthreads < 1) nthreads = 1;
     if (nthreads > sized_threads) sized_threads = nthreads;
-    struct wino a, b;
-    size_t fwd = wino_layout(&a, g->B, g->C, g->F, g->H, g->W, nthreads, NULL);
-    size_t bwd = wino_layout(&b, g->B, g->F, g->C, g->H, g->W, nthreads, NULL);
-    return (fwd > bwd ? fwd : bwd) + 16;
+    struct wino a, b, c;
+    int rows = g->B * (g->H / 2), groups;
+    size_t fwd = wino_layout(&a, g->B, g->C, g->F, g->H, g->W, nthreads, UNIT_FLOATS, rows, NULL);
+    size_t bwd = wino_layout(&b, g->B, g->F, g->C, g->H, g->W, nthreads, UNIT_FLOATS, rows, NULL);
+    size_t wgr = wgrad_layout(g, &c, &groups, nthreads, NULL);
+    if (bwd > fwd) fwd = bwd;
+    return (wgr > fwd ? wgr : fwd) + 16;
 }
 
-/* The workspace from the caller may start anywhere: align it to 64 bytes. */
-static float *align64(float *ws) { return (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63); }
 
 void conv_wino_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
 {
     DN_ASSERT(conv_wino_ok(g));
     struct wino z;
-    wino_layout(&z, g->B, g->C, g->F, g->H, g->W, threads_now(), align64(ws));
+    wino_layout(&z, g->B, g->C, g->F, g->H, g->W, threads_now(), UNIT_FLOATS, g->B * (g->H / 2), align64(ws));
     transform_filters(&z, w, 0);
     wino_run(&z, in, out, 0);
 }
@@ -335,7 +485,7 @@ void conv_wino_backward_data(const struct conv_geom *g, const float *w, const fl
 {
     DN_ASSERT(conv_wino_ok(g));
     struct wino z;
-    wino_layout(&z, g->B, g->F, g->C, g->H, g->W, threads_now(), align64(ws));
+    wino_layout(&z, g->B, g->F, g->C, g->H, g->W, threads_now(), UNIT_FLOATS, g->B * (g->H / 2), align64(ws));
     transform_filters(&z, w, 1);
     wino_run(&z, dout, din, 1);
 }

@@ -3,8 +3,8 @@
  * the CIFAR ResNets except the two strided ones) with Winograd's minimal
  * filtering algorithm F(2x2, 3x3): each 2x2 block of output pixels ("tile")
  * costs 16 multiply-accumulates per (filter, channel) instead of 36, so the
- * forward pass and the input gradient do 2.25x fewer of them than the
- * direct kernels.
+ * forward pass and both gradients do 2.25x fewer of them than the direct
+ * kernels.
  *
  * For a tile with input patch d (4x4, the padded input around it) and a
  * filter g (3x3), the tile's output is Y = A^T [(G g G^T) . (B^T d B)] A,
@@ -21,12 +21,16 @@
  * (channels x tiles)), then transform M back (A^T M A) into the output.
  * The input gradient of such a convolution is the same computation on the
  * output gradient with the filters rotated by 180 degrees and filters and
- * channels swapped. The rounding differs from the direct sum (the
- * transforms add and subtract before multiplying): about 1e-6 relative on
- * these networks; tests/test_layers.c compares with the im2col reference.
+ * channels swapped. The weight gradient is its adjoint: per tile,
+ * dU[p] += (A dY A^T)[p] * V[p] (dY the tile's 2x2 output gradient), summed
+ * over all tiles of the batch, then dW = G^T dU G. The rounding differs
+ * from the direct sum (the transforms add and subtract before multiplying):
+ * tests/test_layers.c compares all three with the im2col reference.
  *
- * Threads split the tiles; each output value is computed by one thread in a
- * fixed order, so results do not depend on the thread count.
+ * Threads: forward and input gradient split the tiles, each output value
+ * computed by one thread in a fixed order; the weight gradient sums 8 fixed
+ * groups of images separately and adds the groups in order. So results do
+ * not depend on the thread count.
  */
 #ifndef DN_CONV_WINOGRAD_H
 #define DN_CONV_WINOGRAD_H
@@ -44,5 +48,7 @@ size_t conv_wino_workspace(const struct conv_geom *g, int nthreads);
 void conv_wino_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
 /* din (B, C, H, W) += dL/din for dout = dL/dout (B, F, H, W) */
 void conv_wino_backward_data(const struct conv_geom *g, const float *w, const float *dout, float *din, float *ws);
+/* dw (F, C, 3, 3) += dL/dw for input in and dout = dL/dout */
+void conv_wino_backward_filter(const struct conv_geom *g, const float *in, const float *dout, float *dw, float *ws);
 
 #endif
