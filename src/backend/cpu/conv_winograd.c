@@ -188,6 +188,9 @@ static void transform_input(const struct wino *z, const float *in, int r0, int r
                 int y = 2 * ty - 1 + k;
                 d[k] = y >= 0 && y < h ? src + (size_t)y * w : zero;
             }
+            if (i + 1 < z->nin) /* the next channel's rows: its turn comes after this unit's rows */
+                for (int k = 1; k < 3; k++)
+                    for (int x = 0; x < w; x += 16) __builtin_prefetch(src + (size_t)h * w + (size_t)(2 * ty + k) * w + x);
             /* rows of B^T d, column x of the image at x + 1 (column 0 is the left padding) */
             for (int x = 0; x < w; x += VL) {
                 vf d0 = vld(d[0] + x), d1 = vld(d[1] + x), d2 = vld(d[2] + x), d3 = vld(d[3] + x);
