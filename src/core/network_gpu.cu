@@ -198,37 +198,29 @@ void net_cuda_detach(struct network *net)
     net->cuda = NULL;
 }
 
-void net_cuda_push(struct network *net)
+/* Copy every parameter's value, and for learned ones gradient and momentum,
+ * between host and device (kind: cudaMemcpyHostToDevice or DeviceToHost). */
+static void copy_params(const struct network *net, cudaMemcpyKind kind)
 {
     struct dn_cuda *ctx = net->cuda;
     DN_ASSERT(ctx);
+    int up = kind == cudaMemcpyHostToDevice;
     for (int i = 0; i < net->n; i++)
         for (int j = 0; j < net->layers[i].nparams; j++) {
             const struct param *p = &net->layers[i].params[j];
             size_t b = p->n * sizeof(float);
-            CUDA_CHECK(cudaMemcpyAsync(p->val_gpu, p->val, b, cudaMemcpyHostToDevice, ctx->stream));
-            if (p->kind == PARAM_STAT) continue;
-            CUDA_CHECK(cudaMemcpyAsync(p->grad_gpu, p->grad, b, cudaMemcpyHostToDevice, ctx->stream));
-            CUDA_CHECK(cudaMemcpyAsync(p->mom_gpu, p->mom, b, cudaMemcpyHostToDevice, ctx->stream));
+            float *host[3] = {p->val, p->grad, p->mom}, *dev[3] = {p->val_gpu, p->grad_gpu, p->mom_gpu};
+            int n = p->kind == PARAM_STAT ? 1 : 3;
+            for (int k = 0; k < n; k++)
+                CUDA_CHECK(cudaMemcpyAsync(up ? (void *)dev[k] : (void *)host[k], up ? (void *)host[k] : (void *)dev[k],
+                                           b, kind, ctx->stream));
         }
     CUDA_CHECK(cudaStreamSynchronize(ctx->stream));
 }
 
-void net_cuda_pull(const struct network *net)
-{
-    struct dn_cuda *ctx = net->cuda;
-    DN_ASSERT(ctx);
-    for (int i = 0; i < net->n; i++)
-        for (int j = 0; j < net->layers[i].nparams; j++) {
-            const struct param *p = &net->layers[i].params[j];
-            size_t b = p->n * sizeof(float);
-            CUDA_CHECK(cudaMemcpyAsync(p->val, p->val_gpu, b, cudaMemcpyDeviceToHost, ctx->stream));
-            if (p->kind == PARAM_STAT) continue;
-            CUDA_CHECK(cudaMemcpyAsync(p->grad, p->grad_gpu, b, cudaMemcpyDeviceToHost, ctx->stream));
-            CUDA_CHECK(cudaMemcpyAsync(p->mom, p->mom_gpu, b, cudaMemcpyDeviceToHost, ctx->stream));
-        }
-    CUDA_CHECK(cudaStreamSynchronize(ctx->stream));
-}
+void net_cuda_push(struct network *net) { copy_params(net, cudaMemcpyHostToDevice); }
+
+void net_cuda_pull(const struct network *net) { copy_params(net, cudaMemcpyDeviceToHost); }
 
 void net_cuda_pull_activations(struct network *net)
 {
