@@ -47,6 +47,9 @@ endif
 ifeq ($(OPENMP),1)
   CFLAGS  += -fopenmp
   LDFLAGS += -fopenmp
+else
+  CFLAGS  += -Wno-unknown-pragmas   # the omp pragmas are simply not used
+  LDLIBS  += -lpthread
 endif
 ifeq ($(OPENBLAS),1)
   CFLAGS += -DDN_OPENBLAS

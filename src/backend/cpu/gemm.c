@@ -14,6 +14,8 @@ void gemm_init_threads(int n)
 {
 #ifdef _OPENMP
     if (n > 0) omp_set_num_threads(n);
+#else
+    (void)n;
 #endif
 #if defined(DN_OPENBLAS) && defined(_OPENMP)
     if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
