@@ -41,7 +41,7 @@ void bn_backward(struct bn *bn, const float *xhat, float *dy, int B, int S);
 
 /*
  * The same with the activation fused in, one pass fewer each way, and x kept
- * (the convolutional layer's fast path; same formulas, same float
+ * (the convolutional and bridge layers' path; same formulas, same float
  * expressions per element, so the outputs equal bn_forward + activate and
  * gradient + bn_backward up to the rounding of the per-channel sums):
  *   forward:  y = act(gamma * xhat + beta), xhat = (x - mean) * inv_std;

@@ -46,7 +46,7 @@ struct bridge_layer {
     struct se se;
     float *xs;     /* SE(from) with se_position=before, (B, Cin, Sin) */
     float *dxs;    /* its gradient */
-    float *xhat;   /* normalised conv output (B, C, S) */
+    float *convout; /* conv output before batch norm (B, C, S) */
     float *bnout;  /* BN output (B, C, S) */
     float *branch; /* SE(bnout) with se_position=after */
     float *dbn;    /* gradient w.r.t. bnout / conv output */
@@ -89,7 +89,7 @@ static int bridge_init(struct layer *l, struct cfg *c, struct cfg_section *s, st
     br->weights = layer_add_param(l, "weights", PARAM_WEIGHT, (size_t)l->c * f->out_c);
     float std = net->init == INIT_FAN_OUT ? sqrtf(2.0f / l->c) : sqrtf(2.0f / f->out_c);
     init_normal(net, br->weights->val, br->weights->n, std);
-    br->xhat = falloc(n);
+    br->convout = falloc(n);
     br->bnout = falloc(n);
     br->dbn = falloc(n);
     if (br->se_on && br->se_pos == SE_AFTER) {
@@ -113,8 +113,8 @@ static void bridge_forward(struct layer *l, struct network *net)
         se_forward(&br->se, x, br->xs);
         x = br->xs;
     }
-    conv2d_forward(&br->g, x, br->weights->val, br->xhat, net->workspace);
-    bn_forward(&br->bn, br->xhat, br->bnout, l->batch, l->h * l->w, net->train, net->bn_momentum);
+    conv2d_forward(&br->g, x, br->weights->val, br->convout, net->workspace);
+    bn_forward_act(&br->bn, br->convout, br->bnout, l->batch, l->h * l->w, net->train, net->bn_momentum, ACT_LINEAR);
     const float *branch = br->bnout;
     if (br->se_on && br->se_pos == SE_AFTER) {
         se_forward(&br->se, br->bnout, br->branch);
@@ -146,7 +146,7 @@ static void bridge_backward(struct layer *l, struct network *net)
     } else {
         memcpy(br->dbn, l->delta, n * sizeof(float));
     }
-    bn_backward(&br->bn, br->xhat, br->dbn, l->batch, l->h * l->w);
+    bn_backward_act(&br->bn, br->convout, br->bnout, br->dbn, l->batch, l->h * l->w, ACT_LINEAR);
     if (br->se_on && br->se_pos == SE_BEFORE) {
         memset(br->dxs, 0, sizeof(float) * l->batch * f->outputs);
         conv2d_backward(&br->g, br->xs, br->weights->val, br->dbn, br->weights->grad, br->dxs,
@@ -164,7 +164,7 @@ static void bridge_free(struct layer *l)
     if (!br) return;
     if (br->bn.inv_std) bn_free(&br->bn);
     if (br->se.z) se_free(&br->se);
-    free(br->xs), free(br->dxs), free(br->xhat), free(br->bnout), free(br->branch), free(br->dbn);
+    free(br->xs), free(br->dxs), free(br->convout), free(br->bnout), free(br->branch), free(br->dbn);
     free(br);
 }
 
