@@ -1048,6 +1048,20 @@ static void test_gemm(void)
 /* The direct convolution against im2col + GEMM (forward, weight and input
  * gradients) on geometries it accepts: strides 1-3, kernels 1-7, paddings,
  * filter counts that are not multiples of its 4-filter tiles. */
+/* How many of got[0..n) differ from want by more than tol (NaN counts);
+ * *worst: the index of the largest difference. */
+static size_t count_off(const float *got, const float *want, size_t n, double tol, size_t *worst)
+{
+    size_t bad = 0;
+    *worst = 0;
+    for (size_t k = 0; k < n; k++) {
+        double e = fabs((double)got[k] - want[k]);
+        if (!(e <= tol)) bad++;
+        if (!(e <= fabs((double)got[*worst] - want[*worst]))) *worst = k;
+    }
+    return bad;
+}
+
 static void test_conv_direct(void)
 {
     static const int geo[][8] = {
@@ -1090,12 +1104,7 @@ static void test_conv_direct(void)
         const double tol[3] = {tol_f, tol_w, tol_f};
         static const char *const part[3] = {"forward", "weight gradient", "input gradient"};
         for (int t = 0; t < 3; t++) {
-            size_t bad = 0, worst = 0;
-            for (size_t k = 0; k < cnt[t]; k++) {
-                double e = fabs((double)got[t][k] - want[t][k]);
-                if (!(e <= tol[t])) bad++; /* NaN fails too */
-                if (!(e <= fabs((double)got[t][worst] - want[t][worst]))) worst = k;
-            }
+            size_t worst, bad = count_off(got[t], want[t], cnt[t], tol[t], &worst);
             EXPECT(!bad, "%s %s: %zu of %zu values off by more than %g, e.g. [%zu] %.9g vs %.9g", what, part[t],
                    bad, cnt[t], tol[t], worst, got[t][worst], want[t][worst]);
         }
@@ -1195,12 +1204,7 @@ static void test_conv_winograd(void)
         const double tol[3] = {2e-6 * (g.C * 9 + 1), 2e-6 * (g.F * 9 + 1), 2e-6 * (g.B * g.H * g.W + 1)};
         static const char *const part[3] = {"forward", "input gradient", "weight gradient"};
         for (int t = 0; t < 3; t++) {
-            size_t bad = 0, worst = 0;
-            for (size_t k = 0; k < cnt[t]; k++) {
-                double e = fabs((double)got[t][k] - want[t][k]);
-                if (!(e <= tol[t])) bad++; /* NaN fails too */
-                if (!(e <= fabs((double)got[t][worst] - want[t][worst]))) worst = k;
-            }
+            size_t worst, bad = count_off(got[t], want[t], cnt[t], tol[t], &worst);
             double e = fabs((double)got[t][worst] - want[t][worst]) / tol[t];
             if (e > worst_rel) worst_rel = e;
             EXPECT(!bad, "%s %s: %zu of %zu values off by more than %g, e.g. [%zu] %.9g vs %.9g", what, part[t],

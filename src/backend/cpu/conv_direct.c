@@ -23,53 +23,12 @@
 #include "../../core/activations.h"
 #include "../../core/utils.h"
 #include "../../layers/convolutional.h"
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "simd.h"
 
-/* Builds without AVX (NATIVE=0) pass these vectors in SSE halves; the helpers
- * are static and inlined, so the ABI note GCC gives for that does not apply. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-
-#define VL 8 /* floats per vector */
 #define TF 4 /* filters per tile */
 #define TV 3 /* output vectors per forward tile */
 #define TC 3 /* columns per weight-gradient tile */
 #define MAX_PHASES 16
-
-typedef float vf __attribute__((vector_size(VL * sizeof(float))));
-typedef int vi __attribute__((vector_size(VL * sizeof(int))));
-
-static inline __attribute__((always_inline)) vf vld(const float *p)
-{
-    vf v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static inline __attribute__((always_inline)) void vst(float *p, vf v) { memcpy(p, &v, sizeof(v)); }
-
-static inline __attribute__((always_inline)) vf vset1(float s) { return (vf){s, s, s, s, s, s, s, s}; }
-
-#if defined(__FMA__) && defined(__AVX__)
-#include <immintrin.h>
-#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c)) /* a * b + c, one rounding */
-#else
-#define VFMA(a, b, c) ((a) * (b) + (c))
-#endif
-
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-
-/* Keep v in a register: without this GCC folds each load of a reused vector
- * into every FMA that reads it (a memory operand), so the weight-gradient
- * tile issued 15 loads per 12 FMAs instead of 7 and ran at 60% of the rate. */
-#if defined(__GNUC__) && defined(__AVX__)
-#define IN_REG(v) __asm__("" : "+x"(v))
-#else
-#define IN_REG(v) ((void)0)
-#endif
 
 /* ------------------------------------------------------------------ scratch */
 
@@ -90,24 +49,7 @@ static void *take(struct arena *a, size_t nfloats)
 /* The most threads any workspace was sized for (conv_direct_workspace). */
 static int sized_threads = 1;
 
-static int threads_now(void)
-{
-#ifdef _OPENMP
-    int n = omp_get_max_threads();
-    return n < sized_threads ? n : sized_threads;
-#else
-    return 1;
-#endif
-}
-
-static int thread_id(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
+static int threads_now(void) { return threads_capped(sized_threads); }
 
 /* ------------------------------------------------------------------ staging */
 

@@ -21,35 +21,14 @@
 
 #include "../../core/utils.h"
 #include "../../layers/convolutional.h"
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "simd.h"
 
-/* Builds without AVX (NATIVE=0) pass these vectors in SSE halves; the helpers
- * are static and inlined, so the ABI note GCC gives for that does not apply. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-
-#define VL 8                   /* floats per vector */
-#define TF 4                   /* output channels per register tile of the products */
-#define TV 3                   /* vectors of tiles per register tile */
-#define TC 3                   /* input channels per register tile of the weight gradient */
-#define UNIT_FLOATS (64 << 10) /* V and M of one unit: 256 KB */
+#define TF 4                       /* output channels per register tile of the products */
+#define TV 3                       /* vectors of tiles per register tile */
+#define TC 3                       /* input channels per register tile of the weight gradient */
+#define UNIT_FLOATS (64 << 10)     /* V and M of one unit: 256 KB */
 #define WG_UNIT_FLOATS (512 << 10) /* V and W of a weight-gradient unit: 2 MB (one p: 128 KB) */
 #define WG_GROUPS 8
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-
-typedef float vf __attribute__((vector_size(VL * sizeof(float))));
-
-static ALWAYS_INLINE vf vld(const float *p)
-{
-    vf v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static ALWAYS_INLINE void vst(float *p, vf v) { memcpy(p, &v, sizeof(v)); }
 
 /* all 8 lanes, or (half) the first 4 */
 static ALWAYS_INLINE void vst_n(float *p, vf v, int half)
@@ -58,42 +37,10 @@ static ALWAYS_INLINE void vst_n(float *p, vf v, int half)
     else vst(p, v);
 }
 
-/* Keep a loaded vector in a register: otherwise GCC folds the load into
- * every FMA that reads it (a memory operand), 16 loads per 12 FMAs. */
-#if defined(__GNUC__) && defined(__AVX__)
-#define IN_REG(v) __asm__("" : "+x"(v))
-#else
-#define IN_REG(v) ((void)0)
-#endif
-
-#if defined(__FMA__) && defined(__AVX__)
-#include <immintrin.h>
-#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
-#else
-#define VFMA(a, b, c) ((a) * (b) + (c))
-#endif
-
 /* The most threads any workspace was sized for (conv_wino_workspace). */
 static int sized_threads = 1;
 
-static int threads_now(void)
-{
-#ifdef _OPENMP
-    int n = omp_get_max_threads();
-    return n < sized_threads ? n : sized_threads;
-#else
-    return 1;
-#endif
-}
-
-static int thread_id(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
+static int threads_now(void) { return threads_capped(sized_threads); }
 
 struct wino {
     int B, nin, nout, h, w, th, tw;
@@ -238,7 +185,7 @@ static ALWAYS_INLINE void product_tile(const int nv, const float *wp, const floa
         IN_REG(x2);
         for (int f = 0; f < TF; f++) {
             float s = wp[i * TF + f];
-            vf wv = {s, s, s, s, s, s, s, s};
+            vf wv = vset1(s);
             acc[f][0] = VFMA(wv, x0, acc[f][0]);
             if (nv > 1) acc[f][1] = VFMA(wv, x1, acc[f][1]);
             if (nv > 2) acc[f][2] = VFMA(wv, x2, acc[f][2]);
