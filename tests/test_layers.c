@@ -1119,7 +1119,8 @@ static void test_conv_direct(void)
      * norm formula of bn_forward_act, bit for bit, for every activation */
     conv_geom_set(&g, 3, 5, 8, 16, 7, 3, 1, 1);
     size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
-    float *in = falloc(ni), *w = falloc(nw), *x = falloc(no), *y = falloc(no), *ws = falloc(conv_direct_workspace(&g, 4));
+    float *in = falloc(ni), *w = falloc(nw), *x = falloc(no), *y = falloc(no);
+    float *ws = falloc(conv_direct_workspace(&g, 4));
     float mean[7], inv[7], gamma[7], beta[7];
     struct dn_rng r;
     rng_seed(&r, 77);
@@ -1182,9 +1183,12 @@ static void test_conv_winograd(void)
         rng_seed(&r, 90 + i);
         float *in = falloc(ni), *w = falloc(nw), *dout = falloc(no);
         float *dw1 = falloc(nw), *dw2 = falloc(nw), *dw3 = falloc(nw);
-        float *o1 = falloc(no), *o2 = falloc(no), *o3 = falloc(no), *di1 = falloc(ni), *di2 = falloc(ni), *di3 = falloc(ni);
-        for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1), di1[k] = di2[k] = di3[k] = rng_uniform(&r, -1, 1);
-        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1), dw1[k] = dw2[k] = dw3[k] = rng_uniform(&r, -1, 1);
+        float *o1 = falloc(no), *o2 = falloc(no), *o3 = falloc(no);
+        float *di1 = falloc(ni), *di2 = falloc(ni), *di3 = falloc(ni);
+        for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1), di1[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1), dw1[k] = rng_uniform(&r, -1, 1);
+        memcpy(di2, di1, ni * sizeof(float)), memcpy(di3, di1, ni * sizeof(float));
+        memcpy(dw2, dw1, nw * sizeof(float)), memcpy(dw3, dw1, nw * sizeof(float));
         for (size_t k = 0; k < no; k++) dout[k] = rng_uniform(&r, -1, 1), o2[k] = o3[k] = NAN;
         float *ws1 = falloc(conv2d_workspace_gemm(&g)), *ws2 = falloc(conv_wino_workspace(&g, 4));
         conv2d_forward_gemm(&g, in, w, o1, ws1);
@@ -1212,7 +1216,8 @@ static void test_conv_winograd(void)
             EXPECT(!memcmp(got[t], again[t], cnt[t] * sizeof(float)), "%s %s: 1 and 2 threads differ", what,
                    part[t]);
         }
-        free(in), free(w), free(dout), free(dw1), free(dw2), free(dw3), free(o1), free(o2), free(o3), free(di1), free(di2), free(di3);
+        free(in), free(w), free(dout), free(dw1), free(dw2), free(dw3);
+        free(o1), free(o2), free(o3), free(di1), free(di2), free(di3);
         free(ws1), free(ws2);
     }
     printf("    worst Winograd error: %.3f of the tolerance\n", worst_rel);

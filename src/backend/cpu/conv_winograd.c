@@ -78,8 +78,8 @@ static size_t wino_layout(struct wino *z, int B, int nin, int nout, int h, int w
     z->tu = (z->ru * z->tw + VL - 1) / VL * VL;
     z->nfb = (nout + TF - 1) / TF;
     z->rowlen = w + 2 + 2 * VL;
-    /* + VL: the output transform reads whole vectors past a unit's last half-vector row */
     z->vps = (size_t)nin * z->tu + 16, z->mps = (size_t)nout * z->tu + 16;
+    /* + VL: the output transform reads whole vectors past a unit's last half-vector row */
     z->per_thread = up16(16 * z->vps + VL) + up16(16 * z->mps + VL) +
                     up16((size_t)4 * z->rowlen) + up16((size_t)w);
     size_t nu = up16((size_t)16 * z->nfb * nin * TF);
@@ -127,7 +127,8 @@ static void transform_input(const struct wino *z, const float *in, int r0, int r
     memset(rows, 0, sizeof(float) * 4 * z->rowlen); /* the padding columns stay zero */
     for (int i = 0; i < z->nin; i++) {
         if (ntiles < tu) /* tiles past the unit's last: zeros */
-            for (int p = 0; p < 16; p++) memset(v + p * z->vps + (size_t)i * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
+            for (int p = 0; p < 16; p++)
+                memset(v + p * z->vps + (size_t)i * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
         for (int r = r0; r < r1; r++) {
             int img = r / th, ty = r % th;
             const float *src = in + ((size_t)img * z->nin + i) * h * w, *d[4];
@@ -137,7 +138,8 @@ static void transform_input(const struct wino *z, const float *in, int r0, int r
             }
             if (i + 1 < z->nin) /* the next channel's rows: its turn comes after this unit's rows */
                 for (int k = 1; k < 3; k++)
-                    for (int x = 0; x < w; x += 16) __builtin_prefetch(src + (size_t)h * w + (size_t)(2 * ty + k) * w + x);
+                    for (int x = 0; x < w; x += 16)
+                        __builtin_prefetch(src + (size_t)h * w + (size_t)(2 * ty + k) * w + x);
             /* rows of B^T d, column x of the image at x + 1 (column 0 is the left padding) */
             for (int x = 0; x < w; x += VL) {
                 vf d0 = vld(d[0] + x), d1 = vld(d[1] + x), d2 = vld(d[2] + x), d3 = vld(d[3] + x);
@@ -277,7 +279,8 @@ static void transform_grad(const struct wino *z, const float *dout, int r0, int 
     const size_t ps = z->mps;
     for (int o = 0; o < z->nout; o++) {
         if (ntiles < tu) /* tiles past the unit's last: zeros */
-            for (int p = 0; p < 16; p++) memset(wt + p * ps + (size_t)o * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
+            for (int p = 0; p < 16; p++)
+                memset(wt + p * ps + (size_t)o * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
         for (int r = r0; r < r1; r++) {
             int img = r / th, ty = r % th;
             const float *row0 = dout + ((size_t)img * z->nout + o) * h * w + (size_t)2 * ty * w, *row1 = row0 + w;
