@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../backend/cpu/simd.h"
+
 void bn_init(struct bn *bn, struct layer *l, struct param *beta, int C)
 {
     bn->C = C;
@@ -39,110 +41,29 @@ static void bn_batch_stats(struct bn *bn, int c, double mu, double var, double N
     bn->var->val[c] = (1 - momentum) * bn->var->val[c] + momentum * (float)unbiased;
 }
 
-void bn_forward(struct bn *bn, float *x, float *y, int B, int S, int train, float momentum)
-{
-    int C = bn->C;
-    double N = (double)B * S;
-#pragma omp parallel for
-    for (int c = 0; c < C; c++) {
-        float mean, inv;
-        if (train) {
-            double sum = 0, sq = 0;
-            for (int b = 0; b < B; b++) {
-                const float *p = x + ((long)b * C + c) * S;
-                for (int i = 0; i < S; i++) sum += p[i];
-            }
-            double mu = sum / N;
-            for (int b = 0; b < B; b++) {
-                const float *p = x + ((long)b * C + c) * S;
-                for (int i = 0; i < S; i++) sq += (p[i] - mu) * (p[i] - mu);
-            }
-            bn_batch_stats(bn, c, mu, sq / N, N, momentum, &mean, &inv);
-        } else {
-            mean = bn->mean->val[c];
-            inv = 1.0f / sqrtf(bn->var->val[c] + BN_EPS);
-        }
-        float g = bn->gamma->val[c], be = bn->beta->val[c];
-        for (int b = 0; b < B; b++) {
-            float *p = x + ((long)b * C + c) * S;
-            float *q = y + ((long)b * C + c) * S;
-            for (int i = 0; i < S; i++) {
-                float xh = (p[i] - mean) * inv;
-                p[i] = xh;
-                q[i] = g * xh + be;
-            }
-        }
-    }
-}
-
-void bn_backward(struct bn *bn, const float *xhat, float *dy, int B, int S)
-{
-    int C = bn->C;
-    double N = (double)B * S;
-#pragma omp parallel for
-    for (int c = 0; c < C; c++) {
-        double sdy = 0, sdyx = 0;
-        for (int b = 0; b < B; b++) {
-            const float *d = dy + ((long)b * C + c) * S;
-            const float *xh = xhat + ((long)b * C + c) * S;
-            for (int i = 0; i < S; i++) {
-                sdy += d[i];
-                sdyx += d[i] * xh[i];
-            }
-        }
-        bn->beta->grad[c] += (float)sdy;
-        bn->gamma->grad[c] += (float)sdyx;
-        /* dx = gamma*inv/N * (N*dy - sum(dy) - xhat*sum(dy*xhat)) */
-        float k = bn->gamma->val[c] * bn->inv_std[c];
-        float mdy = (float)(sdy / N), mdyx = (float)(sdyx / N);
-        for (int b = 0; b < B; b++) {
-            float *d = dy + ((long)b * C + c) * S;
-            const float *xh = xhat + ((long)b * C + c) * S;
-            for (int i = 0; i < S; i++) d[i] = k * (d[i] - mdy - xh[i] * mdyx);
-        }
-    }
-}
-
 /* ---- fused with the activation (see batchnorm.h) ---- */
 
-/* 8-float vectors for the loops below (GCC/Clang vector extensions; with
- * AVX they are single registers, otherwise pairs). Every element goes
- * through the same float operations as the scalar expressions they replace;
- * no FMA contraction happens in ISO C mode. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-typedef float v8f __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
+/* The loops below use simd.h's 8-float vectors; every element goes through
+ * the same float operations as the scalar expressions they replace (no FMA
+ * contraction happens in ISO C mode). Sums go through 4-double vectors. */
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v4d __attribute__((vector_size(32)));
-
-static inline __attribute__((always_inline)) v8f ld8(const float *p)
-{
-    v8f v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static inline __attribute__((always_inline)) void st8(float *p, v8f v) { memcpy(p, &v, sizeof(v)); }
-
-static inline __attribute__((always_inline)) v8f splat8(float s) { return (v8f){s, s, s, s, s, s, s, s}; }
 
 /* f'(x) on 8 lanes, from the pre-activation v = gamma * xhat + beta (for
  * relu and leaky y > 0 exactly when v > 0, so y need not be read) or, for
  * logistic, from y = f(v) */
-static inline __attribute__((always_inline)) v8f slope8(v8f v, const float *y, enum dn_act a)
+static inline __attribute__((always_inline)) vf slope8(vf v, const float *y, enum dn_act a)
 {
-    v8f one = splat8(1.0f);
+    vf one = vset1(1.0f);
     switch (a) {
     case ACT_RELU:
-        return (v8f)((v8i)(v > splat8(0)) & (v8i)one);
+        return (vf)((vi)(v > vset1(0)) & (vi)one);
     case ACT_LEAKY: {
-        v8i m = (v8i)(v > splat8(0));
-        return (v8f)((m & (v8i)one) | (~m & (v8i)splat8(0.1f)));
+        vi m = (vi)(v > vset1(0));
+        return (vf)((m & (vi)one) | (~m & (vi)vset1(0.1f)));
     }
     case ACT_LOGISTIC: {
-        v8f q = ld8(y);
+        vf q = vld(y);
         return q * (one - q);
     }
     case ACT_LINEAR:
@@ -157,7 +78,7 @@ static inline __attribute__((always_inline)) float slope1(float v, const float *
 }
 
 /* l[0..3] += lanes 0-3 of v, l[4..7] += lanes 4-7, in double */
-static inline __attribute__((always_inline)) void add_lanes(v4d *lo, v4d *hi, v8f v)
+static inline __attribute__((always_inline)) void add_lanes(v4d *lo, v4d *hi, vf v)
 {
     v4f a = __builtin_shufflevector(v, v, 0, 1, 2, 3), b = __builtin_shufflevector(v, v, 4, 5, 6, 7);
     *lo += __builtin_convertvector(a, v4d);
@@ -185,7 +106,7 @@ static void chan_moments(const float *x, int B, int C, int S, int c, double *sum
         const float *p = x + ((long)b * C + c) * S;
         int i = 0;
         for (; i + 8 <= S; i += 8) {
-            v8f v = ld8(p + i);
+            vf v = vld(p + i);
             v4f lo = __builtin_shufflevector(v, v, 0, 1, 2, 3), hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
             v4d dlo = __builtin_convertvector(lo, v4d), dhi = __builtin_convertvector(hi, v4d);
             s1lo += dlo, s1hi += dhi;
@@ -245,14 +166,14 @@ void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int t
     do {                                                                                           \
         double l1[8] = {0}, l2[8] = {0};                                                           \
         v4d s1lo = {0}, s1hi = {0}, s2lo = {0}, s2hi = {0};                                        \
-        v8f vmean = splat8(mean), vinv = splat8(inv), vg = splat8(g), vbe = splat8(be);            \
+        vf vmean = vset1(mean), vinv = vset1(inv), vg = vset1(g), vbe = vset1(be);            \
         for (int b = 0; b < B; b++) {                                                              \
             const float *d = dy + ((long)b * C + c) * S;                                           \
             const float *p = x + ((long)b * C + c) * S, *q = y + ((long)b * C + c) * S;            \
             int i = 0;                                                                             \
             for (; i + 8 <= S; i += 8) {                                                           \
-                v8f xh = (ld8(p + i) - vmean) * vinv;                                              \
-                v8f dm = ld8(d + i) * slope8(vg * xh + vbe, q + i, ACT);                           \
+                vf xh = (vld(p + i) - vmean) * vinv;                                              \
+                vf dm = vld(d + i) * slope8(vg * xh + vbe, q + i, ACT);                           \
                 add_lanes(&s1lo, &s1hi, dm);                                                       \
                 add_lanes(&s2lo, &s2hi, dm * xh);                                                  \
             }                                                                                      \
@@ -272,15 +193,15 @@ void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int t
         bn->gamma->grad[c] += (float)sdyx;                                                         \
         float k = g * inv;                                                                         \
         float mdy = (float)(sdy / N), mdyx = (float)(sdyx / N);                                    \
-        v8f vk = splat8(k), vmdy = splat8(mdy), vmdyx = splat8(mdyx);                              \
+        vf vk = vset1(k), vmdy = vset1(mdy), vmdyx = vset1(mdyx);                              \
         for (int b = 0; b < B; b++) {                                                              \
             float *d = dy + ((long)b * C + c) * S;                                                 \
             const float *p = x + ((long)b * C + c) * S, *q = y + ((long)b * C + c) * S;            \
             int i = 0;                                                                             \
             for (; i + 8 <= S; i += 8) {                                                           \
-                v8f xh = (ld8(p + i) - vmean) * vinv;                                              \
-                v8f dm = ld8(d + i) * slope8(vg * xh + vbe, q + i, ACT);                           \
-                st8(d + i, vk * (dm - vmdy - xh * vmdyx));                                         \
+                vf xh = (vld(p + i) - vmean) * vinv;                                              \
+                vf dm = vld(d + i) * slope8(vg * xh + vbe, q + i, ACT);                           \
+                vst(d + i, vk * (dm - vmdy - xh * vmdyx));                                         \
             }                                                                                      \
             for (; i < S; i++) {                                                                   \
                 float xh = (p[i] - mean) * inv;                                                    \

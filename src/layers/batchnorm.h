@@ -10,7 +10,7 @@
  *
  * The host layer owns the four parameters (registered in .weights order:
  * beta as "biases", then "scales", "rolling_mean", "rolling_variance") and a
- * B*C*S buffer that holds xhat for the backward pass.
+ * B*C*S buffer that keeps x, the input of the normalisation, for the backward pass.
  */
 #ifndef DN_BATCHNORM_H
 #define DN_BATCHNORM_H
@@ -24,7 +24,7 @@ struct bn {
     int C;
     struct param *beta, *gamma, *mean, *var;
     float *inv_std; /* per channel, of the last training forward */
-    float *mean_b;  /* per channel batch mean of the last training forward (bn_forward_act) */
+    float *mean_b;  /* per channel batch mean of the last training forward */
 };
 
 /* Register the BN parameters on l (beta must be registered by the caller
@@ -33,21 +33,13 @@ struct bn {
 void bn_init(struct bn *bn, struct layer *l, struct param *beta, int C);
 void bn_free(struct bn *bn);
 
-/* x (B,C,S) is replaced by xhat; y (B,C,S) = gamma*xhat + beta (y may be x). */
-void bn_forward(struct bn *bn, float *x, float *y, int B, int S, int train, float momentum);
-/* In: dy = dL/dy, xhat from forward. Out: dy replaced by dL/dx (training
- * statistics). Accumulates dL/dgamma, dL/dbeta. */
-void bn_backward(struct bn *bn, const float *xhat, float *dy, int B, int S);
-
 /*
- * The same with the activation fused in, one pass fewer each way, and x kept
- * (the convolutional and bridge layers' path; same formulas, same float
- * expressions per element, so the outputs equal bn_forward + activate and
- * gradient + bn_backward up to the rounding of the per-channel sums):
+ * Batch norm with the activation fused in, for the convolutional, bridge and
+ * connected layers:
  *   forward:  y = act(gamma * xhat + beta), xhat = (x - mean) * inv_std;
  *             x (B,C,S) is left unchanged (backward recomputes xhat from it).
- *   backward: in: dy = dL/dy, x and y of the forward. Out: dy replaced by
- *             dL/dx. Accumulates dL/dgamma, dL/dbeta.
+ *   backward: in: dy = dL/dy (of y), x and y of the forward. Out: dy replaced
+ *             by dL/dx. Accumulates dL/dgamma, dL/dbeta.
  * Per-channel sums are in double over 8 lanes combined in a fixed order.
  */
 void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int train, float momentum,

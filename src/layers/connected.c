@@ -28,7 +28,7 @@ struct fc_layer {
     enum dn_act act;
     struct param *biases, *weights;
     struct bn bn;
-    float *xhat; /* (B, O) with batch norm */
+    float *x; /* (B, O) with batch norm: x W^T before batch norm */
 };
 
 static int fc_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
@@ -58,7 +58,7 @@ static int fc_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct
     fc->weights = layer_add_param(l, "weights", PARAM_WEIGHT, (size_t)out * l->inputs);
     if (fc->bn_on) {
         bn_init(&fc->bn, l, fc->biases, out);
-        fc->xhat = falloc((size_t)l->batch * out);
+        fc->x = falloc((size_t)l->batch * out);
     }
     if (net->init == INIT_DARKNET) {
         init_uniform(net, fc->weights->val, fc->weights->n, sqrtf(2.0f / l->inputs));
@@ -74,14 +74,14 @@ static void fc_forward(struct layer *l, struct network *net)
 {
     struct fc_layer *fc = l->priv;
     int B = l->batch, O = l->outputs, I = l->inputs;
-    float *y = fc->bn_on ? fc->xhat : l->output;
-    gemm(0, 1, B, O, I, 1, l->input, I, fc->weights->val, I, 0, y, O);
-    if (fc->bn_on) {
-        bn_forward(&fc->bn, fc->xhat, l->output, B, 1, net->train, net->bn_momentum);
-    } else {
-        for (int b = 0; b < B; b++)
-            for (int o = 0; o < O; o++) l->output[(long)b * O + o] += fc->biases->val[o];
+    if (fc->bn_on) { /* batch norm and the activation in one pass */
+        gemm(0, 1, B, O, I, 1, l->input, I, fc->weights->val, I, 0, fc->x, O);
+        bn_forward_act(&fc->bn, fc->x, l->output, B, 1, net->train, net->bn_momentum, fc->act);
+        return;
     }
+    gemm(0, 1, B, O, I, 1, l->input, I, fc->weights->val, I, 0, l->output, O);
+    for (int b = 0; b < B; b++)
+        for (int o = 0; o < O; o++) l->output[(long)b * O + o] += fc->biases->val[o];
     activate(l->output, (size_t)B * O, fc->act);
 }
 
@@ -90,10 +90,10 @@ static void fc_backward(struct layer *l, struct network *net)
     (void)net;
     struct fc_layer *fc = l->priv;
     int B = l->batch, O = l->outputs, I = l->inputs;
-    gradient(l->output, (size_t)B * O, fc->act, l->delta);
     if (fc->bn_on) {
-        bn_backward(&fc->bn, fc->xhat, l->delta, B, 1);
+        bn_backward_act(&fc->bn, fc->x, l->output, l->delta, B, 1, fc->act);
     } else {
+        gradient(l->output, (size_t)B * O, fc->act, l->delta);
         for (int b = 0; b < B; b++)
             for (int o = 0; o < O; o++) fc->biases->grad[o] += l->delta[(long)b * O + o];
     }
@@ -107,7 +107,7 @@ static void fc_free(struct layer *l)
     struct fc_layer *fc = l->priv;
     if (!fc) return;
     if (fc->bn_on) bn_free(&fc->bn);
-    free(fc->xhat);
+    free(fc->x);
     free(fc);
 }
 
