@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../backend/cpu/simd.h"
 #include "../core/activations.h"
 #include "../core/network.h"
 #include "layer_ref.h"
@@ -99,33 +100,18 @@ static void shortcut_forward(struct layer *l, struct network *net)
 
 /* d = delta * f'(y); delta = d; dx += d; df += d, for n elements of three
  * distinct buffers (relu: 8 at a time; GCC does not vectorise the plain loop) */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-typedef float v8f __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
-
-static inline __attribute__((always_inline)) v8f ld8(const float *p)
-{
-    v8f v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static inline __attribute__((always_inline)) void st8(float *p, v8f v) { memcpy(p, &v, sizeof(v)); }
-
 static void shortcut_delta(float *restrict d, float *restrict dx, float *restrict df, const float *restrict y,
                            size_t n, enum dn_act act)
 {
     size_t i = 0;
     if (act == ACT_RELU) {
-        const v8f one = {1, 1, 1, 1, 1, 1, 1, 1}, zero = {0};
+        const vf one = {1, 1, 1, 1, 1, 1, 1, 1}, zero = {0};
         for (; i + 8 <= n; i += 8) {
-            v8f m = (v8f)((v8i)(ld8(y + i) > zero) & (v8i)one); /* act_slope(y, ACT_RELU) */
-            v8f v = ld8(d + i) * m;
-            st8(d + i, v);
-            st8(dx + i, ld8(dx + i) + v);
-            st8(df + i, ld8(df + i) + v);
+            vf m = (vf)((vi)(vld(y + i) > zero) & (vi)one); /* act_slope(y, ACT_RELU) */
+            vf v = vld(d + i) * m;
+            vst(d + i, v);
+            vst(dx + i, vld(dx + i) + v);
+            vst(df + i, vld(df + i) + v);
         }
     }
     for (; i < n; i++) {

@@ -1,8 +1,9 @@
 /*
- * simd.h - what the CPU convolution kernels (conv_direct.c, conv_winograd.c)
- * share: 8-float vectors through GCC/Clang vector extensions (one AVX
- * register each; pairs of SSE registers in a build without AVX), loads and
- * stores that allow any alignment, FMA, and the OpenMP thread helpers.
+ * simd.h - what the CPU kernels (conv_direct.c, conv_winograd.c, and the
+ * batch-norm and shortcut loops of src/layers) share: 8-float vectors
+ * through GCC/Clang vector extensions (one AVX register each; pairs of SSE
+ * registers in a build without AVX), loads and stores that allow any
+ * alignment, FMA, and the OpenMP thread helpers.
  * Include it from .c files only: it defines static inline functions.
  */
 #ifndef DN_SIMD_H
