@@ -141,8 +141,9 @@ static const struct gc_case gc_cases[] = {
      NET(2, 7, 5, 3) "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nbatch_normalize=1\n"
                      "activation=leaky\n",
      {.seed = 14, .no_input_grad = 1}},
-    /* output rows of 8: the direct kernels of src/backend/cpu/conv_direct.c
-     * (the cases above take im2col + GEMM); filters not a multiple of 4 */
+    /* output rows of 8 (the cases above take im2col + GEMM): 3x3 stride 1
+     * goes to Winograd (src/backend/cpu/conv_winograd.c), the others to the
+     * direct kernels (conv_direct.c); filters not a multiple of 4 */
     {"convolutional/direct_3x3_s1_bn_relu",
      NET(2, 8, 6, 3) "[convolutional]\nfilters=5\nsize=3\nstride=1\npad=1\nbatch_normalize=1\n"
                      "activation=relu\n",

@@ -143,6 +143,11 @@ struct gcase {
 };
 
 #define CONV_BN_RELU(f) "[convolutional]\nbatch_normalize=1\nfilters=" #f "\nsize=3\npad=1\nactivation=relu\n"
+/* a residual block's two convolutions before its [bridge] (from=-3: the block's input) */
+#define BRIDGE_STEM                                                                  \
+    CONV_BN_RELU(4)                                                                  \
+    "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n" \
+    "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
 
 static const struct gcase cases[] = {
     {"conv_3x3_bn_relu", 3, 8, 8, 4, "", CONV_BN_RELU(5), 0, 0},
@@ -193,29 +198,19 @@ static const struct gcase cases[] = {
     {"se_hidden1_first_layer", 3, 5, 5, 3, "", "[se]\nreduction=16\n", 0, 0},
     {"se_1ch_no_input_grad", 1, 4, 4, 2, "", "[se]\nreduction=1\n", 0, 1},
     {"bridge_plain", 3, 8, 8, 3, "",
-     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n"
-                     "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
-                     "[bridge]\nfrom=-3\nactivation=relu\n",
+     BRIDGE_STEM "[bridge]\nfrom=-3\nactivation=relu\n",
      0, 0},
     {"bridge_se_after_r4", 3, 8, 8, 3, "",
-     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n"
-                     "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
-                     "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=4\nactivation=relu\n",
+     BRIDGE_STEM "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=4\nactivation=relu\n",
      0, 0},
     {"bridge_se_after_hidden1_odd9", 3, 9, 9, 2, "",
-     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n"
-                     "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
-                     "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=16\nse_position=after\nactivation=relu\n",
+     BRIDGE_STEM "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=16\nse_position=after\nactivation=relu\n",
      0, 0},
     {"bridge_se_before_r2", 3, 8, 8, 3, "",
-     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n"
-                     "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
-                     "[bridge]\nfrom=-3\nse=1\nreduction=2\nse_position=before\nactivation=relu\n",
+     BRIDGE_STEM "[bridge]\nfrom=-3\nse=1\nreduction=2\nse_position=before\nactivation=relu\n",
      0, 0},
     {"bridge_se_before_hidden1_odd7", 3, 7, 7, 2, "",
-     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n"
-                     "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
-                     "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=16\nse_position=before\nactivation=linear\n",
+     BRIDGE_STEM "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=16\nse_position=before\nactivation=linear\n",
      0, 0},
 };
 
