@@ -113,12 +113,14 @@ void gpu_row_mean(struct dn_cuda *ctx, const float *x, int R, int S, float *out)
     KERNEL_CHECK();
 }
 
-/* Partials of the per-channel sums: grid (P, C); block p of channel c sums
- * elements e = p*256 + t, p*256 + t + P*256, ... of the channel's B*S. */
+/* Partials of the per-channel sums: grid (C, P), channels on x (up to 2^31-1
+ * blocks; a bias-only [connected] has one channel per output) and the at
+ * most 64 partitions on y (at most 65535); block (c, p) sums elements
+ * e = p*256 + t, p*256 + t + P*256, ... of channel c's B*S. */
 __global__ static void chan_partial_kernel(float *x, const float *y, const float *gy, int act, unsigned N,
                                            unsigned C, unsigned S, int P, double *red)
 {
-    unsigned c = blockIdx.y, p = blockIdx.x;
+    unsigned c = blockIdx.x, p = blockIdx.y;
     double a = 0, b = 0;
     for (unsigned e = p * blockDim.x + threadIdx.x; e < N; e += P * blockDim.x) {
         unsigned bi = e / S, s = e - bi * S;
@@ -147,8 +149,7 @@ static int chan_partials(struct dn_cuda *ctx, float *x, const float *y, const fl
 {
     int P = chan_parts(B, S);
     DN_ASSERT((size_t)C * P * 2 <= ctx->red_n);
-    DN_ASSERT(C <= 65535);
-    dim3 grid(P, C);
+    dim3 grid(C, P);
     dn_n32((size_t)B * C * S);
     if (act == ACT_LINEAR) gy = NULL;
     chan_partial_kernel<<<grid, DN_THREADS, 0, ctx->stream>>>(x, y, gy, (int)act, (unsigned)B * S, C, S, P, ctx->red);
