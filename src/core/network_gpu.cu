@@ -36,6 +36,8 @@ static struct dn_cuda *ctx_create(int device, int flags)
     ctx->device = device;
     const char *tf32 = getenv("DN_TF32");
     ctx->tf32 = (flags & DN_CUDA_TF32) || (tf32 && strcmp(tf32, "1") == 0);
+    const char *bench = getenv("DN_CUDNN_BENCHMARK");
+    ctx->cudnn_benchmark = (flags & DN_CUDA_CUDNN_BENCHMARK) || (bench && strcmp(bench, "1") == 0);
 #ifdef CUDNN
     ctx->use_cudnn = !(flags & DN_CUDA_NO_CUDNN);
 #endif
@@ -57,7 +59,9 @@ static struct dn_cuda *ctx_create(int device, int flags)
     CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
     snprintf(ctx->desc, sizeof(ctx->desc), "GPU %d: %.64s (sm_%d%d, %.0f GiB), %s, %s", device, prop.name,
              prop.major, prop.minor, prop.totalGlobalMem / 1073741824.0,
-             ctx->use_cudnn ? "cuDNN convolution" : "im2col+cuBLAS convolution",
+             !ctx->use_cudnn          ? "im2col+cuBLAS convolution"
+             : ctx->cudnn_benchmark ? "cuDNN convolution (timed search: fastest)"
+                                    : "cuDNN convolution (heuristic: deterministic, reproducible)",
              ctx->tf32 ? "TF32 allowed" : "strict FP32");
     return ctx;
 }
@@ -86,6 +90,7 @@ int net_cuda_attach(struct network *net, int device, int flags, char *err)
             return -1;
         }
     }
+    if (net->cudnn_benchmark) flags |= DN_CUDA_CUDNN_BENCHMARK;
     struct dn_cuda *ctx = ctx_create(device, flags);
     net->cuda = ctx;
     size_t B = (size_t)net->batch;

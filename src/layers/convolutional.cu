@@ -5,11 +5,9 @@
  * Convolution, two paths with the same contract (out =, dw +=, din +=):
  *   cuDNN (CUDNN=1 builds, unless the context turned it off): NCHW float
  *     descriptors, cross-correlation. The forward, backward-data and
- *     backward-filter algorithms are chosen once per shape with cuDNN's Find
- *     (which times each candidate) and cached in the context: the fastest
- *     one that is deterministic, fits in 512 MiB of workspace and uses plain
- *     FP32 FMA math (any math when TF32 is allowed), relaxing those wishes in
- *     that order when nothing qualifies. The shared workspace is sized for
+ *     backward-filter algorithms are chosen once per shape and cached in the
+ *     context (src/backend/cuda/conv_algo.cu: reproducible, deterministic
+ *     FP32 FMA algorithms by default). The shared workspace is sized for
  *     the largest choice. Backward uses beta = 1 to accumulate.
  *   im2col + cuBLAS otherwise: the CPU algorithm. The whole batch is
  *     unfolded side by side into (C*k*k, B*OH*OW) columns, one gemm with the
@@ -126,59 +124,11 @@ static void im2col_backward(struct dn_cuda *ctx, const struct conv_geom *g, cons
 /* ---- cuDNN path ---- */
 
 #ifdef CUDNN
-#define CONV_WS_CAP ((size_t)512 << 20)
-
-/* Index of the preferred result (see the file comment), -1 if none ran. */
-template <typename Perf> static int pick_algo(const Perf *r, int n, int strict)
-{
-    for (int pass = 0; pass < 3; pass++)
-        for (int i = 0; i < n; i++) {
-            if (r[i].status != CUDNN_STATUS_SUCCESS || r[i].memory > CONV_WS_CAP) continue;
-            int det = r[i].determinism == CUDNN_DETERMINISTIC;
-            int math = !strict || r[i].mathType == CUDNN_FMA_MATH;
-            if ((pass == 0 && det && math) || (pass == 1 && math) || pass == 2) return i;
-        }
-    return -1;
-}
-
 static void find_algos(struct dn_cuda *ctx, struct conv2d_gpu *cg)
 {
     const struct conv_geom *g = &cg->g;
     int key[8] = {g->B, g->C, g->H, g->W, g->F, g->k, g->s, g->p};
-    for (int i = 0; i < ctx->nalgos; i++)
-        if (memcmp(ctx->algos[i].key, key, sizeof(key)) == 0) {
-            cg->algo = ctx->algos[i];
-            return;
-        }
-    struct dn_conv_algo a;
-    memset(&a, 0, sizeof(a));
-    memcpy(a.key, key, sizeof(key));
-    int strict = !ctx->tf32, n = 0, i;
-    CUDNN_CHECK(cudnnSetConvolutionMathType(cg->cd, strict ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH));
-
-    cudnnConvolutionFwdAlgoPerf_t fr[2 * CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithm(ctx->dnn, cg->xd, cg->wd, cg->cd, cg->yd,
-                                                     2 * CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, fr));
-    if ((i = pick_algo(fr, n, strict)) < 0) DN_ABORT("cuDNN found no forward algorithm for this convolution");
-    a.fwd = fr[i].algo, a.math[0] = fr[i].mathType, a.ws_bytes = fr[i].memory;
-
-    cudnnConvolutionBwdDataAlgoPerf_t dr[2 * CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(ctx->dnn, cg->wd, cg->yd, cg->cd, cg->xd,
-                                                          2 * CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n, dr));
-    if ((i = pick_algo(dr, n, strict)) < 0) DN_ABORT("cuDNN found no backward-data algorithm for this convolution");
-    a.bwd_data = dr[i].algo, a.math[1] = dr[i].mathType;
-    if (dr[i].memory > a.ws_bytes) a.ws_bytes = dr[i].memory;
-
-    cudnnConvolutionBwdFilterAlgoPerf_t wr[2 * CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-    CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(ctx->dnn, cg->xd, cg->yd, cg->cd, cg->wd,
-                                                            2 * CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n, wr));
-    if ((i = pick_algo(wr, n, strict)) < 0) DN_ABORT("cuDNN found no backward-filter algorithm for this convolution");
-    a.bwd_filter = wr[i].algo, a.math[2] = wr[i].mathType;
-    if (wr[i].memory > a.ws_bytes) a.ws_bytes = wr[i].memory;
-
-    ctx->algos = (struct dn_conv_algo *)xrealloc(ctx->algos, (ctx->nalgos + 1) * sizeof(*ctx->algos));
-    ctx->algos[ctx->nalgos++] = a;
-    cg->algo = a;
+    dn_conv_algo_choose(ctx, key, cg->xd, cg->wd, cg->cd, cg->yd, &cg->algo);
 }
 
 static void cudnn_setup(struct dn_cuda *ctx, struct conv2d_gpu *cg)
@@ -243,6 +193,7 @@ void conv2d_gpu_forward(struct network *net, struct conv2d_gpu *cg, const float 
     if (cg->use_cudnn) {
         const float one = 1, zero = 0;
         CUDNN_CHECK(cudnnSetConvolutionMathType(cg->cd, (cudnnMathType_t)cg->algo.math[0]));
+        DN_COUNT_LIBRARY_CALL();
         CUDNN_CHECK(cudnnConvolutionForward(ctx->dnn, &one, cg->xd, in, cg->wd, w, cg->cd,
                                             (cudnnConvolutionFwdAlgo_t)cg->algo.fwd, ctx->workspace,
                                             ctx->workspace_bytes, &zero, cg->yd, out));
@@ -260,11 +211,13 @@ void conv2d_gpu_backward(struct network *net, struct conv2d_gpu *cg, const float
     if (cg->use_cudnn) {
         const float one = 1;
         CUDNN_CHECK(cudnnSetConvolutionMathType(cg->cd, (cudnnMathType_t)cg->algo.math[2]));
+        DN_COUNT_LIBRARY_CALL();
         CUDNN_CHECK(cudnnConvolutionBackwardFilter(ctx->dnn, &one, cg->xd, in, cg->yd, dout, cg->cd,
                                                    (cudnnConvolutionBwdFilterAlgo_t)cg->algo.bwd_filter,
                                                    ctx->workspace, ctx->workspace_bytes, &one, cg->wd, dw));
         if (!din) return;
         CUDNN_CHECK(cudnnSetConvolutionMathType(cg->cd, (cudnnMathType_t)cg->algo.math[1]));
+        DN_COUNT_LIBRARY_CALL();
         CUDNN_CHECK(cudnnConvolutionBackwardData(ctx->dnn, &one, cg->wd, w, cg->yd, dout, cg->cd,
                                                  (cudnnConvolutionBwdDataAlgo_t)cg->algo.bwd_data,
                                                  ctx->workspace, ctx->workspace_bytes, &one, cg->xd, din));

@@ -5,6 +5,10 @@
  */
 #include "cuda_common.h"
 
+unsigned long long dn_cuda_launches;
+
+unsigned long long dn_cuda_launch_count(void) { return dn_cuda_launches; }
+
 float *dn_gpu_alloc(size_t n)
 {
     if (n == 0) return NULL;

@@ -57,21 +57,33 @@ extern "C" {
     } while (0)
 #endif
 
+/* Kernels launched by this process: ours (counted by KERNEL_CHECK) plus one
+ * per cuBLAS gemm and cuDNN convolution call (DN_COUNT_LIBRARY_CALL; such a
+ * call launches one or more kernels). Read by dn_cuda_launch_count(). */
+extern unsigned long long dn_cuda_launches;
+#define DN_COUNT_LIBRARY_CALL() (dn_cuda_launches++)
+
 #ifdef DN_CUDA_SYNC
 #define KERNEL_CHECK()                                                                             \
     do {                                                                                           \
+        dn_cuda_launches++;                                                                        \
         CUDA_CHECK(cudaGetLastError());                                                            \
         CUDA_CHECK(cudaDeviceSynchronize());                                                       \
     } while (0)
 #else
-#define KERNEL_CHECK() CUDA_CHECK(cudaGetLastError())
+#define KERNEL_CHECK()                                                                             \
+    do {                                                                                           \
+        dn_cuda_launches++;                                                                        \
+        CUDA_CHECK(cudaGetLastError());                                                            \
+    } while (0)
 #endif
 
-/* One cached cuDNN algorithm choice per convolution shape (convolutional.cu). */
+/* One cached cuDNN algorithm choice per convolution shape (conv_algo.cu). */
 struct dn_conv_algo {
     int key[8];                    /* B, C, H, W, F, k, s, p */
     int fwd, bwd_data, bwd_filter; /* cudnnConvolution*Algo_t values */
-    int math[3];                   /* cudnnMathType_t of each of the three */
+    int math[3];                   /* cudnnMathType_t each of the three runs with */
+    int det[3];                    /* 1: cuDNN says deterministic */
     size_t ws_bytes;               /* largest workspace of the three */
 };
 
@@ -79,7 +91,8 @@ struct dn_cuda {
     int device;
     int use_cudnn; /* 0: convolution through im2col + cuBLAS */
     int tf32;      /* TF32 tensor-core math allowed */
-    char desc[160];
+    int cudnn_benchmark; /* 1: cuDNN's timed search picks the fastest algorithms (conv_algo.cu) */
+    char desc[224];
     cudaStream_t stream;
     cublasHandle_t blas;
 #ifdef CUDNN
@@ -155,6 +168,15 @@ __device__ static inline float act_df(float y, int a)
     default: return 1.0f;
     }
 }
+
+#ifdef CUDNN
+/* The cuDNN algorithms of one convolution shape, key = {B, C, H, W, F, k, s,
+ * p}, from ctx's cache or chosen now (conv_algo.cu; leaves cd's math type
+ * set to the last choice's: set a->math[i] before running pass i). */
+void dn_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDescriptor_t xd,
+                         cudnnFilterDescriptor_t wd, cudnnConvolutionDescriptor_t cd, cudnnTensorDescriptor_t yd,
+                         struct dn_conv_algo *a);
+#endif
 
 /* Scratch (attach time only). */
 void dn_cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes);

@@ -15,6 +15,7 @@ void gpu_gemm(struct dn_cuda *ctx, int ta, int tb, int M, int N, int K, float al
     if (M <= 0 || N <= 0) return;
     /* Row-major C (M,N) is column-major C^T (N,M) = op(B)^T op(A)^T: swap the
      * operands; each row-major matrix read column-major is its transpose. */
+    DN_COUNT_LIBRARY_CALL();
     CUBLAS_CHECK(cublasSgemm(ctx->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
                              N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc));
 }
