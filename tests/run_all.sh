@@ -14,8 +14,8 @@ run() {
     "$@" 2>&1 | tee -a "$log" || true
 }
 run tests/run_tests
-for t in tests/test_cfgs.sh tests/test_cli.sh tests/test_e2e.sh tests/test_experiments.sh; do
-    case $t in tests/test_e2e.sh|tests/test_experiments.sh) [ "${1:-}" = fast ] && continue ;; esac
+for t in tests/test_cfgs.sh tests/test_cli.sh tests/test_e2e.sh tests/test_experiments.sh tests/test_cluster.sh; do
+    case $t in tests/test_e2e.sh|tests/test_experiments.sh|tests/test_cluster.sh) [ "${1:-}" = fast ] && continue ;; esac
     run sh "$t"
 done
 passed=$(grep -c '^ok ' "$log")
