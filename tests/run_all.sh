@@ -14,7 +14,7 @@ run() {
     "$@" 2>&1 | tee -a "$log" || true
 }
 run tests/run_tests
-for t in tests/test_cfgs.sh tests/test_cli.sh tests/test_e2e.sh tests/test_experiments.sh; do
+for t in tests/test_cfgs.sh tests/test_cli.sh tests/test_bad_inputs.sh tests/test_e2e.sh tests/test_experiments.sh; do
     case $t in tests/test_e2e.sh|tests/test_experiments.sh) [ "${1:-}" = fast ] && continue ;; esac
     run sh "$t"
 done
