@@ -236,7 +236,9 @@ run_one() { # dataset network seed
     elif [ -f "$dir/$base.backup" ]; then resume="$dir/$base.backup"; fi
     if [ "$resume" != trained ]; then
         say "$tag: $([ -n "$resume" ] && echo resuming || echo training)${gpu:+ on GPU $gpu} (log: $dir/train.log)"
-        cmd="./darknet $gpu_flag classifier train $dir/run.data $dir/$base.cfg ${resume:+$resume }-seed $seed"
+        # no checkpoint: this run directory's own earlier attempt (killed before
+        # its first checkpoint) is restarted from scratch, deliberately (-clear)
+        cmd="./darknet $gpu_flag classifier train $dir/run.data $dir/$base.cfg ${resume:-"-clear"} -seed $seed"
         echo "== $(date '+%Y-%m-%d %H:%M:%S') $(hostname): $cmd" >> "$dir/train.log"
         if ! $cmd >> "$dir/train.log" 2>&1; then
             say "$tag: FAILED: $(tail -1 "$dir/train.log")"
