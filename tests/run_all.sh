@@ -4,7 +4,7 @@
 # prints "ok  <name>" or "FAIL <name>"; this script ends with the totals as
 # "N passed, N failed" and exits non-zero on any failure.
 # Usage: tests/run_all.sh [fast|sanitize]
-#   fast:     skip the end-to-end training tests (test_e2e, test_experiments)
+#   fast:     skip the end-to-end training tests (test_e2e, test_experiments, test_cluster)
 #   sanitize: the same set, for `make SANITIZE=1 test` (ASan + UBSan build):
 #             its short end-to-end run is test_resume.sh (train, refuse, resume)
 set -u
