@@ -115,12 +115,13 @@ tests/run_tests: $(LIB_OBJ) $(TEST_OBJ) $(LINK_STAMP)
 
 # CPU-vs-GPU checks and the training benchmark: GPU builds only, never part
 # of `make` or `make test` (they need a GPU to run).
-GPU_TEST_SRC := tests/gpu/gpu_check.c tests/gpu/gpu_bench.c
+GPU_CHECK_SRC := tests/gpu/gpu_check.c tests/gpu/gpu_conv_exact.c tests/gpu/gpu_large.c
+GPU_TEST_SRC := $(GPU_CHECK_SRC) tests/gpu/gpu_bench.c
 GPU_TEST_OBJ := $(GPU_TEST_SRC:%.c=$(OBJDIR)/%.o)
 ifeq ($(GPU),1)
 gpu_check: config tests/gpu_check tests/gpu_bench
 
-tests/gpu_check: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_check.o $(LINK_STAMP)
+tests/gpu_check: $(LIB_OBJ) $(GPU_CHECK_SRC:%.c=$(OBJDIR)/%.o) $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
 tests/gpu_bench: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_bench.o $(LINK_STAMP)
