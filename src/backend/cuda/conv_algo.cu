@@ -10,7 +10,8 @@
  *     two same-seed runs, and a run resumed from a checkpoint, use the same
  *     algorithms. The first in that ranking that is deterministic (no
  *     atomics: bit-identical results from run to run), fits in the
- *     workspace cap and does plain FP32 FMA math is taken.
+ *     workspace cap, does plain FP32 FMA math and whose workspace size
+ *     cuDNN can give with that math is taken.
  *   benchmark ([net] cudnn_benchmark=1, DN_CUDA_CUDNN_BENCHMARK, or the
  *     environment variable DN_CUDNN_BENCHMARK=1): cuDNN's timed search
  *     (cudnnFind*Algorithm) and the fastest one within the workspace cap,
@@ -27,32 +28,47 @@
 #ifdef CUDNN
 #define CONV_WS_CAP ((size_t)512 << 20)
 
-/* Index of the first usable result in r[0..n) (they come best first), -1 if
- * none. strict: FP32 FMA only; det: deterministic only; labelled: the result
- * must say CUDNN_FMA_MATH (else CUDNN_DEFAULT_MATH is accepted too, and run
- * with FMA math set). */
-template <typename Perf> static int pick(const Perf *r, int n, int strict, int det, int labelled)
+/* Whether result r may be used. strict: FP32 FMA only; det: deterministic
+ * only; labelled: the result must say CUDNN_FMA_MATH (else
+ * CUDNN_DEFAULT_MATH is accepted too, and run with FMA math set). */
+template <typename Perf> static bool usable(const Perf &r, int strict, int det, int labelled)
 {
-    for (int i = 0; i < n; i++) {
-        if (r[i].status != CUDNN_STATUS_SUCCESS || r[i].memory > CONV_WS_CAP) continue;
-        if (det && r[i].determinism != CUDNN_DETERMINISTIC) continue;
-        if (strict && r[i].mathType != CUDNN_FMA_MATH && (labelled || r[i].mathType != CUDNN_DEFAULT_MATH)) continue;
-        return i;
-    }
-    return -1;
+    if (r.status != CUDNN_STATUS_SUCCESS || r.memory > CONV_WS_CAP) return false;
+    if (det && r.determinism != CUDNN_DETERMINISTIC) return false;
+    if (strict && r.mathType != CUDNN_FMA_MATH && (labelled || r.mathType != CUDNN_DEFAULT_MATH)) return false;
+    return true;
 }
 
-/* The preferred result: deterministic first unless benchmarking. */
-template <typename Perf> static int choose(const Perf *r, int n, int strict, int bench, const char *what)
+/* The usable results of r[0..n) (best first, as cuDNN ranks them) in order
+ * of preference into out[]: deterministic ones first unless benchmarking,
+ * those labelled FMA before those with default math. Returns how many. */
+template <typename Perf> static int rank(const Perf *r, int n, int strict, int bench, int *out)
 {
-    int i = -1;
-    for (int det = bench ? 0 : 1; det >= 0 && i < 0; det--)
-        for (int labelled = 1; labelled >= 0 && i < 0; labelled--) i = pick(r, n, strict, det, labelled);
-    if (i < 0) DN_ABORT("cuDNN offers no %s algorithm for this convolution%s", what, strict ? " with FP32 FMA math" : "");
-    if (!bench && r[i].determinism != CUDNN_DETERMINISTIC)
+    int m = 0;
+    for (int det = bench ? 0 : 1; det >= 0; det--)
+        for (int labelled = 1; labelled >= 0; labelled--)
+            for (int i = 0; i < n; i++) {
+                int dup = 0;
+                for (int k = 0; k < m; k++) dup |= out[k] == i;
+                if (!dup && usable(r[i], strict, det, labelled)) out[m++] = i;
+            }
+    return m;
+}
+
+template <typename Perf> static void finish(const Perf &r, int strict, int bench, const char *what, int *algo,
+                                            int *math, int *det)
+{
+    *algo = r.algo;
+    *math = strict ? CUDNN_FMA_MATH : r.mathType;
+    *det = r.determinism == CUDNN_DETERMINISTIC;
+    if (!bench && !*det)
         fprintf(stderr, "warning: cuDNN has no deterministic %s algorithm for a convolution; results may vary "
                         "between runs\n", what);
-    return i;
+}
+
+static cudnnMathType_t math_of(int strict, cudnnMathType_t reported)
+{
+    return strict ? CUDNN_FMA_MATH : reported;
 }
 
 void dn_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDescriptor_t xd,
@@ -70,7 +86,8 @@ void dn_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDescr
     int strict = !ctx->tf32, bench = ctx->cudnn_benchmark, n = 0, i;
     cudnnMathType_t run_math = strict ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
     CUDNN_CHECK(cudnnSetConvolutionMathType(cd, run_math));
-    size_t ws;
+    size_t ws = 0;
+    const char *why = strict ? " with FP32 FMA math" : "";
 
     cudnnConvolutionFwdAlgoPerf_t fr[2 * CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     if (bench)
@@ -79,11 +96,15 @@ void dn_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDescr
     else
         CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(ctx->dnn, xd, wd, cd, yd,
                                                            2 * CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, fr));
-    i = choose(fr, n, strict, bench, "forward");
-    a.fwd = fr[i].algo, a.math[0] = strict ? CUDNN_FMA_MATH : fr[i].mathType;
-    a.det[0] = fr[i].determinism == CUDNN_DETERMINISTIC;
-    CUDNN_CHECK(cudnnSetConvolutionMathType(cd, (cudnnMathType_t)a.math[0]));
-    CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(ctx->dnn, xd, wd, cd, yd, fr[i].algo, &ws));
+    int cand[64], nc = rank(fr, n, strict, bench, cand), k; /* n <= 16: the counts asked for */
+    for (k = 0; k < nc; k++) {
+        i = cand[k];
+        CUDNN_CHECK(cudnnSetConvolutionMathType(cd, math_of(strict, fr[i].mathType)));
+        if (cudnnGetConvolutionForwardWorkspaceSize(ctx->dnn, xd, wd, cd, yd, fr[i].algo, &ws) == CUDNN_STATUS_SUCCESS)
+            break;
+    }
+    if (k == nc) DN_ABORT("cuDNN offers no usable forward algorithm for this convolution%s", why);
+    finish(fr[i], strict, bench, "forward", &a.fwd, &a.math[0], &a.det[0]);
     a.ws_bytes = ws > fr[i].memory ? ws : fr[i].memory;
 
     CUDNN_CHECK(cudnnSetConvolutionMathType(cd, run_math));
@@ -94,11 +115,16 @@ void dn_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDescr
     else
         CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx->dnn, wd, yd, cd, xd,
                                                                 2 * CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n, dr));
-    i = choose(dr, n, strict, bench, "backward-data");
-    a.bwd_data = dr[i].algo, a.math[1] = strict ? CUDNN_FMA_MATH : dr[i].mathType;
-    a.det[1] = dr[i].determinism == CUDNN_DETERMINISTIC;
-    CUDNN_CHECK(cudnnSetConvolutionMathType(cd, (cudnnMathType_t)a.math[1]));
-    CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(ctx->dnn, wd, yd, cd, xd, dr[i].algo, &ws));
+    nc = rank(dr, n, strict, bench, cand);
+    for (k = 0; k < nc; k++) {
+        i = cand[k];
+        CUDNN_CHECK(cudnnSetConvolutionMathType(cd, math_of(strict, dr[i].mathType)));
+        if (cudnnGetConvolutionBackwardDataWorkspaceSize(ctx->dnn, wd, yd, cd, xd, dr[i].algo, &ws) ==
+            CUDNN_STATUS_SUCCESS)
+            break;
+    }
+    if (k == nc) DN_ABORT("cuDNN offers no usable backward-data algorithm for this convolution%s", why);
+    finish(dr[i], strict, bench, "backward-data", &a.bwd_data, &a.math[1], &a.det[1]);
     if (ws < dr[i].memory) ws = dr[i].memory;
     if (ws > a.ws_bytes) a.ws_bytes = ws;
 
@@ -110,11 +136,16 @@ void dn_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDescr
     else
         CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(ctx->dnn, xd, yd, cd, wd,
                                                                   2 * CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n, wr));
-    i = choose(wr, n, strict, bench, "backward-filter");
-    a.bwd_filter = wr[i].algo, a.math[2] = strict ? CUDNN_FMA_MATH : wr[i].mathType;
-    a.det[2] = wr[i].determinism == CUDNN_DETERMINISTIC;
-    CUDNN_CHECK(cudnnSetConvolutionMathType(cd, (cudnnMathType_t)a.math[2]));
-    CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(ctx->dnn, xd, yd, cd, wd, wr[i].algo, &ws));
+    nc = rank(wr, n, strict, bench, cand);
+    for (k = 0; k < nc; k++) {
+        i = cand[k];
+        CUDNN_CHECK(cudnnSetConvolutionMathType(cd, math_of(strict, wr[i].mathType)));
+        if (cudnnGetConvolutionBackwardFilterWorkspaceSize(ctx->dnn, xd, yd, cd, wd, wr[i].algo, &ws) ==
+            CUDNN_STATUS_SUCCESS)
+            break;
+    }
+    if (k == nc) DN_ABORT("cuDNN offers no usable backward-filter algorithm for this convolution%s", why);
+    finish(wr[i], strict, bench, "backward-filter", &a.bwd_filter, &a.math[2], &a.det[2]);
     if (ws < wr[i].memory) ws = wr[i].memory;
     if (ws > a.ws_bytes) a.ws_bytes = ws;
 
