@@ -99,7 +99,8 @@ median() { sort -g | awk '{a[NR] = $1} END {if (NR) print (NR % 2 ? a[(NR + 1) /
 med() { sed -n "s/^bench .*[ ]$1=\([^ ]*\).*/\1/p" "$2" | median; }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores; threads $threads;" \
-    "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default}"
+    "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default};" \
+    "GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-default (./darknet: 1000)}"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 start_s=$(date +%s)
 start_snap=$(snapshot)
