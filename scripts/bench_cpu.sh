@@ -2,7 +2,7 @@
 # bench_cpu.sh - CPU speed of ./darknet against PyTorch on this machine, side by side.
 #
 #   scripts/bench_cpu.sh [-threads N] [-iters N] [-reps N] [-batch N] [-quick]
-#                        [-max-other P] [network ...]
+#                        [-max-other P] [-load] [network ...]
 #
 # For each network (default: resnet_20 res_se_net_20 se_resnet_20 resnet_110)
 # and each mode (training: forward + backward + SGD update; inference:
@@ -34,6 +34,11 @@
 # unevenly (PyTorch loses more than we do, which flatters the ratio). The
 # load average at the start and end and the CPU model are printed too.
 #
+# -load runs the table under a stated load instead: one `nice -n 15` busy
+# loop started by the script (its CPU is shown apart and not counted in
+# other%). Compare such a table's -threads 2 with a -threads 1 one: two
+# threads must not be slower than one.
+#
 # -quick runs 3 pairs of 5 timed iterations (instead of -reps 3 -iters 10):
 # resnet_20 res_se_net_20 resnet_110 take about 3 minutes on a quiet
 # 2-core machine (the default settings about 5, -reps 5 about 8); the
@@ -53,6 +58,7 @@ iters=10
 reps=3
 batch=128
 max_other=3
+load=0
 nets=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -62,6 +68,7 @@ while [ $# -gt 0 ]; do
     -batch) batch=$2; shift 2 ;;
     -quick) reps=3; iters=5; shift ;;
     -max-other) max_other=$2; shift 2 ;;
+    -load) load=1; shift ;;
     -h | --help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench_cpu.sh: unknown option $1" >&2; exit 2 ;;
     *) nets="$nets $1"; shift ;;
@@ -78,14 +85,19 @@ fi
 export OMP_NUM_THREADS="$threads"
 export MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+loadpid=
+trap 'rm -rf "$tmp"; [ -z "$loadpid" ] || kill "$loadpid"' EXIT
 
 # CPU time in clock ticks (USER_HZ): busy time of all cores (user, nice,
 # system, irq, softirq, steal), total time of all cores, and the time of
 # this shell plus its waited-for children (utime stime cutime cstime)
 cpu_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
 cpu_total() { awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit}' /proc/stat; }
-cpu_self() { sed 's/.*) //' /proc/$$/stat | awk '{print $12 + $13 + $14 + $15}'; }
+cpu_self() {
+    s=$(sed 's/.*) //' /proc/$$/stat | awk '{print $12 + $13 + $14 + $15}')
+    [ -z "$loadpid" ] || s=$((s + $(sed 's/.*) //' /proc/"$loadpid"/stat | awk '{print $12 + $13}')))
+    echo "$s"
+}
 # other% between two snapshots "busy total self" in $1 and $2
 other_pct() {
     echo "$1 $2" | awk '{t = $5 - $2; o = ($4 - $1) - ($6 - $3); if (o < 0) o = 0; printf "%.1f", (t > 0 ? 100 * o / t : 0)}'
@@ -102,6 +114,12 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc)
     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default};" \
     "GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-default (./darknet: 1000)}"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$load" = 1 ]; then
+    nice -n 15 sh -c 'while :; do :; done' &
+    loadpid=$!
+    load0=$(sed 's/.*) //' /proc/"$loadpid"/stat | awk '{print $12 + $13}')
+    echo "STATED LOAD: one nice -n 15 busy loop (pid $loadpid) runs beside the table"
+fi
 start_s=$(date +%s)
 start_snap=$(snapshot)
 worst=0
@@ -151,8 +169,14 @@ for net in $nets; do
 done
 all=$(other_pct "$start_snap" "$(snapshot)")
 echo
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); took $(($(date +%s) - start_s)) s"
+took=$(($(date +%s) - start_s))
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); took $took s"
+if [ -n "$loadpid" ]; then
+    lt=$(sed 's/.*) //' /proc/"$loadpid"/stat | awk '{print $12 + $13}')
+    echo "the busy loop used $(awk -v t=$((lt - load0)) -v s="$took" -v c="$(nproc)" 'BEGIN {printf "%.1f", (s > 0 ? t / s / c : 0)}')% of the machine's CPU time"
+fi
 if awk -v a="$all" -v w="$worst" -v m="$max_other" 'BEGIN {exit !(a != "" && a <= m && w <= m)}'; then
+    [ -z "$loadpid" ] || printf 'UNDER STATED LOAD, otherwise '
     echo "VALID: other processes used $all% of the machine's CPU time during the table (at most $worst% in a row;"
     echo "limit $max_other%)"
 else
