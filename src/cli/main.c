@@ -121,11 +121,12 @@ static int select_gpu(long index, const char *gpus, int nogpu)
 /*
  * How OpenMP threads wait. A thread that reaches the end of a parallel loop
  * early spins for GOMP's default 300000 rounds (milliseconds) before it
- * sleeps, hoping the others arrive soon. An iteration crosses hundreds of such
- * barriers; on a quiet machine spinning saves a wake-up at each, but on a
- * shared one the spinning thread burns the CPU time that the late thread
- * (descheduled by the other programs) needs to arrive: resnet_20 with
- * -threads 2 then took 8 times as long as with -threads 1. A short spin
+ * sleeps, hoping the others arrive soon. A resnet_20 training iteration
+ * crosses about 200 such barriers; on a quiet machine spinning saves a
+ * wake-up at each, but on a shared one the spinning thread burns the CPU time
+ * that the late thread (descheduled by the other programs) needs to arrive:
+ * resnet_20 with -threads 2 then used 8-12 times the CPU per iteration of
+ * -threads 1 and took several times as long. A short spin
  * (DN_SPINCOUNT rounds, tens of microseconds) covers the usual imbalance
  * of our loops and then sleeps. GOMP reads its settings when the program
  * starts, so unless the user chose one (OMP_WAIT_POLICY or GOMP_SPINCOUNT
