@@ -110,7 +110,7 @@ median() { sort -g | awk '{a[NR] = $1} END {if (NR) print (NR % 2 ? a[(NR + 1) /
 # median over the runs in file $2 of key $1
 med() { sed -n "s/^bench .*[ ]$1=\([^ ]*\).*/\1/p" "$2" | median; }
 
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores; threads $threads;" \
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(getconf _NPROCESSORS_ONLN) cores; threads $threads;" \
     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default};" \
     "GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-default (./darknet: 1000)}"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -173,7 +173,7 @@ took=$(($(date +%s) - start_s))
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); took $took s"
 if [ -n "$loadpid" ]; then
     lt=$(sed 's/.*) //' /proc/"$loadpid"/stat | awk '{print $12 + $13}')
-    echo "the busy loop used $(awk -v t=$((lt - load0)) -v s="$took" -v c="$(nproc)" 'BEGIN {printf "%.1f", (s > 0 ? t / s / c : 0)}')% of the machine's CPU time"
+    echo "the busy loop used $(awk -v t=$((lt - load0)) -v s="$took" -v c="$(getconf _NPROCESSORS_ONLN)" 'BEGIN {printf "%.1f", (s > 0 ? t / s / c : 0)}')% of the machine's CPU time"
 fi
 if awk -v a="$all" -v w="$worst" -v m="$max_other" 'BEGIN {exit !(a != "" && a <= m && w <= m)}'; then
     [ -z "$loadpid" ] || printf 'UNDER STATED LOAD, otherwise '
