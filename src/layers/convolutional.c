@@ -38,14 +38,15 @@ void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k
     g->B = B, g->C = C, g->H = H, g->W = W, g->F = F, g->k = k, g->s = s, g->p = p;
     g->OH = (H + 2 * p - k) / s + 1;
     g->OW = (W + 2 * p - k) / s + 1;
+    g->threads = gemm_threads();
 }
 
 size_t conv2d_workspace(const struct conv_geom *g)
 {
     if (!conv_direct_ok(g)) return conv2d_workspace_gemm(g);
-    size_t n = conv_direct_workspace(g, gemm_threads());
+    size_t n = conv_direct_workspace(g);
     if (conv_wino_ok(g)) {
-        size_t nw = conv_wino_workspace(g, gemm_threads());
+        size_t nw = conv_wino_workspace(g);
         if (nw > n) n = nw;
     }
     return n;

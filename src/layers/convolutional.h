@@ -15,10 +15,14 @@ struct conv_geom {
     int B, C, H, W; /* input */
     int F, k, s, p; /* filters, kernel, stride, padding */
     int OH, OW;     /* output (derived by conv_geom_set) */
+    /* CPU threads the kernels use at most, and the workspace
+     * (conv2d_workspace) is sized for; conv_geom_set sets gemm_threads(). The
+     * results do not depend on it. */
+    int threads;
 };
 
 void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k, int s, int p);
-/* Floats of scratch needed by conv2d_forward/backward. */
+/* Floats of scratch needed by conv2d_forward/backward with g->threads threads. */
 size_t conv2d_workspace(const struct conv_geom *g);
 /* out (=) conv(in, w). */
 void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);

@@ -34,8 +34,9 @@ struct conv_geom;
 
 /* 1 if the direct kernels handle g. */
 int conv_direct_ok(const struct conv_geom *g);
-/* Floats of scratch conv_direct_forward/backward need with nthreads threads. */
-size_t conv_direct_workspace(const struct conv_geom *g, int nthreads);
+/* Floats of scratch conv_direct_forward/backward need with g->threads threads
+ * (the kernels then use at most that many). */
+size_t conv_direct_workspace(const struct conv_geom *g);
 void conv_direct_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
 
 /*
