@@ -42,7 +42,7 @@
 #include "../src/core/network.h"
 #include "../src/core/activations.h"
 #include "../src/layers/batchnorm.h"
-#include "../src/layers/convolutional.h"
+#include "../src/ops/conv2d.h"
 #include "gradcheck.h"
 #include "harness.h"
 

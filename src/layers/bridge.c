@@ -29,8 +29,8 @@
 
 #include "../core/activations.h"
 #include "../core/network.h"
+#include "../ops/conv2d.h"
 #include "batchnorm.h"
-#include "convolutional.h"
 #include "layer_ref.h"
 #include "se.h"
 

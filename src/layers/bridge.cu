@@ -34,7 +34,7 @@ void bridge_setup_gpu(struct layer *l, struct network *net, int from, int se_mod
     struct bridge_gpu *br = (struct bridge_gpu *)xcalloc(1, sizeof(*br));
     l->priv_gpu = br;
     br->from = from, br->se_mode = se_mode, br->act = act, br->weights = weights;
-    br->conv = conv2d_gpu_create(net, g);
+    br->conv = conv2d_create_gpu(net->cuda, g);
     br->bn = bn_gpu_create(net, bn, l->batch, l->out_h * l->out_w);
     size_t n = (size_t)l->batch * l->outputs;
     br->nin = (size_t)l->batch * net->layers[from].outputs;
@@ -50,7 +50,7 @@ void bridge_free_gpu(struct layer *l)
 {
     struct bridge_gpu *br = (struct bridge_gpu *)l->priv_gpu;
     if (!br) return;
-    conv2d_gpu_free(br->conv);
+    conv2d_free_gpu(br->conv);
     bn_gpu_free(br->bn);
     se_gpu_free(br->se);
     dn_gpu_free(br->xs), dn_gpu_free(br->dxs), dn_gpu_free(br->xhat), dn_gpu_free(br->bnout);
@@ -68,7 +68,7 @@ void bridge_forward_gpu(struct layer *l, struct network *net)
         se_gpu_forward(net, br->se, x, br->xs);
         x = br->xs;
     }
-    conv2d_gpu_forward(net, br->conv, x, br->weights->val_gpu, br->xhat);
+    conv2d_forward_gpu(net->cuda, br->conv, x, br->weights->val_gpu, br->xhat);
     bn_gpu_forward(net, br->bn, br->xhat, br->bnout, l->batch, l->out_h * l->out_w, net->train, net->bn_momentum,
                    ACT_LINEAR);
     const float *branch = br->bnout;
@@ -98,10 +98,10 @@ void bridge_backward_gpu(struct layer *l, struct network *net)
     bn_gpu_backward(net, br->bn, br->xhat, br->dbn, l->batch, l->out_h * l->out_w, NULL, ACT_LINEAR);
     if (br->se_mode == 2) {
         gpu_zero(ctx, br->nin, br->dxs);
-        conv2d_gpu_backward(net, br->conv, br->xs, br->weights->val_gpu, br->dbn, br->weights->grad_gpu, br->dxs);
+        conv2d_backward_gpu(net->cuda, br->conv, br->xs, br->weights->val_gpu, br->dbn, br->weights->grad_gpu, br->dxs);
         se_gpu_backward(net, br->se, f->output_gpu, br->dxs, f->delta_gpu);
     } else {
-        conv2d_gpu_backward(net, br->conv, f->output_gpu, br->weights->val_gpu, br->dbn, br->weights->grad_gpu,
+        conv2d_backward_gpu(net->cuda, br->conv, f->output_gpu, br->weights->val_gpu, br->dbn, br->weights->grad_gpu,
                             f->delta_gpu);
     }
 }

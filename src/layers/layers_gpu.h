@@ -11,8 +11,8 @@
  * on the *_gpu buffers.
  *
  * The second half declares the device helpers shared between layers: batch
- * norm (batchnorm.cu), squeeze-and-excitation (se.cu) and 2-D convolution
- * (convolutional.cu). Their structs are opaque outside their own .cu.
+ * norm (batchnorm.cu) and squeeze-and-excitation (se.cu). Their structs are
+ * opaque outside their own .cu.
  */
 #ifndef DN_LAYERS_GPU_H
 #define DN_LAYERS_GPU_H
@@ -25,8 +25,8 @@ extern "C" { /* the C headers below too, when included from a .cu file */
 
 #include "../core/activations.h"
 #include "../core/layer.h"
+#include "../ops/conv2d.h"
 #include "batchnorm.h"
-#include "convolutional.h"
 #include "se.h"
 
 struct network;
@@ -122,17 +122,6 @@ struct se_gpu *se_gpu_create(struct network *net, const struct se *se);
 void se_gpu_forward(struct network *net, struct se_gpu *sg, const float *x, float *y);
 void se_gpu_backward(struct network *net, struct se_gpu *sg, const float *x, const float *dy, float *dx);
 void se_gpu_free(struct se_gpu *sg);
-
-/* convolutional.cu: conv2d_gpu_forward/backward follow conv2d_forward/
- * conv2d_backward (convolutional.h): out (=); dw (+=); din (+=) unless NULL.
- * cuDNN when the context uses it (algorithms chosen once per shape),
- * otherwise im2col + cuBLAS in the shared workspace. */
-struct conv2d_gpu;
-struct conv2d_gpu *conv2d_gpu_create(struct network *net, const struct conv_geom *g);
-void conv2d_gpu_forward(struct network *net, struct conv2d_gpu *cg, const float *in, const float *w, float *out);
-void conv2d_gpu_backward(struct network *net, struct conv2d_gpu *cg, const float *in, const float *w,
-                         const float *dout, float *dw, float *din);
-void conv2d_gpu_free(struct conv2d_gpu *cg);
 
 #ifdef __cplusplus
 }

@@ -22,7 +22,7 @@
 
 #include "../../core/activations.h"
 #include "../../core/utils.h"
-#include "../../layers/convolutional.h"
+#include "../../ops/conv2d.h"
 #include "simd.h"
 
 #define TF 4 /* filters per tile */

@@ -4,9 +4,10 @@
  * output rows, for every geometry whose output rows (and, for the input
  * gradient, input rows per stride phase) are whole multiples of 8 pixels
  * (all the CIFAR networks). conv_direct_ok() says whether it applies;
- * src/layers/convolutional.c falls back to im2col + GEMM otherwise.
+ * the conv2d op (src/backend/cpu/conv2d.c) falls back to im2col + GEMM
+ * otherwise.
  *
- * Semantics are those of conv2d_forward/conv2d_backward (convolutional.h):
+ * Semantics are those of conv2d_forward/conv2d_backward (src/ops/conv2d.h):
  *   forward:  out (B, F, OH, OW) (=) conv(in (B, C, H, W), w (F, C, k, k))
  *   backward: dw (+=) dL/dw, din (+=) dL/din (unless NULL)
  *

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "../../core/utils.h"
-#include "../../layers/convolutional.h"
+#include "../../ops/conv2d.h"
 #include "simd.h"
 
 #define TF 4                       /* output channels per register tile of the products */
