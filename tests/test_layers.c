@@ -41,7 +41,7 @@
 #include "../src/backend/cpu/im2col.h"
 #include "../src/core/network.h"
 #include "../src/core/activations.h"
-#include "../src/layers/batchnorm.h"
+#include "../src/ops/batchnorm.h"
 #include "../src/ops/conv2d.h"
 #include "gradcheck.h"
 #include "harness.h"

@@ -168,8 +168,7 @@ void net_cuda_detach(struct network *net)
     CUDA_CHECK(cudaStreamSynchronize(ctx->stream));
     for (int i = 0; i < net->n; i++) {
         struct layer *l = &net->layers[i];
-        if (l->ops->free_gpu && l->priv_gpu) l->ops->free_gpu(l);
-        l->priv_gpu = NULL;
+        if (l->ops->free_gpu) l->ops->free_gpu(l);
         l->input_gpu = l->dinput_gpu = l->output_gpu = l->delta_gpu = NULL;
         for (int j = 0; j < l->nparams; j++)
             l->params[j].val_gpu = l->params[j].grad_gpu = l->params[j].mom_gpu = NULL;

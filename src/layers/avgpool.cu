@@ -3,7 +3,7 @@
  * per (b, c) row (one warp per row), backward spreads delta / (H*W).
  */
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
+#include "avgpool.h"
 
 __global__ static void avgpool_backward_kernel(const float *delta, float *dx, unsigned n, unsigned S)
 {

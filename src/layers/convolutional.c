@@ -20,24 +20,12 @@
 #include <stdlib.h>
 
 #include "../backend/cpu/conv_direct.h"
-#include "../core/activations.h"
 #include "../core/network.h"
-#include "../ops/conv2d.h"
-#include "batchnorm.h"
-
-struct conv_layer {
-    struct conv_geom g;
-    int bn_on;
-    enum dn_act act;
-    struct param *biases, *weights;
-    struct bn bn;
-    float *x; /* (B, F, OH, OW) conv output before batch norm (with batch norm) */
-    float *eval; /* [2F]: running mean and 1/sqrt(running var + eps), for inference */
-};
+#include "convolutional.h"
 
 static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
 {
-    struct conv_layer *cv = xcalloc(1, sizeof(*cv));
+    struct convolutional_layer *cv = xcalloc(1, sizeof(*cv));
     l->priv = cv;
     int filters, size, stride, pad, padding, act;
     if (cfg_int_req(c, s, "filters", &filters) || cfg_int(c, s, "size", 1, &size) ||
@@ -77,7 +65,7 @@ static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, stru
 
 static void conv_forward(struct layer *l, struct network *net)
 {
-    struct conv_layer *cv = l->priv;
+    struct convolutional_layer *cv = l->priv;
     int S = l->out_h * l->out_w;
     if (cv->bn_on && !net->train && conv_direct_ok(&cv->g)) {
         /* inference: batch norm and activation applied in the convolution's
@@ -107,7 +95,7 @@ static void conv_forward(struct layer *l, struct network *net)
 
 static void conv_backward(struct layer *l, struct network *net)
 {
-    struct conv_layer *cv = l->priv;
+    struct convolutional_layer *cv = l->priv;
     int S = l->out_h * l->out_w;
     if (cv->bn_on) {
         bn_backward_act(&cv->bn, cv->x, l->output, l->delta, l->batch, S, cv->act);
@@ -127,7 +115,7 @@ static void conv_backward(struct layer *l, struct network *net)
 
 static void conv_free(struct layer *l)
 {
-    struct conv_layer *cv = l->priv;
+    struct convolutional_layer *cv = l->priv;
     if (!cv) return;
     if (cv->bn_on) bn_free(&cv->bn);
     free(cv->x);
@@ -137,26 +125,16 @@ static void conv_free(struct layer *l)
 
 static double conv_macs(const struct layer *l)
 {
-    const struct conv_layer *cv = l->priv;
+    const struct convolutional_layer *cv = l->priv;
     return (double)cv->g.F * cv->g.C * cv->g.k * cv->g.k * cv->g.OH * cv->g.OW;
 }
 
 static void conv_describe(const struct layer *l, char *buf, size_t n)
 {
-    const struct conv_layer *cv = l->priv;
+    const struct convolutional_layer *cv = l->priv;
     snprintf(buf, n, "%d %dx%d/%d%s %s", cv->g.F, cv->g.k, cv->g.k, cv->g.s, cv->bn_on ? " bn" : "",
              act_names[cv->act]);
 }
-
-#ifdef GPU
-#include "layers_gpu.h"
-
-static void conv_init_gpu(struct layer *l, struct network *net)
-{
-    struct conv_layer *cv = l->priv;
-    conv_setup_gpu(l, net, &cv->g, cv->act, cv->bn_on ? &cv->bn : NULL, cv->biases, cv->weights);
-}
-#endif
 
 const struct layer_ops convolutional_ops = {
     .name = "convolutional",
@@ -168,9 +146,9 @@ const struct layer_ops convolutional_ops = {
     .macs = conv_macs,
     .describe = conv_describe,
 #ifdef GPU
-    .init_gpu = conv_init_gpu,
-    .forward_gpu = conv_forward_gpu,
-    .backward_gpu = conv_backward_gpu,
-    .free_gpu = conv_free_gpu,
+    .init_gpu = convolutional_init_gpu,
+    .forward_gpu = convolutional_forward_gpu,
+    .backward_gpu = convolutional_backward_gpu,
+    .free_gpu = convolutional_free_gpu,
 #endif
 };

@@ -6,7 +6,7 @@
  * delta to the input gradient.
  */
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
+#include "cost.h"
 
 #define COST_THREADS 1024
 

@@ -7,29 +7,7 @@
  * writes an address twice: one thread each, no atomics.
  */
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
-
-struct shortcut_gpu {
-    int from;
-    enum dn_act act;
-    int stride, sample, minc, minh, minw;
-};
-
-void shortcut_setup_gpu(struct layer *l, struct network *net, int from, enum dn_act act, int stride, int sample,
-                        int minc, int minh, int minw)
-{
-    (void)net;
-    struct shortcut_gpu *s = (struct shortcut_gpu *)xcalloc(1, sizeof(*s));
-    s->from = from, s->act = act, s->stride = stride, s->sample = sample;
-    s->minc = minc, s->minh = minh, s->minw = minw;
-    l->priv_gpu = s;
-}
-
-void shortcut_free_gpu(struct layer *l)
-{
-    free(l->priv_gpu);
-    l->priv_gpu = NULL;
-}
+#include "shortcut.h"
 
 struct shortcut_map {
     int minc, minh, minw, stride, sample;
@@ -57,7 +35,7 @@ static int same_shape(const struct layer *l, const struct layer *f)
     return f->outputs == l->outputs && f->out_c == l->c;
 }
 
-static struct shortcut_map make_map(const struct shortcut_gpu *s, const struct layer *l, const struct layer *f)
+static struct shortcut_map make_map(const struct shortcut_layer *s, const struct layer *l, const struct layer *f)
 {
     struct shortcut_map m = {s->minc, s->minh, s->minw, s->stride, s->sample,
                              l->c,    l->h,    l->w,    f->out_c,  f->out_h, f->out_w};
@@ -66,7 +44,7 @@ static struct shortcut_map make_map(const struct shortcut_gpu *s, const struct l
 
 void shortcut_forward_gpu(struct layer *l, struct network *net)
 {
-    struct shortcut_gpu *s = (struct shortcut_gpu *)l->priv_gpu;
+    struct shortcut_layer *s = (struct shortcut_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     const struct layer *f = &net->layers[s->from];
     size_t n = (size_t)l->batch * l->outputs;
@@ -84,7 +62,7 @@ void shortcut_forward_gpu(struct layer *l, struct network *net)
 
 void shortcut_backward_gpu(struct layer *l, struct network *net)
 {
-    struct shortcut_gpu *s = (struct shortcut_gpu *)l->priv_gpu;
+    struct shortcut_layer *s = (struct shortcut_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     struct layer *f = &net->layers[s->from];
     size_t n = (size_t)l->batch * l->outputs;

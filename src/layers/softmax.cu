@@ -10,13 +10,9 @@
 #include <math.h>
 
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
+#include "softmax.h"
 
 #define SOFTMAX_THREADS 256
-
-struct softmax_gpu {
-    double *ce; /* (B) per-sample cross-entropy of the last loss-mode forward */
-};
 
 static int loss_mode(const struct layer *l, const struct network *net)
 {
@@ -26,18 +22,16 @@ static int loss_mode(const struct layer *l, const struct network *net)
 void softmax_init_gpu(struct layer *l, struct network *net)
 {
     (void)net;
-    struct softmax_gpu *s = (struct softmax_gpu *)xcalloc(1, sizeof(*s));
-    CUDA_CHECK(cudaMalloc((void **)&s->ce, (size_t)l->batch * sizeof(double)));
-    l->priv_gpu = s;
+    struct softmax_layer *s = (struct softmax_layer *)l->priv;
+    CUDA_CHECK(cudaMalloc((void **)&s->gpu.ce, (size_t)l->batch * sizeof(double)));
 }
 
 void softmax_free_gpu(struct layer *l)
 {
-    struct softmax_gpu *s = (struct softmax_gpu *)l->priv_gpu;
+    struct softmax_layer *s = (struct softmax_layer *)l->priv;
     if (!s) return;
-    dn_gpu_free(s->ce);
-    free(s);
-    l->priv_gpu = NULL;
+    dn_gpu_free(s->gpu.ce);
+    s->gpu.ce = NULL;
 }
 
 __global__ static void softmax_kernel(const float *x, float *p, int n, const float *truth, float *delta, double *ce,
@@ -77,15 +71,15 @@ __global__ static void loss_add_kernel(const double *ce, int B, float scale, flo
 
 void softmax_forward_gpu(struct layer *l, struct network *net)
 {
-    struct softmax_gpu *s = (struct softmax_gpu *)l->priv_gpu;
+    struct softmax_layer *s = (struct softmax_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     float scale = 1.0f / ((float)net->batch * net->subdivisions);
     int loss = loss_mode(l, net);
     softmax_kernel<<<l->batch, SOFTMAX_THREADS, 0, ctx->stream>>>(l->input_gpu, l->output_gpu, l->inputs,
-                                                                  net->truth_gpu, l->delta_gpu, s->ce, scale, loss);
+                                                                  net->truth_gpu, l->delta_gpu, s->gpu.ce, scale, loss);
     KERNEL_CHECK();
     if (loss) {
-        loss_add_kernel<<<1, 1, 0, ctx->stream>>>(s->ce, l->batch, scale, ctx->loss);
+        loss_add_kernel<<<1, 1, 0, ctx->stream>>>(s->gpu.ce, l->batch, scale, ctx->loss);
         KERNEL_CHECK();
     }
 }
