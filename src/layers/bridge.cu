@@ -26,12 +26,12 @@ void bridge_init_gpu(struct layer *l, struct network *net)
     br->gpu.conv = conv2d_create_gpu(net->cuda, &br->g);
     bn_init_gpu(net->cuda, &br->bn, l->batch, l->out_h * l->out_w);
     size_t n = (size_t)l->batch * l->outputs, nin = (size_t)l->batch * net->layers[br->from].outputs;
-    br->gpu.convout = dn_gpu_alloc(n);
-    br->gpu.bnout = dn_gpu_alloc(n);
-    br->gpu.dbn = dn_gpu_alloc(n);
+    br->gpu.convout = cuda_alloc(n);
+    br->gpu.bnout = cuda_alloc(n);
+    br->gpu.dbn = cuda_alloc(n);
     if (br->se_on) se_init_gpu(net->cuda, &br->se);
-    if (se_after(br)) br->gpu.branch = dn_gpu_alloc(n);
-    if (se_before(br)) br->gpu.xs = dn_gpu_alloc(nin), br->gpu.dxs = dn_gpu_alloc(nin);
+    if (se_after(br)) br->gpu.branch = cuda_alloc(n);
+    if (se_before(br)) br->gpu.xs = cuda_alloc(nin), br->gpu.dxs = cuda_alloc(nin);
 }
 
 void bridge_free_gpu(struct layer *l)
@@ -41,8 +41,8 @@ void bridge_free_gpu(struct layer *l)
     conv2d_free_gpu(br->gpu.conv);
     bn_free_gpu(&br->bn);
     if (br->se_on) se_free_gpu(&br->se);
-    dn_gpu_free(br->gpu.xs), dn_gpu_free(br->gpu.dxs), dn_gpu_free(br->gpu.convout), dn_gpu_free(br->gpu.bnout);
-    dn_gpu_free(br->gpu.branch), dn_gpu_free(br->gpu.dbn);
+    cuda_free(br->gpu.xs), cuda_free(br->gpu.dxs), cuda_free(br->gpu.convout), cuda_free(br->gpu.bnout);
+    cuda_free(br->gpu.branch), cuda_free(br->gpu.dbn);
     memset(&br->gpu, 0, sizeof(br->gpu));
 }
 
@@ -64,8 +64,8 @@ void bridge_forward_gpu(struct layer *l, struct network *net)
         branch = br->gpu.branch;
     }
     size_t n = (size_t)l->batch * l->outputs;
-    gpu_sum(ctx, n, l->input_gpu, branch, l->output_gpu);
-    gpu_activate(ctx, l->output_gpu, n, br->act);
+    cuda_sum(ctx, n, l->input_gpu, branch, l->output_gpu);
+    cuda_activate(ctx, l->output_gpu, n, br->act);
 }
 
 void bridge_backward_gpu(struct layer *l, struct network *net)
@@ -74,18 +74,18 @@ void bridge_backward_gpu(struct layer *l, struct network *net)
     struct dn_cuda *ctx = net->cuda;
     struct layer *f = &net->layers[br->from];
     size_t n = (size_t)l->batch * l->outputs;
-    gpu_gradient(ctx, l->output_gpu, n, br->act, l->delta_gpu);
-    if (l->dinput_gpu) gpu_add(ctx, n, l->delta_gpu, l->dinput_gpu);
+    cuda_gradient(ctx, l->output_gpu, n, br->act, l->delta_gpu);
+    if (l->dinput_gpu) cuda_add(ctx, n, l->delta_gpu, l->dinput_gpu);
     if (se_after(br)) {
-        gpu_zero(ctx, n, br->gpu.dbn);
+        cuda_zero(ctx, n, br->gpu.dbn);
         se_backward_gpu(ctx, &br->se, br->gpu.bnout, l->delta_gpu, br->gpu.dbn);
     } else {
-        gpu_copy(ctx, n, l->delta_gpu, br->gpu.dbn);
+        cuda_copy(ctx, n, l->delta_gpu, br->gpu.dbn);
     }
     bn_backward_act_gpu(ctx, &br->bn, br->gpu.convout, br->gpu.dbn, l->batch, l->out_h * l->out_w, NULL,
                         ACT_LINEAR);
     if (se_before(br)) {
-        gpu_zero(ctx, (size_t)l->batch * f->outputs, br->gpu.dxs);
+        cuda_zero(ctx, (size_t)l->batch * f->outputs, br->gpu.dxs);
         conv2d_backward_gpu(ctx, br->gpu.conv, br->gpu.xs, br->weights->val_gpu, br->gpu.dbn, br->weights->grad_gpu,
                             br->gpu.dxs);
         se_backward_gpu(ctx, &br->se, f->output_gpu, br->gpu.dxs, f->delta_gpu);

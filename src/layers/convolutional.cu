@@ -17,9 +17,9 @@ void convolutional_init_gpu(struct layer *l, struct network *net)
     cv->gpu.conv = conv2d_create_gpu(net->cuda, &cv->g);
     if (cv->bn_on) {
         bn_init_gpu(net->cuda, &cv->bn, l->batch, l->out_h * l->out_w);
-        cv->gpu.x = dn_gpu_alloc((size_t)l->batch * l->outputs);
+        cv->gpu.x = cuda_alloc((size_t)l->batch * l->outputs);
     } else {
-        dn_cuda_reserve_reduce(net->cuda, l->batch, l->out_c, l->out_h * l->out_w);
+        cuda_reserve_reduce(net->cuda, l->batch, l->out_c, l->out_h * l->out_w);
     }
 }
 
@@ -29,7 +29,7 @@ void convolutional_free_gpu(struct layer *l)
     if (!cv) return;
     conv2d_free_gpu(cv->gpu.conv);
     if (cv->bn_on) bn_free_gpu(&cv->bn);
-    dn_gpu_free(cv->gpu.x);
+    cuda_free(cv->gpu.x);
     memset(&cv->gpu, 0, sizeof(cv->gpu));
 }
 
@@ -44,8 +44,8 @@ void convolutional_forward_gpu(struct layer *l, struct network *net)
                            cv->act);
     } else {
         conv2d_forward_gpu(ctx, cv->gpu.conv, l->input_gpu, cv->weights->val_gpu, l->output_gpu);
-        gpu_bias_add(ctx, l->output_gpu, cv->biases->val_gpu, l->batch, l->out_c, S);
-        gpu_activate(ctx, l->output_gpu, (size_t)l->batch * l->outputs, cv->act);
+        cuda_bias_add(ctx, l->output_gpu, cv->biases->val_gpu, l->batch, l->out_c, S);
+        cuda_activate(ctx, l->output_gpu, (size_t)l->batch * l->outputs, cv->act);
     }
 }
 
@@ -57,8 +57,8 @@ void convolutional_backward_gpu(struct layer *l, struct network *net)
     if (cv->bn_on) {
         bn_backward_act_gpu(ctx, &cv->bn, cv->gpu.x, l->delta_gpu, l->batch, S, l->output_gpu, cv->act);
     } else {
-        gpu_gradient(ctx, l->output_gpu, (size_t)l->batch * l->outputs, cv->act, l->delta_gpu);
-        gpu_bias_grad(ctx, l->delta_gpu, cv->biases->grad_gpu, l->batch, l->out_c, S);
+        cuda_gradient(ctx, l->output_gpu, (size_t)l->batch * l->outputs, cv->act, l->delta_gpu);
+        cuda_bias_grad(ctx, l->delta_gpu, cv->biases->grad_gpu, l->batch, l->out_c, S);
     }
     conv2d_backward_gpu(ctx, cv->gpu.conv, l->input_gpu, cv->weights->val_gpu, l->delta_gpu, cv->weights->grad_gpu,
                         l->dinput_gpu);

@@ -13,14 +13,14 @@ void dropout_init_gpu(struct layer *l, struct network *net)
 {
     (void)net;
     struct dropout_layer *d = (struct dropout_layer *)l->priv;
-    d->gpu.mask = dn_gpu_alloc((size_t)l->batch * l->inputs);
+    d->gpu.mask = cuda_alloc((size_t)l->batch * l->inputs);
 }
 
 void dropout_free_gpu(struct layer *l)
 {
     struct dropout_layer *d = (struct dropout_layer *)l->priv;
     if (!d) return;
-    dn_gpu_free(d->gpu.mask);
+    cuda_free(d->gpu.mask);
     d->gpu.mask = NULL;
 }
 
@@ -40,7 +40,7 @@ void dropout_forward_gpu(struct layer *l, struct network *net)
     struct dn_cuda *ctx = net->cuda;
     size_t n = (size_t)l->batch * l->inputs;
     if (!net->train) {
-        gpu_copy(ctx, n, l->input_gpu, l->output_gpu);
+        cuda_copy(ctx, n, l->input_gpu, l->output_gpu);
         return;
     }
     float keep = 1.0f / (1.0f - d->p);
@@ -48,7 +48,7 @@ void dropout_forward_gpu(struct layer *l, struct network *net)
     /* from pageable memory: the copy is staged before this call returns, so
      * the host mask may be redrawn by the next forward */
     CUDA_CHECK(cudaMemcpyAsync(d->gpu.mask, d->mask, n * sizeof(float), cudaMemcpyHostToDevice, ctx->stream));
-    mul_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, d->gpu.mask, l->output_gpu, n);
+    mul_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, d->gpu.mask, l->output_gpu, n);
     KERNEL_CHECK();
 }
 
@@ -58,9 +58,9 @@ void dropout_backward_gpu(struct layer *l, struct network *net)
     if (!l->dinput_gpu) return;
     size_t n = (size_t)l->batch * l->inputs;
     if (!net->train) {
-        gpu_add(net->cuda, n, l->delta_gpu, l->dinput_gpu);
+        cuda_add(net->cuda, n, l->delta_gpu, l->dinput_gpu);
         return;
     }
-    add_mul_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, d->gpu.mask, l->dinput_gpu, n);
+    add_mul_kernel<<<cuda_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, d->gpu.mask, l->dinput_gpu, n);
     KERNEL_CHECK();
 }

@@ -23,7 +23,7 @@ void maxpool_free_gpu(struct layer *l)
 {
     struct maxpool_layer *m = (struct maxpool_layer *)l->priv;
     if (!m) return;
-    dn_gpu_free(m->gpu.argmax);
+    cuda_free(m->gpu.argmax);
     m->gpu.argmax = NULL;
 }
 
@@ -84,8 +84,8 @@ void maxpool_forward_gpu(struct layer *l, struct network *net)
 {
     struct maxpool_layer *m = (struct maxpool_layer *)l->priv;
     size_t n = (size_t)l->batch * l->outputs;
-    maxpool_forward_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->input_gpu, l->output_gpu, m->gpu.argmax,
-                                                                             geom(l, m), n);
+    maxpool_forward_kernel<<<cuda_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->input_gpu, l->output_gpu,
+                                                                               m->gpu.argmax, geom(l, m), n);
     KERNEL_CHECK();
 }
 
@@ -94,7 +94,7 @@ void maxpool_backward_gpu(struct layer *l, struct network *net)
     struct maxpool_layer *m = (struct maxpool_layer *)l->priv;
     if (!l->dinput_gpu) return;
     size_t n = (size_t)l->batch * l->inputs;
-    maxpool_backward_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, m->gpu.argmax, l->dinput_gpu,
-                                                                              geom(l, m), n);
+    maxpool_backward_kernel<<<cuda_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, m->gpu.argmax,
+                                                                                l->dinput_gpu, geom(l, m), n);
     KERNEL_CHECK();
 }

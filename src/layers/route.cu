@@ -30,7 +30,7 @@ static void route_run(struct layer *l, struct network *net, int backward)
         float *src = backward ? f->delta_gpu : f->output_gpu;
         float *out = backward ? l->delta_gpu : l->output_gpu;
         size_t total = (size_t)l->batch * f->outputs;
-        route_kernel<<<dn_grid(total), DN_THREADS, 0, ctx->stream>>>(src, f->outputs, out, l->outputs, off, l->batch,
+        route_kernel<<<cuda_grid(total), DN_THREADS, 0, ctx->stream>>>(src, f->outputs, out, l->outputs, off, l->batch,
                                                                     backward);
         KERNEL_CHECK();
         off += f->outputs;

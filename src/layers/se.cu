@@ -9,7 +9,7 @@ void se_layer_init_gpu(struct layer *l, struct network *net)
 {
     struct se_layer *sl = (struct se_layer *)l->priv;
     se_init_gpu(net->cuda, &sl->se);
-    if (!l->dinput_gpu) sl->gpu.scratch = dn_gpu_alloc((size_t)l->batch * l->inputs);
+    if (!l->dinput_gpu) sl->gpu.scratch = cuda_alloc((size_t)l->batch * l->inputs);
 }
 
 void se_layer_free_gpu(struct layer *l)
@@ -17,7 +17,7 @@ void se_layer_free_gpu(struct layer *l)
     struct se_layer *sl = (struct se_layer *)l->priv;
     if (!sl) return;
     se_free_gpu(&sl->se);
-    dn_gpu_free(sl->gpu.scratch);
+    cuda_free(sl->gpu.scratch);
     sl->gpu.scratch = NULL;
 }
 

@@ -49,15 +49,15 @@ void shortcut_forward_gpu(struct layer *l, struct network *net)
     const struct layer *f = &net->layers[s->from];
     size_t n = (size_t)l->batch * l->outputs;
     if (same_shape(l, f)) {
-        gpu_sum(ctx, n, l->input_gpu, f->output_gpu, l->output_gpu);
+        cuda_sum(ctx, n, l->input_gpu, f->output_gpu, l->output_gpu);
     } else {
-        gpu_copy(ctx, n, l->input_gpu, l->output_gpu);
+        cuda_copy(ctx, n, l->input_gpu, l->output_gpu);
         size_t total = (size_t)l->batch * s->minc * s->minh * s->minw;
-        shortcut_kernel<<<dn_grid(total), DN_THREADS, 0, ctx->stream>>>(make_map(s, l, f), l->batch, f->output_gpu,
+        shortcut_kernel<<<cuda_grid(total), DN_THREADS, 0, ctx->stream>>>(make_map(s, l, f), l->batch, f->output_gpu,
                                                                         l->output_gpu, 0);
         KERNEL_CHECK();
     }
-    gpu_activate(ctx, l->output_gpu, n, s->act);
+    cuda_activate(ctx, l->output_gpu, n, s->act);
 }
 
 void shortcut_backward_gpu(struct layer *l, struct network *net)
@@ -66,13 +66,13 @@ void shortcut_backward_gpu(struct layer *l, struct network *net)
     struct dn_cuda *ctx = net->cuda;
     struct layer *f = &net->layers[s->from];
     size_t n = (size_t)l->batch * l->outputs;
-    gpu_gradient(ctx, l->output_gpu, n, s->act, l->delta_gpu);
-    if (l->dinput_gpu) gpu_add(ctx, n, l->delta_gpu, l->dinput_gpu);
+    cuda_gradient(ctx, l->output_gpu, n, s->act, l->delta_gpu);
+    if (l->dinput_gpu) cuda_add(ctx, n, l->delta_gpu, l->dinput_gpu);
     if (same_shape(l, f)) {
-        gpu_add(ctx, n, l->delta_gpu, f->delta_gpu);
+        cuda_add(ctx, n, l->delta_gpu, f->delta_gpu);
     } else {
         size_t total = (size_t)l->batch * s->minc * s->minh * s->minw;
-        shortcut_kernel<<<dn_grid(total), DN_THREADS, 0, ctx->stream>>>(make_map(s, l, f), l->batch, l->delta_gpu,
+        shortcut_kernel<<<cuda_grid(total), DN_THREADS, 0, ctx->stream>>>(make_map(s, l, f), l->batch, l->delta_gpu,
                                                                         f->delta_gpu, 1);
         KERNEL_CHECK();
     }

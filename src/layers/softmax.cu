@@ -30,7 +30,7 @@ void softmax_free_gpu(struct layer *l)
 {
     struct softmax_layer *s = (struct softmax_layer *)l->priv;
     if (!s) return;
-    dn_gpu_free(s->gpu.ce);
+    cuda_free(s->gpu.ce);
     s->gpu.ce = NULL;
 }
 
@@ -41,14 +41,14 @@ __global__ static void softmax_kernel(const float *x, float *p, int n, const flo
     x += b * n, p += b * n;
     float mx = -INFINITY;
     for (int i = threadIdx.x; i < n; i += blockDim.x) mx = fmaxf(mx, x[i]);
-    mx = dn_block_max(mx);
+    mx = cuda_block_max(mx);
     double sum = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
         float e = expf(x[i] - mx);
         p[i] = e;
         sum += e;
     }
-    sum = dn_block_sum(sum);
+    sum = cuda_block_sum(sum);
     for (int i = threadIdx.x; i < n; i += blockDim.x) p[i] = (float)(p[i] / sum);
     if (!loss) return; /* uniform across the block */
     const float *t = truth + b * n;
@@ -58,7 +58,7 @@ __global__ static void softmax_kernel(const float *x, float *p, int n, const flo
         if (t[i] != 0) c -= t[i] * (x[i] - lse);
         d[i] = (p[i] - t[i]) * scale;
     }
-    c = dn_block_sum(c);
+    c = cuda_block_sum(c);
     if (threadIdx.x == 0) ce[b] = c;
 }
 
@@ -90,7 +90,7 @@ __global__ static void softmax_jacobian_kernel(const float *p, const float *d, f
     p += b * n, d += b * n, dx += b * n;
     double dot = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) dot += p[i] * d[i];
-    float fd = (float)dn_block_sum(dot);
+    float fd = (float)cuda_block_sum(dot);
     for (int i = threadIdx.x; i < n; i += blockDim.x) dx[i] += p[i] * (d[i] - fd);
 }
 
@@ -99,7 +99,7 @@ void softmax_backward_gpu(struct layer *l, struct network *net)
     if (!l->dinput_gpu) return;
     struct dn_cuda *ctx = net->cuda;
     if (loss_mode(l, net)) {
-        gpu_add(ctx, (size_t)l->batch * l->inputs, l->delta_gpu, l->dinput_gpu);
+        cuda_add(ctx, (size_t)l->batch * l->inputs, l->delta_gpu, l->dinput_gpu);
         return;
     }
     softmax_jacobian_kernel<<<l->batch, SOFTMAX_THREADS, 0, ctx->stream>>>(l->output_gpu, l->delta_gpu,

@@ -24,19 +24,19 @@
 
 void bn_init_gpu(struct dn_cuda *ctx, struct bn *bn, int B, int S)
 {
-    bn->gpu.mean_b = dn_gpu_alloc(bn->C);
-    bn->gpu.inv_std = dn_gpu_alloc(bn->C);
-    bn->gpu.imean = dn_gpu_alloc(bn->C);
-    bn->gpu.iinv = dn_gpu_alloc(bn->C);
-    bn->gpu.mdy = dn_gpu_alloc(bn->C);
-    bn->gpu.mdyx = dn_gpu_alloc(bn->C);
-    dn_cuda_reserve_reduce(ctx, B, bn->C, S);
+    bn->gpu.mean_b = cuda_alloc(bn->C);
+    bn->gpu.inv_std = cuda_alloc(bn->C);
+    bn->gpu.imean = cuda_alloc(bn->C);
+    bn->gpu.iinv = cuda_alloc(bn->C);
+    bn->gpu.mdy = cuda_alloc(bn->C);
+    bn->gpu.mdyx = cuda_alloc(bn->C);
+    cuda_reserve_reduce(ctx, B, bn->C, S);
 }
 
 void bn_free_gpu(struct bn *bn)
 {
-    dn_gpu_free(bn->gpu.mean_b), dn_gpu_free(bn->gpu.inv_std), dn_gpu_free(bn->gpu.imean);
-    dn_gpu_free(bn->gpu.iinv), dn_gpu_free(bn->gpu.mdy), dn_gpu_free(bn->gpu.mdyx);
+    cuda_free(bn->gpu.mean_b), cuda_free(bn->gpu.inv_std), cuda_free(bn->gpu.imean);
+    cuda_free(bn->gpu.iinv), cuda_free(bn->gpu.mdy), cuda_free(bn->gpu.mdyx);
     memset(&bn->gpu, 0, sizeof(bn->gpu));
 }
 
@@ -46,7 +46,7 @@ __global__ static void bn_stats_kernel(const double *red, int P, int C, double N
     int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= C) return;
     double sum, sq;
-    dn_chan_total(red, P, c, &sum, &sq);
+    cuda_chan_total(red, P, c, &sum, &sq);
     double mu = sum / N, var = sq / N - mu * mu;
     if (var < 0) var = 0;
     bmean[c] = (float)mu;
@@ -83,7 +83,7 @@ void bn_forward_act_gpu(struct dn_cuda *ctx, struct bn *bn, float *x, float *y, 
     int C = bn->C;
     const float *mean, *inv;
     if (train) {
-        int P = gpu_chan_partials(ctx, x, NULL, B, C, S);
+        int P = cuda_chan_partials(ctx, x, NULL, B, C, S);
         bn_stats_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(ctx->red, P, C, (double)B * S, momentum,
                                                                    bn->gpu.mean_b, bn->gpu.inv_std, bn->mean->val_gpu,
                                                                    bn->var->val_gpu);
@@ -96,7 +96,7 @@ void bn_forward_act_gpu(struct dn_cuda *ctx, struct bn *bn, float *x, float *y, 
         mean = bn->gpu.imean, inv = bn->gpu.iinv;
     }
     size_t n = (size_t)B * C * S;
-    bn_norm_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(x, y, dn_n32(n), C, S, mean, inv, bn->gamma->val_gpu,
+    bn_norm_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(x, y, cuda_n32(n), C, S, mean, inv, bn->gamma->val_gpu,
                                                               bn->beta->val_gpu, (int)act);
     KERNEL_CHECK();
 }
@@ -107,7 +107,7 @@ __global__ static void bn_grad_kernel(const double *red, int P, int C, double N,
     int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= C) return;
     double sdy, sdyx;
-    dn_chan_total(red, P, c, &sdy, &sdyx);
+    cuda_chan_total(red, P, c, &sdy, &sdyx);
     dbeta[c] += (float)sdy;
     dgamma[c] += (float)sdyx;
     mdy[c] = (float)(sdy / N);
@@ -130,12 +130,12 @@ void bn_backward_act_gpu(struct dn_cuda *ctx, struct bn *bn, const float *xhat, 
                          const float *out, enum dn_act act)
 {
     int C = bn->C;
-    int P = gpu_chan_partials_grad(ctx, dy, xhat, out, act, B, C, S);
+    int P = cuda_chan_partials_grad(ctx, dy, xhat, out, act, B, C, S);
     bn_grad_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(ctx->red, P, C, (double)B * S, bn->beta->grad_gpu,
                                                               bn->gamma->grad_gpu, bn->gpu.mdy, bn->gpu.mdyx);
     KERNEL_CHECK();
     size_t n = (size_t)B * C * S;
-    bn_dx_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(dy, xhat, dn_n32(n), C, S, bn->gamma->val_gpu,
+    bn_dx_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(dy, xhat, cuda_n32(n), C, S, bn->gamma->val_gpu,
                                                             bn->gpu.inv_std, bn->gpu.mdy, bn->gpu.mdyx);
     KERNEL_CHECK();
 }

@@ -94,10 +94,10 @@ static void im2col_forward(struct dn_cuda *ctx, const struct conv_geom *g, const
 {
     size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)g->C * g->k * g->k;
     float *cols = (float *)ctx->workspace, *tmp = cols + K * N;
-    im2col_kernel<<<dn_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, cols);
+    im2col_kernel<<<cuda_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, cols);
     KERNEL_CHECK();
-    gpu_gemm(ctx, 0, 0, g->F, (int)N, (int)K, 1, w, (int)K, cols, (int)N, 0, tmp, (int)N);
-    fbs_transpose_kernel<<<dn_grid((size_t)g->F * N), DN_THREADS, 0, ctx->stream>>>(tmp, out, g->B, g->F, ohw, 1);
+    cuda_gemm(ctx, 0, 0, g->F, (int)N, (int)K, 1, w, (int)K, cols, (int)N, 0, tmp, (int)N);
+    fbs_transpose_kernel<<<cuda_grid((size_t)g->F * N), DN_THREADS, 0, ctx->stream>>>(tmp, out, g->B, g->F, ohw, 1);
     KERNEL_CHECK();
 }
 
@@ -106,15 +106,15 @@ static void im2col_backward(struct dn_cuda *ctx, const struct conv_geom *g, cons
 {
     size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)g->C * g->k * g->k;
     float *cols = (float *)ctx->workspace, *dtmp = cols + K * N;
-    fbs_transpose_kernel<<<dn_grid((size_t)g->F * N), DN_THREADS, 0, ctx->stream>>>(dout, dtmp, g->B, g->F, ohw, 0);
+    fbs_transpose_kernel<<<cuda_grid((size_t)g->F * N), DN_THREADS, 0, ctx->stream>>>(dout, dtmp, g->B, g->F, ohw, 0);
     KERNEL_CHECK();
-    im2col_kernel<<<dn_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, cols);
+    im2col_kernel<<<cuda_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, cols);
     KERNEL_CHECK();
-    gpu_gemm(ctx, 0, 1, g->F, (int)K, (int)N, 1, dtmp, (int)N, cols, (int)N, 1, dw, (int)K);
+    cuda_gemm(ctx, 0, 1, g->F, (int)K, (int)N, 1, dtmp, (int)N, cols, (int)N, 1, dw, (int)K);
     if (!din) return;
-    gpu_gemm(ctx, 1, 0, (int)K, (int)N, g->F, 1, w, (int)K, dtmp, (int)N, 0, cols, (int)N);
+    cuda_gemm(ctx, 1, 0, (int)K, (int)N, g->F, 1, w, (int)K, dtmp, (int)N, 0, cols, (int)N);
     size_t nin = (size_t)g->B * g->C * g->H * g->W;
-    col2im_kernel<<<dn_grid(nin), DN_THREADS, 0, ctx->stream>>>(cols, *g, din);
+    col2im_kernel<<<cuda_grid(nin), DN_THREADS, 0, ctx->stream>>>(cols, *g, din);
     KERNEL_CHECK();
 }
 
@@ -194,7 +194,7 @@ static void cudnn_setup(struct dn_cuda *ctx, struct conv2d_gpu *cg)
         DN_ABORT("cuDNN output shape %dx%dx%dx%d differs from ours %dx%dx%dx%d", n, c, h, w, g->B, g->F, g->OH,
                  g->OW);
     find_algos(ctx, cg);
-    dn_cuda_reserve_workspace(ctx, cg->algo.ws_bytes);
+    cuda_reserve_workspace(ctx, cg->algo.ws_bytes);
 }
 #endif
 
@@ -211,8 +211,8 @@ struct conv2d_gpu *conv2d_create_gpu(struct dn_cuda *ctx, const struct conv_geom
 #endif
     /* the im2col kernels index with 32 bits */
     size_t N = (size_t)g->B * g->OH * g->OW;
-    dn_n32((size_t)g->C * g->k * g->k * N), dn_n32((size_t)g->F * N), dn_n32((size_t)g->B * g->C * g->H * g->W);
-    dn_cuda_reserve_workspace(ctx, conv2d_workspace_gemm(g) * sizeof(float));
+    cuda_n32((size_t)g->C * g->k * g->k * N), cuda_n32((size_t)g->F * N), cuda_n32((size_t)g->B * g->C * g->H * g->W);
+    cuda_reserve_workspace(ctx, conv2d_workspace_gemm(g) * sizeof(float));
     return cg;
 }
 

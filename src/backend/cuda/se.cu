@@ -20,14 +20,14 @@ void se_init_gpu(struct dn_cuda *ctx, struct se *se)
 {
     (void)ctx;
     size_t bc = (size_t)se->B * se->C, bh = (size_t)se->B * se->H;
-    se->gpu.z = dn_gpu_alloc(bc), se->gpu.h = dn_gpu_alloc(bh), se->gpu.s = dn_gpu_alloc(bc);
-    se->gpu.dz = dn_gpu_alloc(bc), se->gpu.dh = dn_gpu_alloc(bh), se->gpu.ds = dn_gpu_alloc(bc);
+    se->gpu.z = cuda_alloc(bc), se->gpu.h = cuda_alloc(bh), se->gpu.s = cuda_alloc(bc);
+    se->gpu.dz = cuda_alloc(bc), se->gpu.dh = cuda_alloc(bh), se->gpu.ds = cuda_alloc(bc);
 }
 
 void se_free_gpu(struct se *se)
 {
-    dn_gpu_free(se->gpu.z), dn_gpu_free(se->gpu.h), dn_gpu_free(se->gpu.s);
-    dn_gpu_free(se->gpu.dz), dn_gpu_free(se->gpu.dh), dn_gpu_free(se->gpu.ds);
+    cuda_free(se->gpu.z), cuda_free(se->gpu.h), cuda_free(se->gpu.s);
+    cuda_free(se->gpu.dz), cuda_free(se->gpu.dh), cuda_free(se->gpu.ds);
     memset(&se->gpu, 0, sizeof(se->gpu));
 }
 
@@ -93,15 +93,15 @@ __global__ static void se_dx_kernel(const float *dy, const float *s, const float
 void se_forward_gpu(struct dn_cuda *ctx, struct se *se, const float *x, float *y)
 {
     int B = se->B, C = se->C, S = se->S, H = se->H;
-    gpu_row_mean(ctx, x, B * C, S, se->gpu.z);
-    gpu_gemm(ctx, 0, 1, B, H, C, 1, se->gpu.z, C, se->w1->val_gpu, C, 0, se->gpu.h, H);
-    se_bias_act_kernel<<<dn_grid((size_t)B * H), DN_THREADS, 0, ctx->stream>>>(se->gpu.h, se->b1->val_gpu, B, H, 0);
+    cuda_row_mean(ctx, x, B * C, S, se->gpu.z);
+    cuda_gemm(ctx, 0, 1, B, H, C, 1, se->gpu.z, C, se->w1->val_gpu, C, 0, se->gpu.h, H);
+    se_bias_act_kernel<<<cuda_grid((size_t)B * H), DN_THREADS, 0, ctx->stream>>>(se->gpu.h, se->b1->val_gpu, B, H, 0);
     KERNEL_CHECK();
-    gpu_gemm(ctx, 0, 1, B, C, H, 1, se->gpu.h, H, se->w2->val_gpu, H, 0, se->gpu.s, C);
-    se_bias_act_kernel<<<dn_grid((size_t)B * C), DN_THREADS, 0, ctx->stream>>>(se->gpu.s, se->b2->val_gpu, B, C, 1);
+    cuda_gemm(ctx, 0, 1, B, C, H, 1, se->gpu.h, H, se->w2->val_gpu, H, 0, se->gpu.s, C);
+    se_bias_act_kernel<<<cuda_grid((size_t)B * C), DN_THREADS, 0, ctx->stream>>>(se->gpu.s, se->b2->val_gpu, B, C, 1);
     KERNEL_CHECK();
     size_t n = (size_t)B * C * S;
-    se_scale_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(x, se->gpu.s, y, dn_n32(n), S);
+    se_scale_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(x, se->gpu.s, y, cuda_n32(n), S);
     KERNEL_CHECK();
 }
 
@@ -111,18 +111,18 @@ void se_backward_gpu(struct dn_cuda *ctx, struct se *se, const float *x, const f
     se_ds_kernel<<<(R + warps - 1) / warps, DN_THREADS, 0, ctx->stream>>>(x, dy, se->gpu.s, R, S, se->gpu.ds);
     KERNEL_CHECK();
     /* second FC */
-    gpu_gemm(ctx, 1, 0, C, H, B, 1, se->gpu.ds, C, se->gpu.h, H, 1, se->w2->grad_gpu, H);
+    cuda_gemm(ctx, 1, 0, C, H, B, 1, se->gpu.ds, C, se->gpu.h, H, 1, se->w2->grad_gpu, H);
     se_colsum_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(se->gpu.ds, B, C, se->b2->grad_gpu);
     KERNEL_CHECK();
-    gpu_gemm(ctx, 0, 0, B, H, C, 1, se->gpu.ds, C, se->w2->val_gpu, H, 0, se->gpu.dh, H);
-    se_relu_mask_kernel<<<dn_grid((size_t)B * H), DN_THREADS, 0, ctx->stream>>>(se->gpu.dh, se->gpu.h, (size_t)B * H);
+    cuda_gemm(ctx, 0, 0, B, H, C, 1, se->gpu.ds, C, se->w2->val_gpu, H, 0, se->gpu.dh, H);
+    se_relu_mask_kernel<<<cuda_grid((size_t)B * H), DN_THREADS, 0, ctx->stream>>>(se->gpu.dh, se->gpu.h, (size_t)B * H);
     KERNEL_CHECK();
     /* first FC */
-    gpu_gemm(ctx, 1, 0, H, C, B, 1, se->gpu.dh, H, se->gpu.z, C, 1, se->w1->grad_gpu, C);
+    cuda_gemm(ctx, 1, 0, H, C, B, 1, se->gpu.dh, H, se->gpu.z, C, 1, se->w1->grad_gpu, C);
     se_colsum_kernel<<<(H + 127) / 128, 128, 0, ctx->stream>>>(se->gpu.dh, B, H, se->b1->grad_gpu);
     KERNEL_CHECK();
-    gpu_gemm(ctx, 0, 0, B, C, H, 1, se->gpu.dh, H, se->w1->val_gpu, C, 0, se->gpu.dz, C);
+    cuda_gemm(ctx, 0, 0, B, C, H, 1, se->gpu.dh, H, se->w1->val_gpu, C, 0, se->gpu.dz, C);
     size_t n = (size_t)B * C * S;
-    se_dx_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(dy, se->gpu.s, se->gpu.dz, dx, dn_n32(n), S);
+    se_dx_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(dy, se->gpu.s, se->gpu.dz, dx, cuda_n32(n), S);
     KERNEL_CHECK();
 }
