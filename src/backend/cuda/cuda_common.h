@@ -67,7 +67,7 @@ extern "C" {
 #define KERNEL_CHECK() CUDA_CHECK(cudaGetLastError())
 #endif
 
-/* One cached cuDNN algorithm choice per convolution shape (convolutional.cu). */
+/* One cached cuDNN algorithm choice per convolution shape (conv2d.cu). */
 struct dn_conv_algo {
     int key[8];                    /* B, C, H, W, F, k, s, p */
     int fwd, bwd_data, bwd_filter; /* cudnnConvolution*Algo_t values */
