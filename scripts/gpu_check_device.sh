@@ -33,7 +33,7 @@
 #   4 speed    batch 128, ours (tests/gpu_bench) and PyTorch
 #              (scripts/bench_torch.py) in the same run: resnet_20,
 #              res_se_net_20, resnet_110, training and inference: images/s,
-#              ms/iteration, kernels per iteration (ours: dn_cuda_launch_count,
+#              ms/iteration, kernels per iteration (ours: cuda_launch_count,
 #              our kernels + one per cuBLAS/cuDNN call; PyTorch:
 #              torch.profiler's CUDA kernels) and the convolution path.
 #   5 train    ResNet-20 on the CIFAR-10 subset (gpu_run/cifar), batch 128,
@@ -284,7 +284,7 @@ step_speed() {
         done
     done
     {
-        echo "kernels per iteration: ours = our kernel launches + one per cuBLAS/cuDNN call (dn_cuda_launch_count,"
+        echo "kernels per iteration: ours = our kernel launches + one per cuBLAS/cuDNN call (cuda_launch_count,"
         echo "a lower bound); torch = CUDA kernels seen by torch.profiler. Strict FP32 on both sides; torch with"
         echo "cudnn.benchmark. Our convolution path: ${path:-unknown}."
         [ $have_torch = 1 ] || echo "PyTorch with CUDA not available: its columns are empty."

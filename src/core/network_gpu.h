@@ -102,7 +102,7 @@ void dn_cuda_sync(struct network *net);
 /* Kernel launches so far in this process, all devices: our kernels plus
  * one per cuBLAS gemm and cuDNN convolution call (each of which launches at
  * least one kernel): a lower bound of the true count. */
-unsigned long long dn_cuda_launch_count(void);
+unsigned long long cuda_launch_count(void);
 /* Short description of the attached device and math mode, for logs. */
 const char *dn_cuda_describe(const struct network *net);
 

@@ -14,7 +14,7 @@
  * -infer times inference instead: the batch fed the same way, one forward
  * with train = 0 per iteration (the output copied back to the host).
  * Prints a human line (with the convolution path: cuDNN or im2col, and the
- * kernel launches per timed iteration, dn_cuda_launch_count: our kernels
+ * kernel launches per timed iteration, cuda_launch_count: our kernels
  * plus one per cuBLAS/cuDNN call) and a machine-readable one:
  *     RESULT ours <cfg name> <batch> <images/s> <ms/iteration> <launches/iteration>
  */
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
         if (it == warmup) {
             start = dn_time();
 #ifdef GPU
-            launches0 = dn_cuda_launch_count();
+            launches0 = cuda_launch_count();
 #endif
         }
         for (int s = 0; s < net->subdivisions; s++) {
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
     }
 #ifdef GPU
     if (net->cuda) dn_cuda_sync(net); /* the last backward and update are still queued */
-    launches = dn_cuda_launch_count() - launches0;
+    launches = cuda_launch_count() - launches0;
 #endif
     double sec = dn_time() - start;
     double ms = 1e3 * sec / iters, ips = (double)iters * net->batch * net->subdivisions / sec;

@@ -7,7 +7,7 @@
  *
  *   large_b128: batch 128 of 4x182x182 images, 16,959,488 elements per
  *     tensor, more than the 65535 blocks x 256 threads one launch covers
- *     (dn_grid's cap), so every element-wise grid-stride loop (activation,
+ *     (cuda_grid's cap), so every element-wise grid-stride loop (activation,
  *     gradient, BN apply, bias add, shortcut add, SE scale, route copy)
  *     runs a second pass; the im2col columns and the BN channel reductions
  *     are that large too.

@@ -71,7 +71,7 @@ static cudnnMathType_t math_of(int strict, cudnnMathType_t reported)
     return strict ? CUDNN_FMA_MATH : reported;
 }
 
-void dn_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDescriptor_t xd,
+void cuda_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDescriptor_t xd,
                          cudnnFilterDescriptor_t wd, cudnnConvolutionDescriptor_t cd, cudnnTensorDescriptor_t yd,
                          struct dn_conv_algo *out)
 {
