@@ -842,7 +842,11 @@ static void test_u8_batch(void)
         struct u8_batch u, v;
         u8_batch_init(&u, batch, d.c, d.h, d.w, xmalloc(u8_batch_bytes(batch, d.c, d.h, d.w)));
         u8_batch_init(&v, batch, d.c, d.h, d.w, xmalloc(u8_batch_bytes(batch, d.c, d.h, d.w)));
-        struct loader *L = loader_start_u8(&d, &a, 11, 5, batch);
+        /* the loader thread gets its own copy: a dataset caches its epoch's
+         * permutation, so two threads must not share one */
+        struct dataset d2;
+        make_synth(&d2, n, set[i].c, set[i].h, set[i].w);
+        struct loader *L = loader_start_u8(&d2, &a, 11, 5, batch);
         int bad = 0;
         for (uint64_t first = 5; first < 5 + 3 * batch; first += batch) { /* crosses epochs */
             dataset_fill_batch(&d, &a, 11, first, batch, want, wt);
@@ -857,7 +861,7 @@ static void test_u8_batch(void)
         EXPECT(bad == 0, "u8 batch c=%d %dx%d train=%d crop_pad=%d flip=%d: %d mismatches", d.c, d.h, d.w,
                a.train, a.crop_pad, a.flip, bad);
         free(u.buf), free(v.buf), free(want), free(wt), free(x), free(t);
-        free_synth(&d);
+        free_synth(&d), free_synth(&d2);
     }
 }
 

@@ -142,7 +142,9 @@ void dataset_gather_batch(struct dataset *d, const struct augment *a, uint64_t s
 void u8_batch_render(const struct u8_batch *u, const float lut[3][256], int classes, float *x,
                      float *truth);
 
-/* A thread that prepares the next batch while the current one trains. */
+/* A thread that prepares the next batch while the current one trains. It uses
+ * d (whose epoch permutation is cached in d) until loader_stop: no other
+ * thread may plan or fill batches from the same d meanwhile. */
 struct loader;
 struct loader *loader_start(struct dataset *d, const struct augment *a, uint64_t seed,
                             uint64_t first, int batch);
