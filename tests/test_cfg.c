@@ -98,7 +98,9 @@ static void test_cfg_errors(void)
     expect_err("[convolutional]\nfilters=4\n[convolutional]\nfilters=4\nsize=3\nstride=2\n[shortcut]\nfrom=-2\n",
                "[shortcut] from=-2: layer 0's 8x8x4 output cannot be added to 3x3x4");
     expect_err("[convolutional]\nfilters=4\nactivation=swish\n", "activation=swish: unknown value");
-    expect_err("[convolutional]\nfilters=4\nfilters=5\n", "t.cfg:8: [convolutional] filters: duplicate key");
+    expect_err("[convolutional]\nfilters=4\nxnor=1\n", "t.cfg:8: [convolutional] xnor=1: not supported here (XNOR");
+    expect_err("[convolutional]\nfilters=4\nfilters=5\nxnor=0\nsize=3#5\nfiltres=2\n",
+               "t.cfg:11: [convolutional] filtres=2: unknown key");
     expect_err("[route]\n", "[route] layers: missing required key");
     expect_err("[convolutional]\nfilters=4\nsize=3\nstride=2\n[route]\nlayers=-1,-2\n", "[route] layers=-1,-2:");
     expect_err("[bridge]\nfrom=-1\n", "from=-1: points before the first layer");
@@ -138,7 +140,32 @@ static void test_cfg_errors(void)
     EXPECT(!c && strstr(err, "/nonexistent/x.cfg: cannot open"), "got '%s'", err);
 }
 
+/* Upstream Darknet's reading: an inline comment ends a value, a repeated key
+ * keeps its first value, a known-but-unsupported key set to 0 is accepted. */
+static void test_cfg_upstream_syntax(void)
+{
+    char err[DN_ERR_LEN];
+    char text[512];
+    snprintf(text, sizeof(text), "%s[convolutional]\nfilters=4\t# was 8\nsize=3;x\nfilters=6\nxnor=0\n"
+             "[connected]\noutput=5#\n", NET);
+    struct cfg *c = cfg_read_text("u.cfg", text, 0, err);
+    struct network *net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
+    EXPECT(net != NULL, "upstream syntax: %s", err);
+    if (net) {
+        EXPECT(net->layers[0].out_c == 4, "first filters= wins: got %d", net->layers[0].out_c);
+        EXPECT(net->layers[0].out_w == 6, "size=3: got width %d", net->layers[0].out_w);
+        EXPECT(net->layers[1].outputs == 5, "output=5#: got %d", net->layers[1].outputs);
+    }
+    net_free(net);
+    cfg_free(c);
+    c = cfg_read_text("u.cfg", "[net]\nwidth=8\nheight=8\nchannels=3\nmosaic=1\n[connected]\noutput=2\n", 0, err);
+    net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
+    EXPECT(!net && strstr(err, "u.cfg:5: [net] mosaic=1: not supported here (mosaic"), "got '%s'", err);
+    cfg_free(c);
+}
+
 const struct test_case cfg_tests[] = {
+    {"cfg_upstream_syntax", test_cfg_upstream_syntax},
     {"cfg_good_files_parse", test_cfg_good},
     {"cfg_net_keys_and_lr_policy", test_cfg_net_keys},
     {"cfg_errors_name_file_line_key", test_cfg_errors},
