@@ -262,6 +262,16 @@ static const struct gc_case gc_cases[] = {
                      "activation=logistic\n[avgpool]\n[softmax]\n",
      {.seed = 65, .obj = GC_LOSS, .eps = 1e-2, .floor = 1e-2, .smooth = 1}},
 
+    /* upstream's groups= and temperature=: per-group distributions of x/T
+     * (the one-hot target lies in one group, so the exact loss gradient
+     * p * sum(t) - t is checked for groups with and without the target) */
+    {"softmax/groups3_temperature_jacobian",
+     NET(2, 3, 2, 2) "[connected]\noutput=6\nactivation=linear\n[softmax]\ngroups=3\ntemperature=2.5\n",
+     {.seed = 66}},
+    {"softmax/groups2_temperature_loss",
+     NET(3, 3, 2, 2) "[connected]\noutput=6\nactivation=logistic\n[softmax]\ngroups=2\ntemperature=0.5\n",
+     {.seed = 67, .obj = GC_LOSS, .eps = 1e-2, .floor = 1e-2, .smooth = 1}},
+
     /* cost: identity Jacobian without targets; SSE loss with targets (same
      * floor and eps reasoning as softmax/loss) */
     {"cost/jacobian",
