@@ -256,7 +256,10 @@ static void test_data_cfg(void)
     expect_data_error("unknown.data", "classes=10\nvaild=x\n", "unknown.data:2:", "vaild=x",
                       "unknown key");
     expect_data_error("zero.data", "classes=0\n", "zero.data:1:", "classes=0", "> 0");
-    expect_data_error("top.data", "classes=10\ntop=11\n", "top.data:2:", "top=11", "between 1 and");
+    expect_data_error("top.data", "classes=10\ntop=0\n", "top.data:2:", "top=0", "at least 1");
+    rc = read_data_text("upstream.data", "classes=10\ntop=11\ntest=data/test.list\neval=imagenet\n", &d, err);
+    EXPECT(rc == 0 && d.top == 10, "top=11 clamped to classes, Darknet's unused keys accepted: rc %d top %d %s", rc,
+           d.top, err);
     expect_data_error("section.data", "[net]\nclasses=10\n", "section.data:1:", "[net]", "section");
     expect_data_error("emptyval.data", "classes=10\n\ntrain=\n", "emptyval.data:3:", "train",
                       "empty");

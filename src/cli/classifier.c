@@ -163,9 +163,12 @@ static int train(int argc, char **argv, int gpu)
     char *sets[32];
     int nsets = 0;
     for (const char *v; nsets < 32 && (v = arg_str(&argc, argv, "-set", NULL));) sets[nsets++] = (char *)v;
-    if (bad) return 2;
+    int topk = arg_flag(&argc, argv, "-topk");          /* Darknet: validate top-k while training */
+    const char *chart = arg_str(&argc, argv, "-chart", NULL); /* Darknet: where chart.png goes */
+    if (bad || arg_reject_unknown(argc, argv)) return 2;
     if (argc != 5 && argc != 6) {
-        fprintf(stderr, "usage: darknet classifier train <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]...\n");
+        fprintf(stderr, "usage: darknet classifier train <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]... "
+                        "[-topk] [-chart PATH]\n");
         return 2;
     }
     const char *datafile = argv[3], *cfgfile = argv[4], *weightfile = argc == 6 ? argv[5] : NULL;
@@ -211,7 +214,9 @@ static int train(int argc, char **argv, int gpu)
         goto fail;
     }
     if (ftell(log) == 0) fprintf(log, "iteration,epoch,loss,avg_loss,rate,seconds,images\n");
+    if (topk && net->valid_every == 0) net->valid_every = -1; /* once per epoch */
     if (validator_open(&val, net, &d, d.backup, base, iter, ds.n, err)) goto fail;
+    if (chart) snprintf(val.chart, sizeof(val.chart), "%s", chart);
 
     fprintf(stderr, "training %s on %d images of %s, %d classes, batch %d x %d, seed %ld, from iteration %d\n",
             cfgfile, ds.n, d.train, d.classes, net->batch, net->subdivisions, seed, iter);
@@ -256,6 +261,9 @@ static int train(int argc, char **argv, int gpu)
             fprintf(stderr, "saved %s\n", backup);
         }
     }
+    /* measured after the loop: the last iteration's validation counts in
+     * val.seconds, so it must count in the elapsed time too */
+    spent = dn_time() - start;
     if (weights_save(net, backup, 1, err) || weights_save(net, final, 1, err)) goto fail;
     fprintf(stderr, "saved %s\n", final);
     double train_s = spent - val.seconds; /* throughput without the validations */
@@ -277,6 +285,7 @@ fail:
 static int valid(int argc, char **argv, int gpu)
 {
     char err[DN_ERR_LEN];
+    if (arg_reject_unknown(argc, argv)) return 2;
     if (argc != 6) {
         fprintf(stderr, "usage: darknet classifier valid <data> <cfg> <weights>\n");
         return 2;
@@ -328,7 +337,7 @@ static int predict(int argc, char **argv, int gpu)
     char err[DN_ERR_LEN];
     int bad = 0;
     long top = arg_long(&argc, argv, "-t", 0, &bad);
-    if (bad) return 2;
+    if (bad || arg_reject_unknown(argc, argv)) return 2;
     if (argc != 7) {
         fprintf(stderr, "usage: darknet classifier predict <data> <cfg> <weights> <image> [-t N]\n");
         return 2;

@@ -55,11 +55,49 @@ const char *arg_str(int *argc, char **argv, const char *name, const char *def)
     return def;
 }
 
+int arg_reject_unknown(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9') && a[1] != '.') {
+            fprintf(stderr, "darknet: unknown flag '%s' (see ./darknet with no arguments for the flags)\n", a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Flags of upstream Darknet (AlexeyAB) that only concern its display, OpenCV
+ * or per-layer timing: accepted anywhere on the line so that a Darknet
+ * command runs unchanged, removed, and named once on stderr as doing nothing.
+ */
+static int drop_display_flags(int *argc, char **argv)
+{
+    static const char *const plain[] = {"-dont_show", "-show_imgs", "-dontuse_opencv", "-benchmark_layers", NULL};
+    char seen[256] = "";
+    for (int i = 0; plain[i]; i++) {
+        if (!arg_flag(argc, argv, plain[i])) continue;
+        strncat(seen, " ", sizeof(seen) - strlen(seen) - 1);
+        strncat(seen, plain[i], sizeof(seen) - strlen(seen) - 1);
+    }
+    int bad = 0;
+    long port = arg_long(argc, argv, "-mjpeg_port", -1, &bad);
+    if (bad) return -1;
+    if (port >= 0) {
+        char buf[40];
+        snprintf(buf, sizeof(buf), " -mjpeg_port %ld", port);
+        strncat(seen, buf, sizeof(seen) - strlen(seen) - 1);
+    }
+    if (seen[0]) fprintf(stderr, "darknet:%s: accepted for Darknet compatibility; no effect here (no display)\n", seen);
+    return 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
             "usage: darknet <command> ...\n"
-            "  classifier train   <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]...\n"
+            "  classifier train   <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]... [-topk] [-chart PATH]\n"
             "  classifier valid   <data> <cfg> <weights>\n"
             "  classifier predict <data> <cfg> <weights> <image> [-t N]\n"
             "  summary [<data>] <cfg>\n"
@@ -68,7 +106,8 @@ static void usage(void)
             "  bench <cfg> [-batch N] [-iters N] [-warmup N] [-classes N] [-train 0|1] [-layers]\n"
             "  bench gemm [-n N] [-iters N]\n"
             "Any command: -threads N uses N CPU threads (default OMP_NUM_THREADS, else all cores)\n"
-            "GPU builds (make GPU=1): -i N or -gpus N runs on CUDA device N (default 0), -nogpu on the CPU\n");
+            "GPU builds (make GPU=1): -i N or -gpus N runs on CUDA device N (default 0), -nogpu on the CPU\n"
+            "Accepted from Darknet and ignored: -dont_show -show_imgs -dontuse_opencv -benchmark_layers -mjpeg_port N\n");
 }
 
 #ifdef GPU
@@ -112,17 +151,16 @@ int main(int argc, char **argv)
     long gpu = arg_long(&argc, argv, "-i", 0, &bad);
     const char *gpus = arg_str(&argc, argv, "-gpus", NULL);
     int nogpu = arg_flag(&argc, argv, "-nogpu");
-    if (bad) return 2;
+    if (bad || drop_display_flags(&argc, argv)) return 2;
 #ifdef GPU
     int device = select_gpu(gpu, gpus, nogpu);
     if (device == -2) return 2;
 #else
     int device = -1;
     (void)nogpu;
-    if (gpus || gpu != 0) {
-        fprintf(stderr, "darknet: this binary was built without GPU support (make GPU=1); drop -gpus/-i\n");
-        return 2;
-    }
+    if (gpus || gpu != 0) /* as Darknet built without GPU=1: run on the CPU */
+        fprintf(stderr, "warning: this binary was built without GPU support (make GPU=1); %s%s ignored, "
+                        "running on the CPU\n", gpus ? "-gpus " : "-i", gpus ? gpus : "");
 #endif
     if (argc < 2) {
         usage();
