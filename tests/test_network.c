@@ -148,10 +148,11 @@ static void test_sgd_step(void)
 {
     /* Independent restatement of torch.optim.SGD with momentum and weight decay:
        v = m v + (g + wd w); w = w - lr v; here lr 0.1, m 0.9, wd 0.01, two steps.
-       decay_scope=weights decays only PARAM_WEIGHT tensors. */
-    static char weights_only[2048];
-    snprintf(weights_only, sizeof(weights_only), "[net]\ndecay_scope=weights\n%s", SMALL + 6);
-    const char *cases[2] = {SMALL, weights_only};
+       decay_scope=all decays every parameter; by default (Darknet's
+       decay_scope=weights) only PARAM_WEIGHT tensors are decayed. */
+    static char all[2048];
+    snprintf(all, sizeof(all), "[net]\ndecay_scope=all\n%s", SMALL + 6);
+    const char *cases[2] = {all, SMALL};
     for (int ci = 0; ci < 2; ci++) {
         struct network *net = small_net(5, cases[ci]);
         if (!net) return;

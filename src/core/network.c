@@ -8,9 +8,10 @@
  * and delta and checks that no key of the section went unread.
  *
  * SGD (equivalent to torch.optim.SGD with momentum and weight_decay):
- *     g = grad + decay * w      (decay on every parameter with decay_scope=all,
- *                                the default as in PyTorch; only on conv,
- *                                connected and SE weights with decay_scope=weights)
+ *     g = grad + decay * w      (decay only on conv, connected and SE weights
+ *                                with decay_scope=weights, the default as in
+ *                                Darknet; on every parameter with
+ *                                decay_scope=all, as PyTorch's weight_decay)
  *     v = momentum * v + g
  *     w = w - lr * v
  * grad is the gradient of the mean loss over the batch*subdivisions images.
@@ -91,14 +92,14 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
     if (cfg_float(c, s, "learning_rate", 0.001f, &net->learning_rate) ||
         cfg_float(c, s, "momentum", 0.9f, &net->momentum) ||
         cfg_float(c, s, "decay", 0.0001f, &net->decay) ||
-        cfg_enum(c, s, "decay_scope", decay_names, DECAY_ALL, &scope) ||
+        cfg_enum(c, s, "decay_scope", decay_names, DECAY_WEIGHTS, &scope) ||
         cfg_enum(c, s, "policy", policy_names, POLICY_CONSTANT, &policy) ||
         cfg_int(c, s, "max_batches", 0, &net->max_batches) ||
         cfg_int(c, s, "burn_in", 0, &net->burn_in) ||
         cfg_float(c, s, "power", 4.0f, &net->power) ||
         cfg_float(c, s, "bn_momentum", 0.1f, &net->bn_momentum) ||
         cfg_enum(c, s, "init", init_names, INIT_DARKNET, &init) ||
-        cfg_int(c, s, "crop_pad", 0, &net->crop_pad) || cfg_int(c, s, "flip", 0, &net->flip) ||
+        cfg_int(c, s, "crop_pad", 0, &net->crop_pad) || cfg_int(c, s, "flip", 1, &net->flip) ||
         cfg_int(c, s, "backup_every", 1000, &net->backup_every) ||
         cfg_int(c, s, "valid_every", -1, &net->valid_every))
         return -1;
