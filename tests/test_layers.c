@@ -127,6 +127,13 @@ static const struct gc_case gc_cases[] = {
      NET(2, 7, 5, 3) "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nbatch_normalize=1\n"
                      "activation=logistic\n",
      {.seed = 11}},
+    {"convolutional/3x3_s1_bn_relu6",
+     NET(3, 5, 7, 2) "[convolutional]\nfilters=3\nsize=3\nstride=1\npad=1\nbatch_normalize=1\n"
+                     "activation=relu6\n",
+     {.seed = 13}},
+    {"convolutional/3x3_s2_pad1_ramp",
+     NET(2, 7, 5, 3) "[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1\nactivation=ramp\n",
+     {.seed = 14}},
     {"convolutional/1x1_s2_bn_leaky",
      NET(2, 7, 5, 3) "[convolutional]\nfilters=4\nsize=1\nstride=2\nbatch_normalize=1\n"
                      "activation=leaky\n",
@@ -164,6 +171,9 @@ static const struct gc_case gc_cases[] = {
      {.seed = 21}},
     {"connected/relu", NET(2, 3, 2, 2) "[connected]\noutput=5\nactivation=relu\n", {.seed = 22}},
     {"connected/leaky", NET(2, 3, 2, 2) "[connected]\noutput=5\nactivation=leaky\n", {.seed = 23}},
+    {"connected/ramp", NET(2, 3, 2, 2) "[connected]\noutput=5\nactivation=ramp\n", {.seed = 25}},
+    {"connected/bn_relu6", NET(4, 3, 2, 2) "[connected]\noutput=5\nbatch_normalize=1\nactivation=relu6\n",
+     {.seed = 26}},
     {"connected/logistic",
      NET(2, 3, 2, 2) "[connected]\noutput=5\nactivation=logistic\n",
      {.seed = 24}},
@@ -763,6 +773,29 @@ static void test_avgpool_forward_hand(void)
  * e^2 = 7.389056099, e^3 = 20.08553692, sum 30.19287485; shifting by 1000
  * must not change it. Cross-entropy with targets 2 and 0:
  * (-ln 0.66524096 - ln 0.09003057) / 2 = (0.40760596 + 2.40760596) / 2. */
+/* Darknet's relu6 and ramp, by hand, through activate() and gradient() (the
+ * array paths) and act_value/act_slope (the fused paths). */
+static void test_activations_hand(void)
+{
+    const float x[5] = {-2, -0.5f, 0.5f, 3, 7};
+    const double relu6[5] = {0, 0, 0.5, 3, 6}, relu6_d[5] = {0, 0, 1, 1, 0};
+    const double ramp[5] = {-0.2, -0.05, 0.55, 3.3, 7.7}, ramp_d[5] = {0.1, 0.1, 1.1, 1.1, 1.1};
+    const enum dn_act acts[2] = {ACT_RELU6, ACT_RAMP};
+    const double *want[2] = {relu6, ramp}, *want_d[2] = {relu6_d, ramp_d};
+    for (int a = 0; a < 2; a++) {
+        float y[5], d[5] = {1, 1, 1, 1, 1};
+        memcpy(y, x, sizeof(y));
+        activate(y, 5, acts[a]);
+        gradient(y, 5, acts[a], d);
+        expect_array(y, want[a], 5, 1e-6, act_names[acts[a]]);
+        expect_array(d, want_d[a], 5, 1e-6, act_names[acts[a]]);
+        for (int i = 0; i < 5; i++) {
+            EXPECT(act_value(x[i], acts[a]) == y[i], "%s act_value(%g)", act_names[acts[a]], x[i]);
+            EXPECT(act_slope(y[i], acts[a]) == d[i], "%s act_slope(%g)", act_names[acts[a]], y[i]);
+        }
+    }
+}
+
 static void test_softmax_forward_hand(void)
 {
     struct network *net = build(NET(2, 3, 1, 1) "[softmax]\n", 1);
@@ -1300,6 +1333,7 @@ const struct test_case layer_tests[] = {
     {"layers/shortcut_forward_hand", test_shortcut_forward_hand},
     {"layers/maxpool_forward_hand", test_maxpool_forward_hand},
     {"layers/avgpool_forward_hand", test_avgpool_forward_hand},
+    {"layers/activations_hand", test_activations_hand},
     {"layers/softmax_forward_hand", test_softmax_forward_hand},
     {"layers/se_forward_hand", test_se_forward_hand},
     {"layers/connected_forward_hand", test_connected_forward_hand},
