@@ -164,7 +164,45 @@ static void test_cfg_upstream_syntax(void)
     cfg_free(c);
 }
 
+/* [net] keys a cfg leaves out mean what they mean in Darknet: flip=1, decay
+ * on weights only, a 1x..2x zoom crop; crop_pad (ours) turns the zoom off. */
+static void test_cfg_upstream_defaults(void)
+{
+    char err[DN_ERR_LEN];
+    const char *texts[3] = {
+        "[net]\nwidth=8\nheight=8\nchannels=3\n[connected]\noutput=2\n",
+        "[net]\nwidth=8\nheight=8\nchannels=3\ncrop_pad=2\nflip=0\ndecay_scope=all\n[connected]\noutput=2\n",
+        "[net]\nwidth=8\nheight=8\nchannels=3\nmax_crop=12\nmin_crop=9\nangle=7\naspect=.75\nhue=.1\n"
+        "saturation=1.5\nexposure=1.5\nlabel_smooth_eps=0.1\n[connected]\noutput=2\n"};
+    for (int i = 0; i < 3; i++) {
+        struct cfg *c = cfg_read_text("d.cfg", texts[i], 0, err);
+        struct network *net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
+        EXPECT(net != NULL, "%s", err);
+        if (net && i == 0)
+            EXPECT(net->flip == 1 && net->decay_scope == DECAY_WEIGHTS && net->min_crop == 8 && net->max_crop == 16 &&
+                   net->aspect == 1 && net->saturation == 1 && net->exposure == 1 && net->hue == 0 &&
+                   net->angle == 0 && net->label_smooth == 0,
+                   "defaults: flip %d scope %d crop %d..%d", net->flip, net->decay_scope, net->min_crop, net->max_crop);
+        if (net && i == 1)
+            EXPECT(net->flip == 0 && net->decay_scope == DECAY_ALL && net->min_crop == 0 && net->max_crop == 0,
+                   "crop_pad: flip %d scope %d crop %d..%d", net->flip, net->decay_scope, net->min_crop, net->max_crop);
+        if (net && i == 2)
+            EXPECT(net->min_crop == 9 && net->max_crop == 12 && net->angle == 7 && net->aspect == 0.75f &&
+                   net->hue == 0.1f && net->saturation == 1.5f && net->exposure == 1.5f && net->label_smooth == 0.1f,
+                   "augmentation keys");
+        net_free(net);
+        cfg_free(c);
+    }
+    struct cfg *c = cfg_read_text("d.cfg", "[net]\nwidth=8\nheight=8\nchannels=3\ncrop_pad=2\nmax_crop=16\n"
+                                  "[connected]\noutput=2\n", 0, err);
+    struct network *net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
+    EXPECT(!net && strstr(err, "d.cfg:5: [net] crop_pad=2: cannot be combined with Darknet's zoom crop"), "got '%s'",
+           err);
+    cfg_free(c);
+}
+
 const struct test_case cfg_tests[] = {
+    {"cfg_upstream_defaults", test_cfg_upstream_defaults},
     {"cfg_upstream_syntax", test_cfg_upstream_syntax},
     {"cfg_good_files_parse", test_cfg_good},
     {"cfg_net_keys_and_lr_policy", test_cfg_net_keys},

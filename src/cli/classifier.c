@@ -68,7 +68,10 @@ static void join(char *out, size_t n, const char *dir, const char *name)
 
 static struct augment net_augment(const struct network *net, int train)
 {
-    struct augment a = {.train = train, .crop_pad = net->crop_pad, .flip = net->flip};
+    struct augment a = {.train = train, .crop_pad = net->crop_pad, .flip = net->flip,
+                        .min_crop = net->min_crop, .max_crop = net->max_crop, .angle = net->angle,
+                        .aspect = net->aspect, .hue = net->hue, .saturation = net->saturation,
+                        .exposure = net->exposure, .label_smooth = net->label_smooth};
     for (int i = 0; i < 3; i++) a.mean[i] = net->mean[i], a.std[i] = net->std[i];
     return a;
 }
@@ -123,7 +126,8 @@ static int use_gpu(struct network *net, int gpu, char *err)
 static struct u8_batch *gpu_u8_batch(struct network *net, const struct augment *a)
 {
 #ifdef GPU
-    if (net->cuda) return net_cuda_u8_batch(net, a);
+    /* Darknet's zoom/colour augmentation renders on the host (data.h) */
+    if (net->cuda && !augment_warps(a)) return net_cuda_u8_batch(net, a);
 #endif
     (void)net, (void)a;
     return NULL;

@@ -517,22 +517,25 @@ static void synth_dataset(struct dn_rng *r, struct dataset *d, int n, int c, int
 }
 
 /* u8 batches rendered by the GPU (net_cuda_feed_u8) against
- * dataset_fill_batch, bit for bit: input and one-hot truth of three
+ * dataset_fill_batch, bit for bit: input and (one-hot or smoothed) truth of three
  * consecutive batches (crossing epochs), and the next training forward
  * reads the fed batch, not net->input/net->truth. */
 static void augment_check(int device)
 {
     static const struct {
         int c, h, w, batch, train, crop_pad, flip;
+        float smooth; /* label_smooth_eps */
     } set[] = {
-        {3, 8, 8, 5, 1, 4, 1},  {3, 9, 7, 4, 1, 0, 1}, {1, 5, 7, 3, 1, 2, 0},
-        {1, 3, 3, 6, 1, 4, 1},  {3, 7, 5, 4, 0, 4, 1}, {3, 32, 32, 8, 1, 4, 1},
+        {3, 8, 8, 5, 1, 4, 1, 0},  {3, 9, 7, 4, 1, 0, 1, 0}, {1, 5, 7, 3, 1, 2, 0, 0},
+        {1, 3, 3, 6, 1, 4, 1, 0},  {3, 7, 5, 4, 0, 4, 1, 0}, {3, 32, 32, 8, 1, 4, 1, 0},
+        {3, 8, 8, 5, 1, 2, 1, 0.1f},
     };
     const int n = 11, classes = 6;
     for (size_t i = 0; i < ARRAY_LEN(set); i++) {
         char err[DN_ERR_LEN], text[512], name[160];
-        snprintf(name, sizeof(name), "augment c=%d %dx%d batch %d %s crop_pad %d flip %d", set[i].c, set[i].h,
-                 set[i].w, set[i].batch, set[i].train ? "train" : "eval", set[i].crop_pad, set[i].flip);
+        snprintf(name, sizeof(name), "augment c=%d %dx%d batch %d %s crop_pad %d flip %d smooth %g", set[i].c,
+                 set[i].h, set[i].w, set[i].batch, set[i].train ? "train" : "eval", set[i].crop_pad, set[i].flip,
+                 set[i].smooth);
         snprintf(text, sizeof(text),
                  "[net]\nbatch=%d\nwidth=%d\nheight=%d\nchannels=%d\n"
                  "[connected]\noutput=%d\nactivation=linear\n[softmax]\n",
@@ -553,7 +556,8 @@ static void augment_check(int device)
         struct dataset d;
         synth_dataset(&r, &d, n, set[i].c, set[i].h, set[i].w, classes);
         struct augment a = {.train = set[i].train, .crop_pad = set[i].crop_pad, .flip = set[i].flip,
-                            .mean = {0.49f, 0.48f, 0.45f}, .std = {0.25f, 0.24f, 0.26f}};
+                            .mean = {0.49f, 0.48f, 0.45f}, .std = {0.25f, 0.24f, 0.26f},
+                            .label_smooth = set[i].smooth};
         size_t nx = (size_t)gpu->batch * gpu->inputs, nt = (size_t)gpu->batch * gpu->truths;
         float *x = falloc(nx), *t = falloc(nt);
         struct u8_batch *u = net_cuda_u8_batch(gpu, &a);
