@@ -294,6 +294,17 @@ static const struct gc_case gc_cases[] = {
      NET(2, 3, 2, 2) "[connected]\noutput=4\nactivation=linear\n[softmax]\n[cost]\n",
      {.seed = 73, .obj = GC_LOSS, .eps = 1e-2, .floor = 1e-2, .smooth = 1}},
 
+    /* crop: random windows, mirrors and channel shifts from net->rng, fixed
+     * like dropout's masks by resetting it before each forward */
+    {"crop/first_flip_noadjust",
+     NET(3, 7, 6, 2) "[crop]\ncrop_height=4\ncrop_width=5\nflip=1\nnoadjust=1\n"
+                     "[connected]\noutput=3\nactivation=logistic\n",
+     {.seed = 91}},
+    {"crop/after_conv_scale_shift",
+     NET(2, 6, 6, 3) "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=leaky\n"
+                     "[crop]\ncrop_height=3\ncrop_width=4\nflip=1\nshift=.2\n",
+     {.seed = 92}},
+
     /* dropout: the mask is fixed by resetting net->rng before each forward */
     {"dropout/between",
      NET(2, 7, 5, 2) "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nactivation=leaky\n"
@@ -427,6 +438,7 @@ static void test_gc_maxpool(void) { run_group("maxpool"); }
 static void test_gc_softmax(void) { run_group("softmax"); }
 static void test_gc_cost(void) { run_group("cost"); }
 static void test_gc_dropout(void) { run_group("dropout"); }
+static void test_gc_crop(void) { run_group("crop"); }
 static void test_gc_se(void) { run_group("se"); }
 static void test_gc_bridge(void) { run_group("bridge"); }
 
@@ -773,6 +785,40 @@ static void test_avgpool_forward_hand(void)
  * e^2 = 7.389056099, e^3 = 20.08553692, sum 30.19287485; shifting by 1000
  * must not change it. Cross-entropy with targets 2 and 0:
  * (-ln 0.66524096 - ln 0.09003057) / 2 = (0.40760596 + 2.40760596) / 2. */
+/* [crop] at inference: the centred window, scaled to -1..1 (Darknet's
+ * 2x - 1); in training, every window offset of a 4x4 image with a 3x3 crop
+ * and every mirror appear. Input pixel (y, x) holds 4y + x. */
+static void test_crop_forward_hand(void)
+{
+    struct network *net = build(NET(64, 4, 4, 1) "[crop]\ncrop_height=2\ncrop_width=2\nflip=1\n", 1);
+    if (!net) return;
+    for (int b = 0; b < 64; b++)
+        for (int i = 0; i < 16; i++) net->input[b * 16 + i] = (float)i;
+    net->train = 0;
+    net_forward(net);
+    const double centre[4] = {9, 11, 17, 19}; /* 2 * {5, 6, 9, 10} - 1 */
+    expect_array(net->layers[0].output, centre, 4, 0, "centred crop");
+    net->train = 1;
+    net_forward(net);
+    int seen[3][3][2] = {{{0}}}, unexplained = 0;
+    for (int b = 0; b < 64; b++) {
+        const float *o = net->layers[0].output + b * 4;
+        float tl = (o[0] + 1) / 2, tr = (o[1] + 1) / 2;
+        int y = (int)tl / 4, x = (int)tl % 4, mirrored = tr < tl;
+        int left = mirrored ? x - 1 : x; /* the window's left column */
+        int ok = left >= 0 && left <= 2 && y <= 2 && fabsf(tr - tl) == 1 &&
+                 (o[2] + 1) / 2 == tl + 4 && (o[3] + 1) / 2 == tr + 4;
+        if (ok) seen[y][left][mirrored]++;
+        unexplained += !ok;
+    }
+    int missing = 0;
+    for (int y = 0; y < 3; y++)
+        for (int x = 0; x < 3; x++) missing += !seen[y][x][0] + !seen[y][x][1];
+    EXPECT(unexplained == 0 && missing <= 2, "training crops: %d unexplained, %d of 18 windows never drawn", unexplained,
+           missing);
+    net_free(net);
+}
+
 /* Darknet's relu6 and ramp, by hand, through activate() and gradient() (the
  * array paths) and act_value/act_slope (the fused paths). */
 static void test_activations_hand(void)
@@ -1314,6 +1360,7 @@ static void test_im2col_adjoint(void)
 }
 
 const struct test_case layer_tests[] = {
+    {"layers/gradcheck_crop", test_gc_crop},
     {"layers/gradcheck_coverage", test_gc_coverage},
     {"layers/gradcheck_catches_errors", test_gradcheck_catches_errors},
     {"layers/gradcheck_convolutional", test_gc_convolutional},
@@ -1334,6 +1381,7 @@ const struct test_case layer_tests[] = {
     {"layers/maxpool_forward_hand", test_maxpool_forward_hand},
     {"layers/avgpool_forward_hand", test_avgpool_forward_hand},
     {"layers/activations_hand", test_activations_hand},
+    {"layers/crop_forward_hand", test_crop_forward_hand},
     {"layers/softmax_forward_hand", test_softmax_forward_hand},
     {"layers/se_forward_hand", test_se_forward_hand},
     {"layers/connected_forward_hand", test_connected_forward_hand},

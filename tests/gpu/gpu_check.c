@@ -200,6 +200,11 @@ static const struct gcase cases[] = {
      "[connected]\noutput=12\nactivation=linear\n[softmax]\ngroups=3\ntemperature=2\n", 1, 0},
     {"softmax_groups2_temperature_jacobian", 3, 2, 2, 3, "",
      "[connected]\noutput=6\nactivation=linear\n[softmax]\ngroups=2\ntemperature=0.7\n[route]\nlayers=-1\n", 0, 0},
+    {"crop_first_flip_noadjust", 2, 7, 6, 3, "",
+     "[crop]\ncrop_height=4\ncrop_width=5\nflip=1\nnoadjust=1\n[connected]\noutput=3\nactivation=linear\n", 0, 0},
+    {"crop_after_conv_shift", 3, 6, 6, 2, "",
+     "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=leaky\n[crop]\ncrop_height=3\ncrop_width=4\nflip=1\n"
+     "shift=.2\n", 0, 0},
     {"cost_sse", 2, 3, 3, 4, "", "[connected]\noutput=4\nactivation=linear\n[cost]\n", 1, 0},
     {"dropout_p0.3", 3, 5, 5, 3, "",
      "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=relu\n[dropout]\nprobability=0.3\n", 0, 0},
