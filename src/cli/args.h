@@ -12,9 +12,9 @@ long arg_long(int *argc, char **argv, const char *name, long def, int *bad);
 /* Value of "-name STR" (removed) or def. */
 const char *arg_str(int *argc, char **argv, const char *name, const char *def);
 
-/* -1 (after naming it on stderr) if an argument after the command is still
- * a flag, i.e. one the command did not take; call after taking its flags. */
-int arg_reject_unknown(int argc, char **argv);
+/* 1 after printing "unknown option" if argv[first..] still holds a -flag
+ * (call it once a command has taken its own flags). */
+int arg_unknown(int argc, char **argv, int first);
 
 /* gpu: CUDA device to run on, -1 for the CPU (always -1 in CPU builds). */
 int cmd_classifier(int argc, char **argv, int gpu);
