@@ -305,6 +305,20 @@ static const struct gc_case gc_cases[] = {
                      "[crop]\ncrop_height=3\ncrop_width=4\nflip=1\nshift=.2\n",
      {.seed = 92}},
 
+    /* scale_channels: AlexeyAB's SE written with plain layers (conv, global
+     * avgpool, two 1x1 convs, scale the conv's maps), and scale_wh's
+     * per-pixel form */
+    {"scale_channels/se_composition",
+     NET(2, 5, 4, 3) "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=linear\n[avgpool]\n"
+                     "[convolutional]\nfilters=2\nsize=1\nactivation=leaky\n"
+                     "[convolutional]\nfilters=4\nsize=1\nactivation=logistic\n[scale_channels]\nfrom=-4\n",
+     {.seed = 93}},
+    {"scale_channels/wh_leaky",
+     NET(2, 5, 4, 2) "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=linear\n"
+                     "[convolutional]\nfilters=1\nsize=1\nactivation=logistic\n"
+                     "[scale_channels]\nfrom=-2\nscale_wh=1\nactivation=leaky\n",
+     {.seed = 94}},
+
     /* dropout: the mask is fixed by resetting net->rng before each forward */
     {"dropout/between",
      NET(2, 7, 5, 2) "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nactivation=leaky\n"
@@ -439,6 +453,7 @@ static void test_gc_softmax(void) { run_group("softmax"); }
 static void test_gc_cost(void) { run_group("cost"); }
 static void test_gc_dropout(void) { run_group("dropout"); }
 static void test_gc_crop(void) { run_group("crop"); }
+static void test_gc_scale_channels(void) { run_group("scale_channels"); }
 static void test_gc_se(void) { run_group("se"); }
 static void test_gc_bridge(void) { run_group("bridge"); }
 
@@ -1074,6 +1089,57 @@ static void test_bridge_equivalence(void)
                        2);
 }
 
+/* AlexeyAB's SE composition ([avgpool], two 1x1 [convolutional], then
+ * [scale_channels]) equals our [se] with the same weights: outputs, input
+ * gradients and the SE weights' gradients. */
+static void test_se_vs_scale_channels(void)
+{
+    const char *stem = NET(2, 5, 4, 3) "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=leaky\n";
+    char ta[1024], tb[1024];
+    snprintf(ta, sizeof(ta), "%s[se]\nreduction=2\n", stem);
+    snprintf(tb, sizeof(tb), "%s[avgpool]\n[convolutional]\nfilters=2\nsize=1\nactivation=relu\n"
+             "[convolutional]\nfilters=4\nsize=1\nactivation=logistic\n[scale_channels]\nfrom=-4\n", stem);
+    struct network *a = gc_build("se.cfg", ta, 0, 0, 1, 21), *b = gc_build("sc.cfg", tb, 0, 0, 1, 22);
+    if (!a || !b) {
+        EXPECT(0, "networks did not build");
+        net_free(a), net_free(b);
+        return;
+    }
+    /* a's [se] params b1, W1, b2, W2 are b's two 1x1 convs' biases, weights */
+    struct param *pa[6] = {&a->layers[0].params[0], &a->layers[0].params[1], &a->layers[1].params[0],
+                           &a->layers[1].params[1], &a->layers[1].params[2], &a->layers[1].params[3]};
+    struct param *pb[6] = {&b->layers[0].params[0], &b->layers[0].params[1], &b->layers[2].params[0],
+                           &b->layers[2].params[1], &b->layers[3].params[0], &b->layers[3].params[1]};
+    struct dn_rng rng;
+    rng_seed(&rng, 8);
+    for (int k = 0; k < 6; k++) {
+        EXPECT(pa[k]->n == pb[k]->n, "parameter %d: %zu vs %zu values", k, pa[k]->n, pb[k]->n);
+        if (pa[k]->n != pb[k]->n) goto out;
+        for (size_t i = 0; i < pa[k]->n; i++) pa[k]->val[i] = pb[k]->val[i] = rng_uniform(&rng, -0.8f, 0.8f);
+    }
+    struct layer *la = net_output_layer(a), *lb = net_output_layer(b);
+    size_t nout = (size_t)la->batch * la->outputs, nin = (size_t)a->batch * a->inputs;
+    for (size_t i = 0; i < nin; i++) a->input[i] = b->input[i] = rng_uniform(&rng, -1, 1);
+    a->train = b->train = 1;
+    free(a->truth), free(b->truth);
+    a->truth = b->truth = NULL;
+    net_forward(a);
+    net_forward(b);
+    EXPECT(la->outputs == lb->outputs && max_abs_diff(la->output, lb->output, nout) <= 1e-6, "outputs differ by %g",
+           max_abs_diff(la->output, lb->output, nout));
+    for (size_t i = 0; i < nout; i++) la->delta[i] = lb->delta[i] = rng_uniform(&rng, -1, 1);
+    net_backward(a);
+    net_backward(b);
+    EXPECT(max_abs_diff(a->delta, b->delta, nin) <= 1e-6, "input gradients differ by %g",
+           max_abs_diff(a->delta, b->delta, nin));
+    for (int k = 0; k < 6; k++)
+        EXPECT(max_abs_diff(pa[k]->grad, pb[k]->grad, pa[k]->n) <= 1e-5, "parameter %d gradients differ by %g", k,
+               max_abs_diff(pa[k]->grad, pb[k]->grad, pa[k]->n));
+out:
+    net_free(a);
+    net_free(b);
+}
+
 /* ------------------------------------------------------------------ */
 /* gemm and im2col                                                      */
 /* ------------------------------------------------------------------ */
@@ -1361,6 +1427,7 @@ static void test_im2col_adjoint(void)
 
 const struct test_case layer_tests[] = {
     {"layers/gradcheck_crop", test_gc_crop},
+    {"layers/gradcheck_scale_channels", test_gc_scale_channels},
     {"layers/gradcheck_coverage", test_gc_coverage},
     {"layers/gradcheck_catches_errors", test_gradcheck_catches_errors},
     {"layers/gradcheck_convolutional", test_gc_convolutional},
@@ -1386,6 +1453,7 @@ const struct test_case layer_tests[] = {
     {"layers/se_forward_hand", test_se_forward_hand},
     {"layers/connected_forward_hand", test_connected_forward_hand},
     {"layers/bridge_equivalence", test_bridge_equivalence},
+    {"layers/se_vs_scale_channels", test_se_vs_scale_channels},
     {"layers/gemm", test_gemm},
     {"layers/im2col_adjoint", test_im2col_adjoint},
     {"layers/conv_direct_vs_gemm", test_conv_direct},

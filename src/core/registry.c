@@ -9,13 +9,14 @@
 #include "utils.h"
 
 extern const struct layer_ops convolutional_ops, connected_ops, shortcut_ops, route_ops,
-    avgpool_ops, maxpool_ops, softmax_ops, cost_ops, dropout_ops, se_ops, bridge_ops, crop_ops;
+    avgpool_ops, maxpool_ops, softmax_ops, cost_ops, dropout_ops, se_ops, bridge_ops, crop_ops, scale_channels_ops;
 
-#define DN_LAYER_COUNT 12
+#define DN_LAYER_COUNT 13
 
 const struct layer_ops *const layer_registry[] = {
     &convolutional_ops, &connected_ops, &shortcut_ops, &route_ops, &avgpool_ops, &maxpool_ops,
     &softmax_ops,       &cost_ops,      &dropout_ops,  &se_ops,    &bridge_ops,  &crop_ops,
+    &scale_channels_ops,
 };
 const int layer_registry_len = ARRAY_LEN(layer_registry);
 

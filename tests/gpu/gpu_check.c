@@ -205,6 +205,13 @@ static const struct gcase cases[] = {
     {"crop_after_conv_shift", 3, 6, 6, 2, "",
      "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=leaky\n[crop]\ncrop_height=3\ncrop_width=4\nflip=1\n"
      "shift=.2\n", 0, 0},
+    {"scale_channels_se_composition", 3, 6, 5, 3, "",
+     "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=linear\n[avgpool]\n"
+     "[convolutional]\nfilters=2\nsize=1\nactivation=relu\n[convolutional]\nfilters=4\nsize=1\nactivation=logistic\n"
+     "[scale_channels]\nfrom=-4\n", 0, 0},
+    {"scale_channels_wh_leaky", 2, 5, 4, 2, "",
+     "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=linear\n[convolutional]\nfilters=1\nsize=1\n"
+     "activation=logistic\n[scale_channels]\nfrom=-2\nscale_wh=1\nactivation=leaky\n", 0, 0},
     {"cost_sse", 2, 3, 3, 4, "", "[connected]\noutput=4\nactivation=linear\n[cost]\n", 1, 0},
     {"dropout_p0.3", 3, 5, 5, 3, "",
      "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=relu\n[dropout]\nprobability=0.3\n", 0, 0},
