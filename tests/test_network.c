@@ -279,7 +279,48 @@ static void test_shared_deltas(void)
     net_free(net[1]);
 }
 
+/* Darknet's partial: the first k layers' parameters, seen = 0; loaded as a
+ * prefix they set those layers only (the rest keep their init), and only
+ * when the caller allows prefixes; other short or long files are refused. */
+static void test_weights_prefix(void)
+{
+    struct network *a = small_net(1, SMALL), *b = small_net(2, SMALL), *c = small_net(2, SMALL);
+    char path[512], bad[512], err[DN_ERR_LEN];
+    if (!a || !b || !c) goto out;
+    path_in_tmp(path, sizeof(path), "small.conv.2");
+    path_in_tmp(bad, sizeof(bad), "small.bad");
+    a->seen = 1234;
+    EXPECT(weights_save_upto(a, path, 2, 0, 0, err) == 0, "%s", err);
+    struct stat st;
+    stat(path, &st);
+    /* conv0: 4 biases + 3*4 BN floats + 4*3*3*3 weights; conv1: 4 + 16 */
+    EXPECT(st.st_size == 20 + 4 * (4 + 12 + 108 + 4 + 16), "prefix file is %ld bytes", (long)st.st_size);
+    EXPECT(weights_load(b, path, 0, err) != 0 && strstr(err, "needs"), "a prefix is refused by weights_load: %s", err);
+    int k = -1;
+    EXPECT(weights_load_prefix(b, path, 0, &k, err) == 0, "%s", err);
+    EXPECT(k == 2 && b->seen == 0, "loaded %d layers, seen %llu", k, (unsigned long long)b->seen);
+    for (int i = 0; i < b->n; i++)
+        for (int j = 0; j < b->layers[i].nparams; j++) {
+            const struct param *p = &b->layers[i].params[j];
+            const struct param *want = i < 2 ? &a->layers[i].params[j] : &c->layers[i].params[j];
+            EXPECT(memcmp(p->val, want->val, p->n * sizeof(float)) == 0, "layer %d %s is not the %s's", i, p->name,
+                   i < 2 ? "file" : "initialisation");
+        }
+    /* one float more than the prefix: neither a full file nor a prefix */
+    FILE *f = fopen(path, "rb"), *g = fopen(bad, "wb");
+    char buf[4096];
+    size_t got = f ? fread(buf, 1, sizeof(buf), f) : 0;
+    if (g) fwrite(buf, 1, got, g), fwrite(buf, 1, 4, g);
+    if (f) fclose(f);
+    if (g) fclose(g);
+    EXPECT(weights_load_prefix(b, bad, 0, &k, err) != 0 && strstr(err, "nor is it the parameters of its first layers"),
+           "a non-prefix short file: %s", err);
+out:
+    net_free(a), net_free(b), net_free(c);
+}
+
 const struct test_case network_tests[] = {
+    {"weights_prefix_partial", test_weights_prefix},
     {"weights_roundtrip_bit_exact", test_weights_roundtrip},
     {"weights_bad_sizes_rejected", test_weights_bad_sizes},
     {"weights_darknet_resnet20_size", test_weights_darknet_size},

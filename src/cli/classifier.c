@@ -209,7 +209,11 @@ static int train(int argc, char **argv, int gpu)
         goto fail;
     }
     if (weightfile) {
-        if (weights_load(net, weightfile, !clear, err)) goto fail;
+        int nloaded = 0; /* a Darknet prefix file (partial, *.conv.N) starts a training too */
+        if (weights_load_prefix(net, weightfile, !clear, &nloaded, err)) goto fail;
+        if (nloaded < net->n)
+            fprintf(stderr, "%s: weights of layers 0-%d only (a prefix file); the other layers start from their "
+                            "initialisation\n", weightfile, nloaded - 1);
         if (clear) net->seen = 0;
     }
     net_print_summary(net, stderr);

@@ -26,4 +26,15 @@ int weights_save(const struct network *net, const char *path, int with_momentum,
  * A size that does not match the cfg is an error with both float counts. */
 int weights_load(struct network *net, const char *path, int with_momentum, char *err);
 
+/* Darknet's `partial`: the first nlayers layers' parameters (no trailer)
+ * with the given `seen` (Darknet writes 0). weights_save is
+ * weights_save_upto(net, path, net->n, with_momentum, net->seen, err). */
+int weights_save_upto(const struct network *net, const char *path, int nlayers, int with_momentum, uint64_t seen,
+                      char *err);
+/* As weights_load, and with nloaded non-NULL also a prefix file: one that
+ * holds exactly the parameters of the first k < n layers (Darknet's
+ * *.conv.N). Those layers are loaded, the rest keep their values, `seen`
+ * becomes 0, and *nloaded = k (n for a complete file). */
+int weights_load_prefix(struct network *net, const char *path, int with_momentum, int *nloaded, char *err);
+
 #endif
