@@ -4,6 +4,7 @@
  * formula, seeded initialisation, and training with shared deltas
  * (net_share_deltas) bit-identical to training without.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,7 +320,61 @@ out:
     net_free(a), net_free(b), net_free(c);
 }
 
+/* export's fold of [net] mean/std into the first convolution: the folded
+ * network on raw pixels gives the original's outputs on normalised ones
+ * (inference, with and without batch norm); a padded first convolution is
+ * refused with the reason. */
+static void test_fold_normalisation(void)
+{
+    const char *layers[2] = {"[convolutional]\nfilters=4\nsize=3\nbatch_normalize=1\nactivation=leaky\n",
+                             "[convolutional]\nfilters=4\nsize=2\nstride=2\nactivation=relu\n"};
+    for (int t = 0; t < 2; t++) {
+        char text[1024], err[DN_ERR_LEN];
+        snprintf(text, sizeof(text), "[net]\nbatch=2\nwidth=5\nheight=6\nchannels=3\nmean=.4,.5,.6\nstd=.2,.25,.3\n"
+                 "%s[avgpool]\n[connected]\noutput=3\nactivation=linear\n", layers[t]);
+        struct network *a = small_net(3, text), *b = small_net(4, text);
+        if (!a || !b) goto next;
+        struct dn_rng r;
+        rng_seed(&r, 9 + t);
+        for (int i = 0; i < a->n; i++)
+            for (int j = 0; j < a->layers[i].nparams; j++) {
+                struct param *p = &a->layers[i].params[j], *q = &b->layers[i].params[j];
+                int var = strcmp(p->name, "rolling_variance") == 0;
+                for (size_t k = 0; k < p->n; k++)
+                    p->val[k] = q->val[k] = var ? rng_uniform(&r, 0.5f, 2) : rng_uniform(&r, -0.5f, 0.5f);
+            }
+        EXPECT(weights_fold_normalisation(b, 0, err) == 0, "%s", err);
+        EXPECT(b->mean[1] == 0 && b->std[1] == 1, "folded network still normalises");
+        for (int i = 0; i < a->batch * a->inputs; i++) {
+            int c = i / (a->w * a->h) % 3;
+            float x = rng_uniform(&r, 0, 1);
+            b->input[i] = x;
+            a->input[i] = (x - a->mean[c]) / a->std[c];
+        }
+        a->train = b->train = 0;
+        net_forward(a);
+        net_forward(b);
+        const float *ya = net_output_layer(a)->output, *yb = net_output_layer(b)->output;
+        double worst = 0;
+        for (int i = 0; i < a->batch * 3; i++) worst = fmax(worst, fabs(ya[i] - yb[i]));
+        EXPECT(worst < 1e-5, "%s: folded outputs differ by %g", t ? "no batch norm" : "batch norm", worst);
+    next:
+        net_free(a), net_free(b);
+    }
+    char err[DN_ERR_LEN];
+    struct network *p = small_net(5, "[net]\nbatch=1\nwidth=5\nheight=5\nchannels=3\nmean=.4,.5,.6\nstd=.2,.25,.3\n"
+                                     "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=relu\n");
+    if (p) {
+        float w0 = p->layers[0].params[1].val[0];
+        EXPECT(weights_fold_normalisation(p, 1, err) != 0 && strstr(err, "pads by 1") &&
+                   strstr(err, "black in Darknet") && p->layers[0].params[1].val[0] == w0 && p->std[0] != 1,
+               "padded first convolution: %s", err);
+    }
+    net_free(p);
+}
+
 const struct test_case network_tests[] = {
+    {"weights_fold_normalisation", test_fold_normalisation},
     {"weights_prefix_partial", test_weights_prefix},
     {"weights_roundtrip_bit_exact", test_weights_roundtrip},
     {"weights_bad_sizes_rejected", test_weights_bad_sizes},

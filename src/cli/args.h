@@ -23,5 +23,6 @@ int cmd_cifar(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_partial(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -103,6 +103,7 @@ static void usage(void)
             "  classifier predict <data> <cfg> <weights> <image> [-t N]\n"
             "  summary [<data>] <cfg>\n"
             "  partial [<data>] <cfg> <weights> <out.weights> <N>   (the first N layers' weights, as Darknet)\n"
+            "  export [<data>] <cfg> <weights> <out.cfg> <out.weights>   (mean/std folded in, for Darknet)\n"
             "  cifar extract <cifar-binary-dir> <out-dir>\n"
             "  plot <out.png> [-x COL] [-y COL] [-panel TITLE] LABEL=CSV ...   (line charts of CSV logs)\n"
             "  bench <cfg> [-batch N] [-iters N] [-warmup N] [-classes N] [-train 0|1] [-layers]\n"
@@ -180,6 +181,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "plot") == 0) return cmd_plot(argc, argv);
     if (strcmp(argv[1], "bench") == 0) return cmd_bench(argc, argv);
     if (strcmp(argv[1], "partial") == 0) return cmd_partial(argc, argv);
+    if (strcmp(argv[1], "export") == 0) return cmd_export(argc, argv);
     fprintf(stderr, "darknet: unknown command '%s'\n", argv[1]);
     usage();
     return 2;

@@ -183,3 +183,50 @@ out:
     fclose(f);
     return rc;
 }
+
+static struct param *find_param(struct layer *l, const char *name)
+{
+    for (int j = 0; j < l->nparams; j++)
+        if (strcmp(l->params[j].name, name) == 0) return &l->params[j];
+    return NULL;
+}
+
+int weights_fold_normalisation(struct network *net, int padding, char *err)
+{
+    int normalised = 0, mean_zero = 1;
+    for (int c = 0; c < net->c && c < 3; c++) {
+        normalised |= net->mean[c] != 0 || net->std[c] != 1;
+        mean_zero &= net->mean[c] == 0;
+    }
+    if (!normalised) return 0;
+    struct layer *l = &net->layers[0];
+    struct param *w = find_param(l, "weights"), *b = find_param(l, "biases"), *mu = find_param(l, "rolling_mean");
+    if (strcmp(l->ops->name, "convolutional") != 0 || !w || !b) {
+        dn_errf(err, "%s: cannot fold mean/std: the first layer is [%s]; only a first [convolutional] can take the "
+                "normalisation", net->cfg_path, l->ops->name);
+        return -1;
+    }
+    if (padding > 0 && !mean_zero) {
+        dn_errf(err, "%s: cannot fold mean/std exactly: the first convolution pads by %d, and its padding is 0 after "
+                "normalisation (the mean colour in pixels) but black in Darknet, so the border outputs would differ; "
+                "train with mean=0 std=1 to run in Darknet", net->cfg_path, padding);
+        return -1;
+    }
+    int F = l->out_c, C = l->c;
+    size_t per_c = w->n / ((size_t)F * C); /* kernel pixels */
+    for (int f = 0; f < F; f++) {
+        double k = 0;
+        for (int c = 0; c < C; c++)
+            for (size_t i = 0; i < per_c; i++) {
+                float *v = &w->val[((size_t)f * C + c) * per_c + i];
+                k += (double)*v * net->mean[c] / net->std[c];
+                *v /= net->std[c];
+            }
+        if (mu)
+            mu->val[f] += (float)k;
+        else
+            b->val[f] -= (float)k;
+    }
+    for (int c = 0; c < 3; c++) net->mean[c] = 0, net->std[c] = 1;
+    return 0;
+}
