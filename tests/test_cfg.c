@@ -99,6 +99,7 @@ static void test_cfg_errors(void)
                "[shortcut] from=-2: layer 0's 8x8x4 output cannot be added to 3x3x4");
     expect_err("[convolutional]\nfilters=4\nactivation=swish\n", "activation=swish: unknown value");
     expect_err("[convolutional]\nfilters=4\nxnor=1\n", "t.cfg:8: [convolutional] xnor=1: not supported here (XNOR");
+    expect_err("[convolutional]\nfilters=4\ngroups=2\n", "t.cfg:8: [convolutional] groups=2: not supported here (grouped");
     expect_err("[convolutional]\nfilters=4\nfilters=5\nxnor=0\nsize=3#5\nfiltres=2\n",
                "t.cfg:11: [convolutional] filtres=2: unknown key");
     expect_err("[route]\n", "[route] layers: missing required key");
@@ -146,7 +147,7 @@ static void test_cfg_upstream_syntax(void)
 {
     char err[DN_ERR_LEN];
     char text[512];
-    snprintf(text, sizeof(text), "%s[convolutional]\nfilters=4\t# was 8\nsize=3;x\nfilters=6\nxnor=0\n"
+    snprintf(text, sizeof(text), "%s[convolutional]\nfilters=4\t# was 8\nsize=3;x\nfilters=6\nxnor=0\ngroups=1\n"
              "[connected]\noutput=5#\n", NET);
     struct cfg *c = cfg_read_text("u.cfg", text, 0, err);
     struct network *net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;

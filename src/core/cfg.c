@@ -307,15 +307,16 @@ int cfg_enum(struct cfg *c, struct cfg_section *s, const char *key, const char *
 
 /*
  * Keys of upstream Darknet (AlexeyAB) that this engine knows but does not
- * implement. Set to 0 they mean what leaving them out means, so they are
- * accepted; any other value is refused as "not supported" (with the reason)
- * rather than as an unknown key.
+ * implement. Set to their "off" value (0, or 1 for groups) they mean what
+ * leaving them out means, so they are accepted; any other value is refused
+ * as "not supported" (with the reason) rather than as an unknown key.
  */
 static const struct {
     const char *section; /* "" = any section */
     const char *key;
     const char *why;
 } unsupported_keys[] = {
+    {"convolutional", "groups", "grouped and depthwise convolutions are not implemented"},
     {"net", "mosaic", "mosaic augmentation is for detection training"},
     {"net", "cutmix", "cutmix augmentation is not implemented"},
     {"net", "mixup", "mixup augmentation is not implemented"},
@@ -355,8 +356,9 @@ int cfg_check_unused(struct cfg *c, struct cfg_section *s)
         if (o->used) continue;
         const char *why = unsupported_why(s, o->key);
         if (!why) return cfg_fail(c, s, o->key, "unknown key");
-        if (strcmp(o->val, "0") != 0) return cfg_fail(c, s, o->key, "not supported here (%s)", why);
-        /* =0 is off, as when absent */
+        const char *off = strcmp(o->key, "groups") == 0 ? "1" : "0";
+        if (strcmp(o->val, off) != 0) return cfg_fail(c, s, o->key, "not supported here (%s)", why);
+        /* the off value, as when absent */
     }
     return 0;
 }

@@ -7,25 +7,23 @@
  */
 #include "../backend/cuda/cuda_common.h"
 
-extern "C" {
 #include "crop.h"
-}
 
 void crop_init_gpu(struct layer *l, struct network *net)
 {
     (void)net;
     struct crop_layer *cr = (struct crop_layer *)l->priv;
-    CUDA_CHECK(cudaMalloc((void **)&cr->plan_gpu, (size_t)l->batch * 3 * sizeof(int)));
-    cr->shifts_gpu = dn_gpu_alloc((size_t)l->batch * l->c);
+    CUDA_CHECK(cudaMalloc((void **)&cr->gpu.plan, (size_t)l->batch * 3 * sizeof(int)));
+    cr->gpu.shifts = dn_gpu_alloc((size_t)l->batch * l->c);
 }
 
 void crop_free_gpu(struct layer *l)
 {
     struct crop_layer *cr = (struct crop_layer *)l->priv;
     if (!cr) return;
-    dn_gpu_free(cr->plan_gpu);
-    dn_gpu_free(cr->shifts_gpu);
-    cr->plan_gpu = NULL, cr->shifts_gpu = NULL;
+    dn_gpu_free(cr->gpu.plan);
+    dn_gpu_free(cr->gpu.shifts);
+    cr->gpu.plan = NULL, cr->gpu.shifts = NULL;
 }
 
 /* input index of output element i (b, k, y, x), as crop.c's crop_src */
@@ -58,12 +56,12 @@ void crop_forward_gpu(struct layer *l, struct network *net)
     crop_draw(l, net);
     /* from pageable memory: staged before the call returns, so the next
      * forward may redraw the host plan */
-    CUDA_CHECK(cudaMemcpyAsync(cr->plan_gpu, cr->plan, (size_t)l->batch * 3 * sizeof(int), cudaMemcpyHostToDevice,
+    CUDA_CHECK(cudaMemcpyAsync(cr->gpu.plan, cr->plan, (size_t)l->batch * 3 * sizeof(int), cudaMemcpyHostToDevice,
                                ctx->stream));
-    CUDA_CHECK(cudaMemcpyAsync(cr->shifts_gpu, cr->shifts, (size_t)l->batch * l->c * sizeof(float),
+    CUDA_CHECK(cudaMemcpyAsync(cr->gpu.shifts, cr->shifts, (size_t)l->batch * l->c * sizeof(float),
                                cudaMemcpyHostToDevice, ctx->stream));
     size_t n = (size_t)l->batch * l->outputs;
-    crop_forward_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, cr->plan_gpu, cr->shifts_gpu,
+    crop_forward_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, cr->gpu.plan, cr->gpu.shifts,
                                                                     cr->scale, cr->trans, l->c, l->h, l->w, l->out_h,
                                                                     l->out_w, dn_n32(n), l->output_gpu);
     KERNEL_CHECK();
@@ -74,7 +72,7 @@ void crop_backward_gpu(struct layer *l, struct network *net)
     struct crop_layer *cr = (struct crop_layer *)l->priv;
     if (!l->dinput_gpu) return;
     size_t n = (size_t)l->batch * l->outputs;
-    crop_backward_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, cr->plan_gpu, cr->scale,
+    crop_backward_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, cr->gpu.plan, cr->scale,
                                                                            l->c, l->h, l->w, l->out_h, l->out_w,
                                                                            dn_n32(n), l->dinput_gpu);
     KERNEL_CHECK();

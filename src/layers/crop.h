@@ -16,6 +16,10 @@
 #ifndef DN_CROP_H
 #define DN_CROP_H
 
+#ifdef __cplusplus
+extern "C" { /* the C headers below too, when included from a .cu file */
+#endif
+
 #include "../core/layer.h"
 
 struct network;
@@ -27,8 +31,10 @@ struct crop_layer {
     int *plan;          /* (B, 3) host: row offset, column offset, mirror of the last forward */
     float *shifts;      /* (B, c) host: the channel offsets of the last forward */
 #ifdef GPU
-    int *plan_gpu;      /* device copies */
-    float *shifts_gpu;
+    struct {
+        int *plan; /* device copies of plan and shifts */
+        float *shifts;
+    } gpu;
 #endif
 };
 
@@ -40,6 +46,10 @@ void crop_init_gpu(struct layer *l, struct network *net);
 void crop_forward_gpu(struct layer *l, struct network *net);
 void crop_backward_gpu(struct layer *l, struct network *net);
 void crop_free_gpu(struct layer *l);
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif

@@ -8,8 +8,8 @@
 
 extern "C" {
 #include "../core/network.h"
-#include "scale_channels.h"
 }
+#include "scale_channels.h"
 
 /* input index of output element i, as scale_channels.c's scale_index */
 __device__ static size_t scale_index(size_t i, unsigned S, unsigned C, int wh)

@@ -13,6 +13,10 @@
 #ifndef DN_SCALE_CHANNELS_H
 #define DN_SCALE_CHANNELS_H
 
+#ifdef __cplusplus
+extern "C" { /* the C headers below too, when included from a .cu file */
+#endif
+
 #include "../core/activations.h"
 #include "../core/layer.h"
 
@@ -26,6 +30,10 @@ struct scale_channels_layer {
 struct network;
 void scale_channels_forward_gpu(struct layer *l, struct network *net);
 void scale_channels_backward_gpu(struct layer *l, struct network *net);
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif
