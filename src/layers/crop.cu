@@ -14,15 +14,15 @@ void crop_init_gpu(struct layer *l, struct network *net)
     (void)net;
     struct crop_layer *cr = (struct crop_layer *)l->priv;
     CUDA_CHECK(cudaMalloc((void **)&cr->gpu.plan, (size_t)l->batch * 3 * sizeof(int)));
-    cr->gpu.shifts = dn_gpu_alloc((size_t)l->batch * l->c);
+    cr->gpu.shifts = cuda_alloc((size_t)l->batch * l->c);
 }
 
 void crop_free_gpu(struct layer *l)
 {
     struct crop_layer *cr = (struct crop_layer *)l->priv;
     if (!cr) return;
-    dn_gpu_free(cr->gpu.plan);
-    dn_gpu_free(cr->gpu.shifts);
+    cuda_free(cr->gpu.plan);
+    cuda_free(cr->gpu.shifts);
     cr->gpu.plan = NULL, cr->gpu.shifts = NULL;
 }
 
@@ -61,9 +61,9 @@ void crop_forward_gpu(struct layer *l, struct network *net)
     CUDA_CHECK(cudaMemcpyAsync(cr->gpu.shifts, cr->shifts, (size_t)l->batch * l->c * sizeof(float),
                                cudaMemcpyHostToDevice, ctx->stream));
     size_t n = (size_t)l->batch * l->outputs;
-    crop_forward_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, cr->gpu.plan, cr->gpu.shifts,
+    crop_forward_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, cr->gpu.plan, cr->gpu.shifts,
                                                                     cr->scale, cr->trans, l->c, l->h, l->w, l->out_h,
-                                                                    l->out_w, dn_n32(n), l->output_gpu);
+                                                                    l->out_w, cuda_n32(n), l->output_gpu);
     KERNEL_CHECK();
 }
 
@@ -72,8 +72,8 @@ void crop_backward_gpu(struct layer *l, struct network *net)
     struct crop_layer *cr = (struct crop_layer *)l->priv;
     if (!l->dinput_gpu) return;
     size_t n = (size_t)l->batch * l->outputs;
-    crop_backward_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, cr->gpu.plan, cr->scale,
+    crop_backward_kernel<<<cuda_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, cr->gpu.plan, cr->scale,
                                                                            l->c, l->h, l->w, l->out_h, l->out_w,
-                                                                           dn_n32(n), l->dinput_gpu);
+                                                                           cuda_n32(n), l->dinput_gpu);
     KERNEL_CHECK();
 }

@@ -58,8 +58,8 @@ void scale_channels_forward_gpu(struct layer *l, struct network *net)
     const struct scale_channels_layer *sc = (const struct scale_channels_layer *)l->priv;
     const struct layer *f = &net->layers[sc->from];
     size_t n = (size_t)l->batch * l->outputs;
-    forward_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(
-        l->input_gpu, f->output_gpu, l->out_h * l->out_w, l->out_c, sc->scale_wh, sc->act, dn_n32(n), l->output_gpu);
+    forward_kernel<<<cuda_grid(n), DN_THREADS, 0, net->cuda->stream>>>(
+        l->input_gpu, f->output_gpu, l->out_h * l->out_w, l->out_c, sc->scale_wh, sc->act, cuda_n32(n), l->output_gpu);
     KERNEL_CHECK();
 }
 
@@ -70,13 +70,13 @@ void scale_channels_backward_gpu(struct layer *l, struct network *net)
     struct layer *f = &net->layers[sc->from];
     size_t n = (size_t)l->batch * l->outputs, nin = (size_t)l->batch * l->inputs;
     unsigned S = l->out_h * l->out_w;
-    gpu_gradient(ctx, l->output_gpu, n, sc->act, l->delta_gpu);
+    cuda_gradient(ctx, l->output_gpu, n, sc->act, l->delta_gpu);
     if (l->dinput_gpu) {
-        dinput_kernel<<<dn_grid(nin), DN_THREADS, 0, ctx->stream>>>(l->delta_gpu, f->output_gpu, S, l->out_c,
-                                                                     sc->scale_wh, dn_n32(nin), l->dinput_gpu);
+        dinput_kernel<<<cuda_grid(nin), DN_THREADS, 0, ctx->stream>>>(l->delta_gpu, f->output_gpu, S, l->out_c,
+                                                                     sc->scale_wh, cuda_n32(nin), l->dinput_gpu);
         KERNEL_CHECK();
     }
-    dfrom_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, l->delta_gpu, S, l->out_c, sc->scale_wh,
-                                                             dn_n32(n), f->delta_gpu);
+    dfrom_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, l->delta_gpu, S, l->out_c, sc->scale_wh,
+                                                             cuda_n32(n), f->delta_gpu);
     KERNEL_CHECK();
 }

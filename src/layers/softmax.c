@@ -39,13 +39,16 @@ static int softmax_init(struct layer *l, struct cfg *c, struct cfg_section *s, s
     if (sm->groups < 1 || l->inputs % sm->groups != 0)
         return cfg_fail(c, s, "groups", "must be at least 1 and divide the %d inputs", l->inputs);
     if (!(sm->temperature > 0)) return cfg_fail(c, s, "temperature", "must be positive");
+    sm->ce = xcalloc((size_t)l->batch * sm->groups, sizeof(double));
     l->out_c = l->c, l->out_h = l->h, l->out_w = l->w;
     return 0;
 }
 
 static void softmax_free(struct layer *l)
 {
-    free(l->priv);
+    struct softmax_layer *sm = l->priv;
+    if (sm) free(sm->ce);
+    free(sm);
     l->priv = NULL;
 }
 
@@ -62,7 +65,7 @@ static double softmax_group(const float *x, float *p, int n, float T)
 
 static void softmax_forward(struct layer *l, struct network *net)
 {
-    const struct softmax_layer *sm = l->priv;
+    struct softmax_layer *sm = l->priv;
     float T = sm->temperature;
     int n = l->inputs / sm->groups;
     float scale = 1.0f / ((float)net->batch * net->subdivisions);
@@ -80,6 +83,7 @@ static void softmax_forward(struct layer *l, struct network *net)
                 if (t[i] != 0) ce -= t[i] * (x[i] / T - lse);
                 d[i] = (p[i] * tsum - t[i]) / T * scale;
             }
+            sm->ce[g] = ce;
             net->loss += (float)(ce * scale);
         }
     }
@@ -113,10 +117,6 @@ static void softmax_describe(const struct layer *l, char *buf, size_t n)
     }
     snprintf(buf, n, "groups %d T %g", sm->groups, sm->temperature);
 }
-
-#ifdef GPU
-#include "layers_gpu.h"
-#endif
 
 const struct layer_ops softmax_ops = {
     .name = "softmax",

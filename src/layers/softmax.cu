@@ -12,14 +12,9 @@
 #include <math.h>
 
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
 #include "softmax.h"
 
 #define SOFTMAX_THREADS 256
-
-struct softmax_gpu {
-    double *ce; /* (B) per-sample cross-entropy of the last loss-mode forward */
-};
 
 static int loss_mode(const struct layer *l, const struct network *net)
 {
@@ -29,19 +24,16 @@ static int loss_mode(const struct layer *l, const struct network *net)
 void softmax_init_gpu(struct layer *l, struct network *net)
 {
     (void)net;
-    struct softmax_gpu *s = (struct softmax_gpu *)xcalloc(1, sizeof(*s));
-    const struct softmax_layer *sm = (const struct softmax_layer *)l->priv;
-    CUDA_CHECK(cudaMalloc((void **)&s->ce, (size_t)l->batch * sm->groups * sizeof(double)));
-    l->priv_gpu = s;
+    struct softmax_layer *s = (struct softmax_layer *)l->priv;
+    CUDA_CHECK(cudaMalloc((void **)&s->gpu.ce, (size_t)l->batch * s->groups * sizeof(double)));
 }
 
 void softmax_free_gpu(struct layer *l)
 {
-    struct softmax_gpu *s = (struct softmax_gpu *)l->priv_gpu;
+    struct softmax_layer *s = (struct softmax_layer *)l->priv;
     if (!s) return;
-    dn_gpu_free(s->ce);
-    free(s);
-    l->priv_gpu = NULL;
+    cuda_free(s->gpu.ce);
+    s->gpu.ce = NULL;
 }
 
 __global__ static void softmax_kernel(const float *x, float *p, int n, float T, const float *truth, float *delta,
@@ -51,27 +43,27 @@ __global__ static void softmax_kernel(const float *x, float *p, int n, float T, 
     x += g * n, p += g * n;
     float mx = -INFINITY;
     for (int i = threadIdx.x; i < n; i += blockDim.x) mx = fmaxf(mx, x[i] / T);
-    mx = dn_block_max(mx);
+    mx = cuda_block_max(mx);
     double sum = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
         float e = expf(x[i] / T - mx);
         p[i] = e;
         sum += e;
     }
-    sum = dn_block_sum(sum);
+    sum = cuda_block_sum(sum);
     for (int i = threadIdx.x; i < n; i += blockDim.x) p[i] = (float)(p[i] / sum);
     if (!loss) return; /* uniform across the block */
     const float *t = truth + g * n;
     float *d = delta + g * n;
     double ts = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) ts += t[i];
-    float tsum = (float)dn_block_sum(ts);
+    float tsum = (float)cuda_block_sum(ts);
     double lse = mx + log(sum), c = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
         if (t[i] != 0) c -= t[i] * (x[i] / T - lse);
         d[i] = (p[i] * tsum - t[i]) / T * scale;
     }
-    c = dn_block_sum(c);
+    c = cuda_block_sum(c);
     if (threadIdx.x == 0) ce[g] = c;
 }
 
@@ -84,18 +76,17 @@ __global__ static void loss_add_kernel(const double *ce, int B, float scale, flo
 
 void softmax_forward_gpu(struct layer *l, struct network *net)
 {
-    struct softmax_gpu *s = (struct softmax_gpu *)l->priv_gpu;
-    const struct softmax_layer *sm = (const struct softmax_layer *)l->priv;
+    struct softmax_layer *sm = (struct softmax_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     float scale = 1.0f / ((float)net->batch * net->subdivisions);
     int loss = loss_mode(l, net);
     int ngroups = l->batch * sm->groups;
     softmax_kernel<<<ngroups, SOFTMAX_THREADS, 0, ctx->stream>>>(l->input_gpu, l->output_gpu, l->inputs / sm->groups,
-                                                                 sm->temperature, net->truth_gpu, l->delta_gpu, s->ce,
+                                                                 sm->temperature, net->truth_gpu, l->delta_gpu, sm->gpu.ce,
                                                                  scale, loss);
     KERNEL_CHECK();
     if (loss) {
-        loss_add_kernel<<<1, 1, 0, ctx->stream>>>(s->ce, ngroups, scale, ctx->loss);
+        loss_add_kernel<<<1, 1, 0, ctx->stream>>>(sm->gpu.ce, ngroups, scale, ctx->loss);
         KERNEL_CHECK();
     }
 }
@@ -106,7 +97,7 @@ __global__ static void softmax_jacobian_kernel(const float *p, const float *d, f
     p += g * n, d += g * n, dx += g * n;
     double dot = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) dot += p[i] * d[i];
-    float fd = (float)dn_block_sum(dot);
+    float fd = (float)cuda_block_sum(dot);
     for (int i = threadIdx.x; i < n; i += blockDim.x) dx[i] += p[i] * (d[i] - fd) / T;
 }
 
@@ -116,7 +107,7 @@ void softmax_backward_gpu(struct layer *l, struct network *net)
     const struct softmax_layer *sm = (const struct softmax_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     if (loss_mode(l, net)) {
-        gpu_add(ctx, (size_t)l->batch * l->inputs, l->delta_gpu, l->dinput_gpu);
+        cuda_add(ctx, (size_t)l->batch * l->inputs, l->delta_gpu, l->dinput_gpu);
         return;
     }
     softmax_jacobian_kernel<<<l->batch * sm->groups, SOFTMAX_THREADS, 0, ctx->stream>>>(
