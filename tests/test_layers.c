@@ -127,6 +127,13 @@ static const struct gc_case gc_cases[] = {
      NET(2, 7, 5, 3) "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nbatch_normalize=1\n"
                      "activation=logistic\n",
      {.seed = 11}},
+    {"convolutional/3x3_s1_bn_relu6",
+     NET(3, 5, 7, 2) "[convolutional]\nfilters=3\nsize=3\nstride=1\npad=1\nbatch_normalize=1\n"
+                     "activation=relu6\n",
+     {.seed = 13}},
+    {"convolutional/3x3_s2_pad1_ramp",
+     NET(2, 7, 5, 3) "[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1\nactivation=ramp\n",
+     {.seed = 14}},
     {"convolutional/1x1_s2_bn_leaky",
      NET(2, 7, 5, 3) "[convolutional]\nfilters=4\nsize=1\nstride=2\nbatch_normalize=1\n"
                      "activation=leaky\n",
@@ -164,6 +171,9 @@ static const struct gc_case gc_cases[] = {
      {.seed = 21}},
     {"connected/relu", NET(2, 3, 2, 2) "[connected]\noutput=5\nactivation=relu\n", {.seed = 22}},
     {"connected/leaky", NET(2, 3, 2, 2) "[connected]\noutput=5\nactivation=leaky\n", {.seed = 23}},
+    {"connected/ramp", NET(2, 3, 2, 2) "[connected]\noutput=5\nactivation=ramp\n", {.seed = 25}},
+    {"connected/bn_relu6", NET(4, 3, 2, 2) "[connected]\noutput=5\nbatch_normalize=1\nactivation=relu6\n",
+     {.seed = 26}},
     {"connected/logistic",
      NET(2, 3, 2, 2) "[connected]\noutput=5\nactivation=logistic\n",
      {.seed = 24}},
@@ -262,6 +272,16 @@ static const struct gc_case gc_cases[] = {
                      "activation=logistic\n[avgpool]\n[softmax]\n",
      {.seed = 65, .obj = GC_LOSS, .eps = 1e-2, .floor = 1e-2, .smooth = 1}},
 
+    /* upstream's groups= and temperature=: per-group distributions of x/T
+     * (the one-hot target lies in one group, so the exact loss gradient
+     * p * sum(t) - t is checked for groups with and without the target) */
+    {"softmax/groups3_temperature_jacobian",
+     NET(2, 3, 2, 2) "[connected]\noutput=6\nactivation=linear\n[softmax]\ngroups=3\ntemperature=2.5\n",
+     {.seed = 66}},
+    {"softmax/groups2_temperature_loss",
+     NET(3, 3, 2, 2) "[connected]\noutput=6\nactivation=logistic\n[softmax]\ngroups=2\ntemperature=0.5\n",
+     {.seed = 67, .obj = GC_LOSS, .eps = 1e-2, .floor = 1e-2, .smooth = 1}},
+
     /* cost: identity Jacobian without targets; SSE loss with targets (same
      * floor and eps reasoning as softmax/loss) */
     {"cost/jacobian",
@@ -273,6 +293,31 @@ static const struct gc_case gc_cases[] = {
     {"cost/after_softmax_loss",
      NET(2, 3, 2, 2) "[connected]\noutput=4\nactivation=linear\n[softmax]\n[cost]\n",
      {.seed = 73, .obj = GC_LOSS, .eps = 1e-2, .floor = 1e-2, .smooth = 1}},
+
+    /* crop: random windows, mirrors and channel shifts from net->rng, fixed
+     * like dropout's masks by resetting it before each forward */
+    {"crop/first_flip_noadjust",
+     NET(3, 7, 6, 2) "[crop]\ncrop_height=4\ncrop_width=5\nflip=1\nnoadjust=1\n"
+                     "[connected]\noutput=3\nactivation=logistic\n",
+     {.seed = 91}},
+    {"crop/after_conv_scale_shift",
+     NET(2, 6, 6, 3) "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=leaky\n"
+                     "[crop]\ncrop_height=3\ncrop_width=4\nflip=1\nshift=.2\n",
+     {.seed = 92}},
+
+    /* scale_channels: AlexeyAB's SE written with plain layers (conv, global
+     * avgpool, two 1x1 convs, scale the conv's maps), and scale_wh's
+     * per-pixel form */
+    {"scale_channels/se_composition",
+     NET(2, 5, 4, 3) "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=linear\n[avgpool]\n"
+                     "[convolutional]\nfilters=2\nsize=1\nactivation=leaky\n"
+                     "[convolutional]\nfilters=4\nsize=1\nactivation=logistic\n[scale_channels]\nfrom=-4\n",
+     {.seed = 93}},
+    {"scale_channels/wh_leaky",
+     NET(2, 5, 4, 2) "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=linear\n"
+                     "[convolutional]\nfilters=1\nsize=1\nactivation=logistic\n"
+                     "[scale_channels]\nfrom=-2\nscale_wh=1\nactivation=leaky\n",
+     {.seed = 94}},
 
     /* dropout: the mask is fixed by resetting net->rng before each forward */
     {"dropout/between",
@@ -407,6 +452,8 @@ static void test_gc_maxpool(void) { run_group("maxpool"); }
 static void test_gc_softmax(void) { run_group("softmax"); }
 static void test_gc_cost(void) { run_group("cost"); }
 static void test_gc_dropout(void) { run_group("dropout"); }
+static void test_gc_crop(void) { run_group("crop"); }
+static void test_gc_scale_channels(void) { run_group("scale_channels"); }
 static void test_gc_se(void) { run_group("se"); }
 static void test_gc_bridge(void) { run_group("bridge"); }
 
@@ -753,6 +800,63 @@ static void test_avgpool_forward_hand(void)
  * e^2 = 7.389056099, e^3 = 20.08553692, sum 30.19287485; shifting by 1000
  * must not change it. Cross-entropy with targets 2 and 0:
  * (-ln 0.66524096 - ln 0.09003057) / 2 = (0.40760596 + 2.40760596) / 2. */
+/* [crop] at inference: the centred window, scaled to -1..1 (Darknet's
+ * 2x - 1); in training, every window offset of a 4x4 image with a 3x3 crop
+ * and every mirror appear. Input pixel (y, x) holds 4y + x. */
+static void test_crop_forward_hand(void)
+{
+    struct network *net = build(NET(64, 4, 4, 1) "[crop]\ncrop_height=2\ncrop_width=2\nflip=1\n", 1);
+    if (!net) return;
+    for (int b = 0; b < 64; b++)
+        for (int i = 0; i < 16; i++) net->input[b * 16 + i] = (float)i;
+    net->train = 0;
+    net_forward(net);
+    const double centre[4] = {9, 11, 17, 19}; /* 2 * {5, 6, 9, 10} - 1 */
+    expect_array(net->layers[0].output, centre, 4, 0, "centred crop");
+    net->train = 1;
+    net_forward(net);
+    int seen[3][3][2] = {{{0}}}, unexplained = 0;
+    for (int b = 0; b < 64; b++) {
+        const float *o = net->layers[0].output + b * 4;
+        float tl = (o[0] + 1) / 2, tr = (o[1] + 1) / 2;
+        int y = (int)tl / 4, x = (int)tl % 4, mirrored = tr < tl;
+        int left = mirrored ? x - 1 : x; /* the window's left column */
+        int ok = left >= 0 && left <= 2 && y <= 2 && fabsf(tr - tl) == 1 &&
+                 (o[2] + 1) / 2 == tl + 4 && (o[3] + 1) / 2 == tr + 4;
+        if (ok) seen[y][left][mirrored]++;
+        unexplained += !ok;
+    }
+    int missing = 0;
+    for (int y = 0; y < 3; y++)
+        for (int x = 0; x < 3; x++) missing += !seen[y][x][0] + !seen[y][x][1];
+    EXPECT(unexplained == 0 && missing <= 2, "training crops: %d unexplained, %d of 18 windows never drawn", unexplained,
+           missing);
+    net_free(net);
+}
+
+/* Darknet's relu6 and ramp, by hand, through activate() and gradient() (the
+ * array paths) and act_value/act_slope (the fused paths). */
+static void test_activations_hand(void)
+{
+    const float x[5] = {-2, -0.5f, 0.5f, 3, 7};
+    const double relu6[5] = {0, 0, 0.5, 3, 6}, relu6_d[5] = {0, 0, 1, 1, 0};
+    const double ramp[5] = {-0.2, -0.05, 0.55, 3.3, 7.7}, ramp_d[5] = {0.1, 0.1, 1.1, 1.1, 1.1};
+    const enum dn_act acts[2] = {ACT_RELU6, ACT_RAMP};
+    const double *want[2] = {relu6, ramp}, *want_d[2] = {relu6_d, ramp_d};
+    for (int a = 0; a < 2; a++) {
+        float y[5], d[5] = {1, 1, 1, 1, 1};
+        memcpy(y, x, sizeof(y));
+        activate(y, 5, acts[a]);
+        gradient(y, 5, acts[a], d);
+        expect_array(y, want[a], 5, 1e-6, act_names[acts[a]]);
+        expect_array(d, want_d[a], 5, 1e-6, act_names[acts[a]]);
+        for (int i = 0; i < 5; i++) {
+            EXPECT(act_value(x[i], acts[a]) == y[i], "%s act_value(%g)", act_names[acts[a]], x[i]);
+            EXPECT(act_slope(y[i], acts[a]) == d[i], "%s act_slope(%g)", act_names[acts[a]], y[i]);
+        }
+    }
+}
+
 static void test_softmax_forward_hand(void)
 {
     struct network *net = build(NET(2, 3, 1, 1) "[softmax]\n", 1);
@@ -983,6 +1087,57 @@ static void test_bridge_equivalence(void)
                        "activation=linear\n"
                        "[shortcut]\nfrom=2\nactivation=relu\n",
                        2);
+}
+
+/* AlexeyAB's SE composition ([avgpool], two 1x1 [convolutional], then
+ * [scale_channels]) equals our [se] with the same weights: outputs, input
+ * gradients and the SE weights' gradients. */
+static void test_se_vs_scale_channels(void)
+{
+    const char *stem = NET(2, 5, 4, 3) "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=leaky\n";
+    char ta[1024], tb[1024];
+    snprintf(ta, sizeof(ta), "%s[se]\nreduction=2\n", stem);
+    snprintf(tb, sizeof(tb), "%s[avgpool]\n[convolutional]\nfilters=2\nsize=1\nactivation=relu\n"
+             "[convolutional]\nfilters=4\nsize=1\nactivation=logistic\n[scale_channels]\nfrom=-4\n", stem);
+    struct network *a = gc_build("se.cfg", ta, 0, 0, 1, 21), *b = gc_build("sc.cfg", tb, 0, 0, 1, 22);
+    if (!a || !b) {
+        EXPECT(0, "networks did not build");
+        net_free(a), net_free(b);
+        return;
+    }
+    /* a's [se] params b1, W1, b2, W2 are b's two 1x1 convs' biases, weights */
+    struct param *pa[6] = {&a->layers[0].params[0], &a->layers[0].params[1], &a->layers[1].params[0],
+                           &a->layers[1].params[1], &a->layers[1].params[2], &a->layers[1].params[3]};
+    struct param *pb[6] = {&b->layers[0].params[0], &b->layers[0].params[1], &b->layers[2].params[0],
+                           &b->layers[2].params[1], &b->layers[3].params[0], &b->layers[3].params[1]};
+    struct dn_rng rng;
+    rng_seed(&rng, 8);
+    for (int k = 0; k < 6; k++) {
+        EXPECT(pa[k]->n == pb[k]->n, "parameter %d: %zu vs %zu values", k, pa[k]->n, pb[k]->n);
+        if (pa[k]->n != pb[k]->n) goto out;
+        for (size_t i = 0; i < pa[k]->n; i++) pa[k]->val[i] = pb[k]->val[i] = rng_uniform(&rng, -0.8f, 0.8f);
+    }
+    struct layer *la = net_output_layer(a), *lb = net_output_layer(b);
+    size_t nout = (size_t)la->batch * la->outputs, nin = (size_t)a->batch * a->inputs;
+    for (size_t i = 0; i < nin; i++) a->input[i] = b->input[i] = rng_uniform(&rng, -1, 1);
+    a->train = b->train = 1;
+    free(a->truth), free(b->truth);
+    a->truth = b->truth = NULL;
+    net_forward(a);
+    net_forward(b);
+    EXPECT(la->outputs == lb->outputs && max_abs_diff(la->output, lb->output, nout) <= 1e-6, "outputs differ by %g",
+           max_abs_diff(la->output, lb->output, nout));
+    for (size_t i = 0; i < nout; i++) la->delta[i] = lb->delta[i] = rng_uniform(&rng, -1, 1);
+    net_backward(a);
+    net_backward(b);
+    EXPECT(max_abs_diff(a->delta, b->delta, nin) <= 1e-6, "input gradients differ by %g",
+           max_abs_diff(a->delta, b->delta, nin));
+    for (int k = 0; k < 6; k++)
+        EXPECT(max_abs_diff(pa[k]->grad, pb[k]->grad, pa[k]->n) <= 1e-5, "parameter %d gradients differ by %g", k,
+               max_abs_diff(pa[k]->grad, pb[k]->grad, pa[k]->n));
+out:
+    net_free(a);
+    net_free(b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1273,6 +1428,8 @@ static void test_im2col_adjoint(void)
 }
 
 const struct test_case layer_tests[] = {
+    {"layers/gradcheck_crop", test_gc_crop},
+    {"layers/gradcheck_scale_channels", test_gc_scale_channels},
     {"layers/gradcheck_coverage", test_gc_coverage},
     {"layers/gradcheck_catches_errors", test_gradcheck_catches_errors},
     {"layers/gradcheck_convolutional", test_gc_convolutional},
@@ -1292,10 +1449,13 @@ const struct test_case layer_tests[] = {
     {"layers/shortcut_forward_hand", test_shortcut_forward_hand},
     {"layers/maxpool_forward_hand", test_maxpool_forward_hand},
     {"layers/avgpool_forward_hand", test_avgpool_forward_hand},
+    {"layers/activations_hand", test_activations_hand},
+    {"layers/crop_forward_hand", test_crop_forward_hand},
     {"layers/softmax_forward_hand", test_softmax_forward_hand},
     {"layers/se_forward_hand", test_se_forward_hand},
     {"layers/connected_forward_hand", test_connected_forward_hand},
     {"layers/bridge_equivalence", test_bridge_equivalence},
+    {"layers/se_vs_scale_channels", test_se_vs_scale_channels},
     {"layers/gemm", test_gemm},
     {"layers/im2col_adjoint", test_im2col_adjoint},
     {"layers/conv_direct_vs_gemm", test_conv_direct},

@@ -22,5 +22,7 @@ int cmd_summary(int argc, char **argv);
 int cmd_cifar(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_partial(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

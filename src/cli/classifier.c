@@ -68,7 +68,10 @@ static void join(char *out, size_t n, const char *dir, const char *name)
 
 static struct augment net_augment(const struct network *net, int train)
 {
-    struct augment a = {.train = train, .crop_pad = net->crop_pad, .flip = net->flip};
+    struct augment a = {.train = train, .crop_pad = net->crop_pad, .flip = net->flip,
+                        .min_crop = net->min_crop, .max_crop = net->max_crop, .angle = net->angle,
+                        .aspect = net->aspect, .hue = net->hue, .saturation = net->saturation,
+                        .exposure = net->exposure, .label_smooth = net->label_smooth};
     for (int i = 0; i < 3; i++) a.mean[i] = net->mean[i], a.std[i] = net->std[i];
     return a;
 }
@@ -114,7 +117,8 @@ static int use_gpu(struct network *net, int gpu, char *err)
 static struct u8_batch *gpu_u8_batch(struct network *net, const struct augment *a)
 {
 #ifdef GPU
-    if (net->cuda) return net_cuda_u8_batch(net, a);
+    /* Darknet's zoom/colour augmentation renders on the host (data.h) */
+    if (net->cuda && !augment_warps(a)) return net_cuda_u8_batch(net, a);
 #endif
     (void)net, (void)a;
     return NULL;
@@ -181,9 +185,12 @@ static int train(int argc, char **argv, int gpu)
     char *sets[32];
     int nsets = 0;
     for (const char *v; nsets < 32 && (v = arg_str(&argc, argv, "-set", NULL));) sets[nsets++] = (char *)v;
+    int topk = arg_flag(&argc, argv, "-topk");          /* Darknet: validate top-k while training */
+    const char *chart = arg_str(&argc, argv, "-chart", NULL); /* Darknet: where chart.png goes */
     if (bad || arg_unknown(argc, argv, 3)) return 2;
     if (argc != 5 && argc != 6) {
-        fprintf(stderr, "usage: darknet classifier train <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]...\n");
+        fprintf(stderr, "usage: darknet classifier train <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]... "
+                        "[-topk] [-chart PATH]\n");
         return 2;
     }
     const char *datafile = argv[3], *cfgfile = argv[4], *weightfile = argc == 6 ? argv[5] : NULL;
@@ -202,7 +209,11 @@ static int train(int argc, char **argv, int gpu)
         goto fail;
     }
     if (weightfile) {
-        if (weights_load(net, weightfile, !clear, err)) goto fail;
+        int nloaded = 0; /* a Darknet prefix file (partial, *.conv.N) starts a training too */
+        if (weights_load_prefix(net, weightfile, !clear, &nloaded, err)) goto fail;
+        if (nloaded < net->n)
+            fprintf(stderr, "%s: weights of layers 0-%d only (a prefix file); the other layers start from their "
+                            "initialisation\n", weightfile, nloaded - 1);
         if (clear) net->seen = 0;
     }
     net_print_summary(net, stderr);
@@ -236,7 +247,9 @@ static int train(int argc, char **argv, int gpu)
         goto fail;
     }
     if (ftell(log) == 0) fprintf(log, "iteration,epoch,loss,avg_loss,rate,seconds,images\n");
+    if (topk && net->valid_every == 0) net->valid_every = -1; /* once per epoch */
     if (validator_open(&val, net, &d, d.backup, base, iter, ds.n, err)) goto fail;
+    if (chart) snprintf(val.chart, sizeof(val.chart), "%s", chart);
 
     fprintf(stderr, "training %s on %d images of %s, %d classes, batch %d x %d, seed %ld, from iteration %d\n",
             cfgfile, ds.n, d.train, d.classes, net->batch, net->subdivisions, seed, iter);
@@ -281,6 +294,9 @@ static int train(int argc, char **argv, int gpu)
             fprintf(stderr, "saved %s\n", backup);
         }
     }
+    /* measured after the loop: the last iteration's validation counts in
+     * val.seconds, so it must count in the elapsed time too */
+    spent = dn_time() - start;
     if (weights_save(net, backup, 1, err) || weights_save(net, final, 1, err)) goto fail;
     fprintf(stderr, "saved %s\n", final);
     double train_s = spent - val.seconds; /* throughput without the validations */

@@ -69,20 +69,49 @@ int arg_unknown(int argc, char **argv, int first)
     return 0;
 }
 
+/*
+ * Flags of upstream Darknet (AlexeyAB) that only concern its display, OpenCV
+ * or per-layer timing: accepted anywhere on the line so that a Darknet
+ * command runs unchanged, removed, and named once on stderr as doing nothing.
+ */
+static int drop_display_flags(int *argc, char **argv)
+{
+    static const char *const plain[] = {"-dont_show", "-show_imgs", "-dontuse_opencv", "-benchmark_layers", NULL};
+    char seen[256] = "";
+    for (int i = 0; plain[i]; i++) {
+        if (!arg_flag(argc, argv, plain[i])) continue;
+        strncat(seen, " ", sizeof(seen) - strlen(seen) - 1);
+        strncat(seen, plain[i], sizeof(seen) - strlen(seen) - 1);
+    }
+    int bad = 0;
+    long port = arg_long(argc, argv, "-mjpeg_port", -1, &bad);
+    if (bad) return -1;
+    if (port >= 0) {
+        char buf[40];
+        snprintf(buf, sizeof(buf), " -mjpeg_port %ld", port);
+        strncat(seen, buf, sizeof(seen) - strlen(seen) - 1);
+    }
+    if (seen[0]) fprintf(stderr, "darknet:%s: accepted for Darknet compatibility; no effect here (no display)\n", seen);
+    return 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
             "usage: darknet <command> ...\n"
-            "  classifier train   <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]...\n"
+            "  classifier train   <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]... [-topk] [-chart PATH]\n"
             "  classifier valid   <data> <cfg> <weights>\n"
             "  classifier predict <data> <cfg> <weights> <image> [-t N]\n"
             "  summary [<data>] <cfg>\n"
+            "  partial [<data>] <cfg> <weights> <out.weights> <N>   (the first N layers' weights, as Darknet)\n"
+            "  export [<data>] <cfg> <weights> <out.cfg> <out.weights>   (mean/std folded in, for Darknet)\n"
             "  cifar extract <cifar-binary-dir> <out-dir>\n"
             "  plot <out.png> [-x COL] [-y COL] [-panel TITLE] LABEL=CSV ...   (line charts of CSV logs)\n"
             "  bench <cfg> [-batch N] [-iters N] [-warmup N] [-classes N] [-train 0|1] [-layers]\n"
             "  bench gemm [-n N] [-iters N]\n"
             "Any command: -threads N uses N CPU threads (default OMP_NUM_THREADS, else all cores)\n"
-            "GPU builds (make GPU=1): -i N or -gpus N runs on CUDA device N (default 0), -nogpu on the CPU\n");
+            "GPU builds (make GPU=1): -i N or -gpus N runs on CUDA device N (default 0), -nogpu on the CPU\n"
+            "Accepted from Darknet and ignored: -dont_show -show_imgs -dontuse_opencv -benchmark_layers -mjpeg_port N\n");
 }
 
 #ifdef GPU
@@ -160,17 +189,16 @@ int main(int argc, char **argv)
     long gpu = arg_long(&argc, argv, "-i", 0, &bad);
     const char *gpus = arg_str(&argc, argv, "-gpus", NULL);
     int nogpu = arg_flag(&argc, argv, "-nogpu");
-    if (bad) return 2;
+    if (bad || drop_display_flags(&argc, argv)) return 2;
 #ifdef GPU
     int device = select_gpu(gpu, gpus, nogpu);
     if (device == -2) return 2;
 #else
     int device = -1;
     (void)nogpu;
-    if (gpus || gpu != 0) {
-        fprintf(stderr, "darknet: this binary was built without GPU support (make GPU=1); drop -gpus/-i\n");
-        return 2;
-    }
+    if (gpus || gpu != 0) /* as Darknet built without GPU=1: run on the CPU */
+        fprintf(stderr, "warning: this binary was built without GPU support (make GPU=1); %s%s ignored, "
+                        "running on the CPU\n", gpus ? "-gpus " : "-i", gpus ? gpus : "");
 #endif
     if (argc < 2) {
         usage();
@@ -181,6 +209,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "cifar") == 0) return cmd_cifar(argc, argv);
     if (strcmp(argv[1], "plot") == 0) return cmd_plot(argc, argv);
     if (strcmp(argv[1], "bench") == 0) return cmd_bench(argc, argv);
+    if (strcmp(argv[1], "partial") == 0) return cmd_partial(argc, argv);
+    if (strcmp(argv[1], "export") == 0) return cmd_export(argc, argv);
     fprintf(stderr, "darknet: unknown command '%s'\n", argv[1]);
     usage();
     return 2;

@@ -30,10 +30,16 @@ __global__ static void render_kernel(const struct sample_plan *plan, const uint8
     }
 }
 
-/* truth (B, classes): 1 at each sample's label, 0 elsewhere. */
+/* truth (B, classes): 1 - eps at each sample's label, eps / (classes - 1)
+ * elsewhere (eps = the plan's label smoothing, usually 0). */
 __global__ static void truth_kernel(const struct sample_plan *plan, unsigned classes, unsigned n, float *truth)
 {
-    GRID_STRIDE32(i, n) truth[i] = (int)(i % classes) == plan[i / classes].label ? 1.0f : 0.0f;
+    GRID_STRIDE32(i, n)
+    {
+        const struct sample_plan *p = &plan[i / classes];
+        float off = classes > 1 ? p->smooth / (float)(classes - 1) : 0;
+        truth[i] = (int)(i % classes) == p->label ? 1.0f - p->smooth : off;
+    }
 }
 
 struct u8_batch *net_cuda_u8_batch(struct network *net, const struct augment *a)

@@ -169,7 +169,12 @@ static const struct gcase cases[] = {
     {"conv_stack_s2_odd_no_input_grad", 3, 11, 11, 3, "",
      CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=6\nsize=3\nstride=2\npad=1\nactivation=leaky\n",
      0, 1},
+    {"conv_3x3_bn_relu6", 3, 6, 6, 3, "",
+     "[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\npad=1\nactivation=relu6\n", 0, 0},
+    {"conv_3x3_s2_ramp", 2, 7, 7, 2, "", "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nactivation=ramp\n",
+     0, 0},
     {"connected_linear", 3, 4, 4, 4, "", "[connected]\noutput=7\nactivation=linear\n", 0, 0},
+    {"connected_ramp", 3, 4, 4, 4, "", "[connected]\noutput=7\nactivation=ramp\n", 0, 0},
     {"connected_bn_relu", 2, 3, 3, 5, "", "[connected]\noutput=5\nbatch_normalize=1\nactivation=relu\n", 0, 0},
     {"connected_1ch_logistic_batch1", 1, 5, 1, 1, "", "[connected]\noutput=3\nactivation=logistic\n", 0, 0},
     {"shortcut_same_shape_relu", 3, 6, 6, 3, "",
@@ -199,6 +204,22 @@ static const struct gcase cases[] = {
      CONV_BN_RELU(4) "[avgpool]\n[connected]\noutput=10\nactivation=linear\n[softmax]\n", 1, 0},
     {"softmax_jacobian", 3, 2, 2, 3, "", "[connected]\noutput=6\nactivation=linear\n[softmax]\n[route]\nlayers=-1\n",
      0, 0},
+    {"softmax_groups3_temperature_loss", 3, 2, 2, 4, "",
+     "[connected]\noutput=12\nactivation=linear\n[softmax]\ngroups=3\ntemperature=2\n", 1, 0},
+    {"softmax_groups2_temperature_jacobian", 3, 2, 2, 3, "",
+     "[connected]\noutput=6\nactivation=linear\n[softmax]\ngroups=2\ntemperature=0.7\n[route]\nlayers=-1\n", 0, 0},
+    {"crop_first_flip_noadjust", 2, 7, 6, 3, "",
+     "[crop]\ncrop_height=4\ncrop_width=5\nflip=1\nnoadjust=1\n[connected]\noutput=3\nactivation=linear\n", 0, 0},
+    {"crop_after_conv_shift", 3, 6, 6, 2, "",
+     "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=leaky\n[crop]\ncrop_height=3\ncrop_width=4\nflip=1\n"
+     "shift=.2\n", 0, 0},
+    {"scale_channels_se_composition", 3, 6, 5, 3, "",
+     "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=linear\n[avgpool]\n"
+     "[convolutional]\nfilters=2\nsize=1\nactivation=relu\n[convolutional]\nfilters=4\nsize=1\nactivation=logistic\n"
+     "[scale_channels]\nfrom=-4\n", 0, 0},
+    {"scale_channels_wh_leaky", 2, 5, 4, 2, "",
+     "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=linear\n[convolutional]\nfilters=1\nsize=1\n"
+     "activation=logistic\n[scale_channels]\nfrom=-2\nscale_wh=1\nactivation=leaky\n", 0, 0},
     {"cost_sse", 2, 3, 3, 4, "", "[connected]\noutput=4\nactivation=linear\n[cost]\n", 1, 0},
     {"dropout_p0.3", 3, 5, 5, 3, "",
      "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=relu\n[dropout]\nprobability=0.3\n", 0, 0},
@@ -516,22 +537,25 @@ static void synth_dataset(struct dn_rng *r, struct dataset *d, int n, int c, int
 }
 
 /* u8 batches rendered by the GPU (net_cuda_feed_u8) against
- * dataset_fill_batch, bit for bit: input and one-hot truth of three
+ * dataset_fill_batch, bit for bit: input and (one-hot or smoothed) truth of three
  * consecutive batches (crossing epochs), and the next training forward
  * reads the fed batch, not net->input/net->truth. */
 static void augment_check(int device)
 {
     static const struct {
         int c, h, w, batch, train, crop_pad, flip;
+        float smooth; /* label_smooth_eps */
     } set[] = {
-        {3, 8, 8, 5, 1, 4, 1},  {3, 9, 7, 4, 1, 0, 1}, {1, 5, 7, 3, 1, 2, 0},
-        {1, 3, 3, 6, 1, 4, 1},  {3, 7, 5, 4, 0, 4, 1}, {3, 32, 32, 8, 1, 4, 1},
+        {3, 8, 8, 5, 1, 4, 1, 0},  {3, 9, 7, 4, 1, 0, 1, 0}, {1, 5, 7, 3, 1, 2, 0, 0},
+        {1, 3, 3, 6, 1, 4, 1, 0},  {3, 7, 5, 4, 0, 4, 1, 0}, {3, 32, 32, 8, 1, 4, 1, 0},
+        {3, 8, 8, 5, 1, 2, 1, 0.1f},
     };
     const int n = 11, classes = 6;
     for (size_t i = 0; i < ARRAY_LEN(set); i++) {
         char err[DN_ERR_LEN], text[512], name[160];
-        snprintf(name, sizeof(name), "augment c=%d %dx%d batch %d %s crop_pad %d flip %d", set[i].c, set[i].h,
-                 set[i].w, set[i].batch, set[i].train ? "train" : "eval", set[i].crop_pad, set[i].flip);
+        snprintf(name, sizeof(name), "augment c=%d %dx%d batch %d %s crop_pad %d flip %d smooth %g", set[i].c,
+                 set[i].h, set[i].w, set[i].batch, set[i].train ? "train" : "eval", set[i].crop_pad, set[i].flip,
+                 set[i].smooth);
         snprintf(text, sizeof(text),
                  "[net]\nbatch=%d\nwidth=%d\nheight=%d\nchannels=%d\n"
                  "[connected]\noutput=%d\nactivation=linear\n[softmax]\n",
@@ -552,7 +576,8 @@ static void augment_check(int device)
         struct dataset d;
         synth_dataset(&r, &d, n, set[i].c, set[i].h, set[i].w, classes);
         struct augment a = {.train = set[i].train, .crop_pad = set[i].crop_pad, .flip = set[i].flip,
-                            .mean = {0.49f, 0.48f, 0.45f}, .std = {0.25f, 0.24f, 0.26f}};
+                            .mean = {0.49f, 0.48f, 0.45f}, .std = {0.25f, 0.24f, 0.26f},
+                            .label_smooth = set[i].smooth};
         size_t nx = (size_t)gpu->batch * gpu->inputs, nt = (size_t)gpu->batch * gpu->truths;
         float *x = falloc(nx), *t = falloc(nt);
         struct u8_batch *u = net_cuda_u8_batch(gpu, &a);

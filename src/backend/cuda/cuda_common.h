@@ -155,6 +155,8 @@ __device__ static inline float act_f(float x, int a)
     case ACT_RELU: return x > 0 ? x : 0;
     case ACT_LEAKY: return x > 0 ? x : 0.1f * x;
     case ACT_LOGISTIC: return 1.0f / (1.0f + expf(-x));
+    case ACT_RELU6: return x > 0 ? (x < 6 ? x : 6.0f) : 0.0f;
+    case ACT_RAMP: return x > 0 ? x + 0.1f * x : 0.1f * x;
     default: return x;
     }
 }
@@ -165,6 +167,8 @@ __device__ static inline float act_df(float y, int a)
     case ACT_RELU: return y > 0 ? 1.0f : 0.0f;
     case ACT_LEAKY: return y > 0 ? 1.0f : 0.1f;
     case ACT_LOGISTIC: return y * (1.0f - y);
+    case ACT_RELU6: return y > 0 && y < 6 ? 1.0f : 0.0f;
+    case ACT_RAMP: return y > 0 ? 1.1f : 0.1f;
     default: return 1.0f;
     }
 }
