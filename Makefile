@@ -113,7 +113,7 @@ GPU_TEST_OBJ := $(GPU_TEST_SRC:%.c=$(OBJDIR)/%.o)
 ifeq ($(GPU),1)
 gpu_check: config tests/gpu_check tests/gpu_bench
 
-tests/gpu_check: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_check.o $(LINK_STAMP)
+tests/gpu_check: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_check.o $(OBJDIR)/tests/layer_cases.o $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
 tests/gpu_bench: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_bench.o $(LINK_STAMP)

@@ -24,7 +24,7 @@ if [ "${EMU_ASAN:-0}" = 1 ]; then SAN="-fsanitize=address,undefined" EOBJ="$OUT/
 csrc=$(ls src/core/*.c src/layers/*.c src/data/*.c src/backend/cpu/*.c)
 cobj=$(for f in $csrc; do echo "$OUT/${f%.c}.o"; done)
 # shellcheck disable=SC2086
-make -s GPU=1 CUDNN=0 OBJDIR=$OUT $cobj $OUT/tests/gpu/gpu_check.o
+make -s GPU=1 CUDNN=0 OBJDIR=$OUT $cobj $OUT/tests/gpu/gpu_check.o $OUT/tests/layer_cases.o
 
 mkdir -p "$EOBJ"
 objs=""
@@ -40,7 +40,7 @@ for f in src/core/*.cu src/layers/*.cu src/data/*.cu src/backend/cuda/*.cu; do
 done
 $CXX -std=c++17 -O2 -g $SAN -c "$EMU/emu.cpp" -o "$EOBJ/emu.o"
 # shellcheck disable=SC2086
-$CXX $SAN -fopenmp $objs "$EOBJ/emu.o" $cobj "$OUT/tests/gpu/gpu_check.o" -o "$OUT/gpu_check_emu" \
+$CXX $SAN -fopenmp $objs "$EOBJ/emu.o" $cobj "$OUT/tests/gpu/gpu_check.o" "$OUT/tests/layer_cases.o" -o "$OUT/gpu_check_emu" \
     -lopenblas -lstb -lpthread -lm
 echo "built $OUT/gpu_check_emu (CUDA code emulated on the CPU)"
 if [ $# -eq 0 ]; then set -- -no-train -q; fi
