@@ -223,7 +223,7 @@ def plot(out, panels, x, y, xlabel, ylabel, yscale=None, xbin=0):
         args += ["-yscale", str(yscale)]
     for title, series in panels:
         args += ["-panel", title]
-        args += ["%s=%s" % (label, path or "/nonexistent/none.csv") for label, path in series]
+        args += ["%s=%s" % (label, path or "") for label, path in series]  # "label=": no file yet
     p = subprocess.run(args, capture_output=True, text=True)
     return p.returncode == 0
 

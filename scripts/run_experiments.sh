@@ -236,7 +236,9 @@ run_one() { # dataset network seed
     elif [ -f "$dir/$base.backup" ]; then resume="$dir/$base.backup"; fi
     if [ "$resume" != trained ]; then
         say "$tag: $([ -n "$resume" ] && echo resuming || echo training)${gpu:+ on GPU $gpu} (log: $dir/train.log)"
-        cmd="./darknet $gpu_flag classifier train $dir/run.data $dir/$base.cfg ${resume:+$resume }-seed $seed"
+        # no checkpoint: this run directory's own earlier attempt (killed before
+        # its first checkpoint) is restarted from scratch, deliberately (-clear)
+        cmd="./darknet $gpu_flag classifier train $dir/run.data $dir/$base.cfg ${resume:-"-clear"} -seed $seed"
         echo "== $(date '+%Y-%m-%d %H:%M:%S') $(hostname): $cmd" >> "$dir/train.log"
         if ! $cmd >> "$dir/train.log" 2>&1; then
             say "$tag: FAILED: $(tail -1 "$dir/train.log")"
@@ -427,10 +429,13 @@ export DN_RUNS_FAILED
 trap 'rm -f "$DN_RUNS_FAILED"' EXIT
 trap 'rm -f "$DN_RUNS_FAILED"; exit 130' INT TERM
 if [ "$par" -le 1 ]; then
+    say "running $npending runs one at a time"
     printf '%s\n' "$commands" | while read -r c; do sh -c "$c" || true; done
 elif command -v parallel >/dev/null 2>&1; then
+    say "running $npending runs, $par at a time, with GNU parallel"
     printf '%s\n' "$commands" | parallel --will-cite -j "$par" || true
 else
+    say "running $npending runs, $par at a time, with xargs -P"
     printf '%s\n' "$commands" | tr '\n' '\0' | xargs -0 -n 1 -P "$par" sh -c || true
 fi
 failed=$(grep -c . "$DN_RUNS_FAILED" || true)

@@ -61,7 +61,9 @@ static void test_weights_roundtrip(void)
                 if (p->mom) p->mom[k] = 0.5f - 0.01f * (float)k;
             }
         }
-    a->seen = 123456789012ull;
+    /* a 64-bit count (beyond 2^32 for batch >= 3) at iteration 2e9, below the
+     * INT_MAX iterations weights_load accepts */
+    a->seen = (uint64_t)a->batch * a->subdivisions * 2000000000ull + 1;
     EXPECT(weights_save(a, path, 0, err) == 0, "save: %s", err);
     EXPECT(weights_load(b, path, 1, err) == 0, "load: %s", err);
     EXPECT(same_params(a, b, 0), "values differ after round trip");

@@ -12,6 +12,10 @@ long arg_long(int *argc, char **argv, const char *name, long def, int *bad);
 /* Value of "-name STR" (removed) or def. */
 const char *arg_str(int *argc, char **argv, const char *name, const char *def);
 
+/* 1 after printing "unknown option" if argv[first..] still holds a -flag
+ * (call it once a command has taken its own flags). */
+int arg_unknown(int argc, char **argv, int first);
+
 /* gpu: CUDA device to run on, -1 for the CPU (always -1 in CPU builds). */
 int cmd_classifier(int argc, char **argv, int gpu);
 int cmd_summary(int argc, char **argv);

@@ -14,9 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <stb/stb_image_write.h>
-
 #include "../core/utils.h"
+#include "../data/data.h"
 
 /* 5x7 glyphs: 7 rows top to bottom, bit 4 is the leftmost column. */
 static const struct glyph {
@@ -273,26 +272,16 @@ int chart_write_png(const char *path, const struct chart_panel *panels, int npan
     cv.px = xmalloc((size_t)cv.w * cv.h * 3);
     memset(cv.px, 255, (size_t)cv.w * cv.h * 3);
     for (int i = 0; i < npanels; i++) draw_panel(&cv, &panels[i], i * w, w, h);
-    char tmp[1100];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int ok = stbi_write_png(tmp, cv.w, cv.h, 3, cv.px, cv.w * 3);
+    int rc = png_write(path, cv.w, cv.h, 3, cv.px, 1, err);
     free(cv.px);
-    if (!ok || rename(tmp, path) != 0) {
-        dn_errf(err, "%s: cannot write the chart: %s", path, ok ? strerror(errno) : "stbi_write_png failed");
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 int csv_read(const char *path, struct csv_table *t, char *err)
 {
     memset(t, 0, sizeof(*t));
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        dn_errf(err, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *f = dn_fopen_read(path, "r", err);
+    if (!f) return -1;
     char line[4096];
     int cap = 0;
     while (fgets(line, sizeof(line), f)) {

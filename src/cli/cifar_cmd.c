@@ -8,6 +8,7 @@
 int cmd_cifar(int argc, char **argv)
 {
     char err[DN_ERR_LEN];
+    if (arg_unknown(argc, argv, 2)) return 2;
     if (argc != 5 || strcmp(argv[2], "extract") != 0) {
         fprintf(stderr, "usage: darknet cifar extract <cifar-binary-dir> <out-dir>\n");
         return 2;

@@ -73,33 +73,24 @@ static struct augment net_augment(const struct network *net, int train)
     return a;
 }
 
-/* Keep the loss log consistent with the checkpoint: drop rows after iter.
- * Returns the average loss of the last row kept (-1 if none), so that a
- * resumed run continues the running average. */
-static float trim_loss_log(const char *path, int iter)
+/* Keep the loss log consistent with the checkpoint: drop rows after iter
+ * (csv_log_trim: atomic, the log is kept whole if that fails). *avg gets the
+ * average loss of the last row kept (-1 if none), so that a resumed run
+ * continues the running average. */
+static int trim_loss_log(const char *path, int iter, float *avg, char *err)
 {
-    float avg = -1;
+    *avg = -1;
+    if (csv_log_trim(path, iter, err)) return -1;
     FILE *f = fopen(path, "r");
-    if (!f) return avg;
-    char tmp[1100];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *o = fopen(tmp, "w");
-    if (!o) {
-        fclose(f);
-        return avg;
-    }
+    if (!f) return 0;
     char line[512];
     while (fgets(line, sizeof(line), f)) {
         int it;
         float epoch, loss, a;
-        if (sscanf(line, "%d,", &it) == 1 && it > iter) continue;
-        if (sscanf(line, "%d,%f,%f,%f", &it, &epoch, &loss, &a) == 4) avg = a;
-        fputs(line, o);
+        if (sscanf(line, "%d,%f,%f,%f", &it, &epoch, &loss, &a) == 4) *avg = a;
     }
     fclose(f);
-    fclose(o);
-    rename(tmp, path);
-    return avg;
+    return 0;
 }
 
 /* Move net onto CUDA device gpu; -1 keeps it on the CPU. Training and
@@ -143,6 +134,33 @@ static void next_batch(struct loader *L, struct network *net, struct u8_batch *u
     loader_next(L, net->input, net->truth);
 }
 
+/*
+ * A fresh run (iteration 0) would replace the loss log, validation log and
+ * checkpoint of an earlier run of the same cfg in the same backup folder.
+ * Keep what the user has: 1 with a one-line error that names the file and
+ * says how to resume it, or to start over with -clear; 0 if nothing is there.
+ */
+static int earlier_run(const char *dir, const char *base, const char *cfgfile, const char *datafile, char *err)
+{
+    static const char *const suffix[] = {".backup", "_final.weights", ".loss.csv", ".valid.csv"};
+    char name[300], path[1024];
+    for (size_t i = 0; i < ARRAY_LEN(suffix); i++) {
+        struct stat st;
+        snprintf(name, sizeof(name), "%s%s", base, suffix[i]);
+        join(path, sizeof(path), dir, name);
+        if (stat(path, &st) != 0) continue;
+        if (i == 0)
+            dn_errf(err, "%s: an earlier run's checkpoint; resume it with: darknet classifier train %s %s %s"
+                    " (or add -clear to start over, replacing its checkpoint and logs)", path, datafile, cfgfile,
+                    path);
+        else
+            dn_errf(err, "%s: an earlier run's file (it left no checkpoint); add -clear to start over, "
+                    "replacing it, or use another backup= folder", path);
+        return 1;
+    }
+    return 0;
+}
+
 static int check_classes(struct network *net, const struct data_cfg *d, char *err)
 {
     struct layer *out = net_output_layer(net);
@@ -163,7 +181,7 @@ static int train(int argc, char **argv, int gpu)
     char *sets[32];
     int nsets = 0;
     for (const char *v; nsets < 32 && (v = arg_str(&argc, argv, "-set", NULL));) sets[nsets++] = (char *)v;
-    if (bad) return 2;
+    if (bad || arg_unknown(argc, argv, 3)) return 2;
     if (argc != 5 && argc != 6) {
         fprintf(stderr, "usage: darknet classifier train <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]...\n");
         return 2;
@@ -203,8 +221,15 @@ static int train(int argc, char **argv, int gpu)
     join(logpath, sizeof(logpath), d.backup, name);
 
     int iter = net_iteration(net);
-    float avg = iter > 0 ? trim_loss_log(logpath, iter) : -1;
-    if (iter == 0) remove(logpath); /* a fresh run starts a fresh log */
+    if (iter > net->max_batches) {
+        dn_errf(err, "%s: at iteration %d, past max_batches=%d of %s; raise it (-set max_batches=N) to train on",
+                weightfile, iter, net->max_batches, cfgfile);
+        goto fail;
+    }
+    if (iter == 0 && !clear && earlier_run(d.backup, base, cfgfile, datafile, err)) goto fail;
+    float avg = -1;
+    if (iter > 0 && trim_loss_log(logpath, iter, &avg, err)) goto fail;
+    if (iter == 0) remove(logpath); /* a fresh run (-clear, or nothing earlier) starts a fresh log */
     log = fopen(logpath, "a");
     if (!log) {
         dn_errf(err, "%s: cannot write: %s", logpath, strerror(errno));
@@ -277,6 +302,7 @@ fail:
 static int valid(int argc, char **argv, int gpu)
 {
     char err[DN_ERR_LEN];
+    if (arg_unknown(argc, argv, 3)) return 2;
     if (argc != 6) {
         fprintf(stderr, "usage: darknet classifier valid <data> <cfg> <weights>\n");
         return 2;
@@ -327,8 +353,14 @@ static int predict(int argc, char **argv, int gpu)
 {
     char err[DN_ERR_LEN];
     int bad = 0;
+    int given = 0; /* -t N, N from 1; absent: the .data file's top */
+    for (int i = 3; i < argc; i++) given |= strcmp(argv[i], "-t") == 0;
     long top = arg_long(&argc, argv, "-t", 0, &bad);
-    if (bad) return 2;
+    if (bad || arg_unknown(argc, argv, 3)) return 2;
+    if (given && (top < 1 || top > 100000)) {
+        fprintf(stderr, "darknet: -t %ld: expected how many top classes to print, at least 1\n", top);
+        return 2;
+    }
     if (argc != 7) {
         fprintf(stderr, "usage: darknet classifier predict <data> <cfg> <weights> <image> [-t N]\n");
         return 2;
@@ -365,6 +397,12 @@ static int predict(int argc, char **argv, int gpu)
     net_forward(net);
     fprintf(stderr, "%s: Predicted in %f seconds.\n", argv[6], dn_time() - t0);
     const float *p = net_output_layer(net)->output;
+    for (int c = 0; c < d.classes; c++)
+        if (!isfinite(p[c])) {
+            dn_errf(err, "%s: the network's output for %s is not finite (%f for class %d): the weights are "
+                    "diverged or damaged", argv[5], argv[6], p[c], c);
+            goto fail;
+        }
     int k = top > 0 ? (int)top : d.top;
     if (k > d.classes) k = d.classes;
     /* k rounds of selection: the next best is the largest below the last one

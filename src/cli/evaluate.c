@@ -66,16 +66,19 @@ void evaluate(struct network *net, struct dataset *ds, int k, struct eval_result
     r->seconds = dn_time() - t0;
 }
 
-void csv_log_trim(const char *path, int iter)
+int csv_log_trim(const char *path, int iter, char *err)
 {
     FILE *f = fopen(path, "r");
-    if (!f) return;
-    char tmp[1100];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *o = fopen(tmp, "w");
+    if (!f && errno == ENOENT) return 0;
+    if (!f) {
+        dn_errf(err, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    char tmp[DN_PATH_LEN];
+    FILE *o = atomic_open(path, tmp, "w", err);
     if (!o) {
         fclose(f);
-        return;
+        return -1;
     }
     char line[512];
     while (fgets(line, sizeof(line), f)) {
@@ -83,9 +86,14 @@ void csv_log_trim(const char *path, int iter)
         if (sscanf(line, "%d,", &it) == 1 && it > iter) continue;
         fputs(line, o);
     }
+    int read_error = ferror(f);
     fclose(f);
-    fclose(o);
-    rename(tmp, path);
+    if (read_error) {
+        dn_errf(err, "%s: read error", path);
+        atomic_discard(o, tmp);
+        return -1;
+    }
+    return atomic_commit(o, tmp, path, err);
 }
 
 static void join(char *out, size_t n, const char *dir, const char *name)
@@ -116,10 +124,8 @@ int validator_open(struct validator *v, struct network *net, const struct data_c
     join(v->loss_csv, sizeof(v->loss_csv), backup_dir, name);
     join(v->chart, sizeof(v->chart), backup_dir, "chart.png");
     snprintf(v->title, sizeof(v->title), "%s", base);
-    if (iter > 0)
-        csv_log_trim(v->csv, iter);
-    else
-        remove(v->csv);
+    if (iter > 0 && csv_log_trim(v->csv, iter, err)) return -1;
+    if (iter == 0) remove(v->csv); /* a fresh run (see classifier.c earlier_run) */
     v->log = fopen(v->csv, "a");
     if (!v->log) {
         dn_errf(err, "%s: cannot write: %s", v->csv, strerror(errno));

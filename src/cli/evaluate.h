@@ -60,7 +60,10 @@ int validator_open(struct validator *v, struct network *net, const struct data_c
 int validator_step(struct validator *v, struct network *net, int iter, double epoch, char *err);
 void validator_close(struct validator *v);
 
-/* Drop the rows of a CSV log whose first field (the iteration) is > iter. */
-void csv_log_trim(const char *path, int iter);
+/* Drop the rows of a CSV log whose first field (the iteration) is > iter,
+ * replacing the file atomically (a missing file is left missing). On a
+ * failed write (a full disk) the log is kept whole and -1 comes back with a
+ * message in err: nothing a user has is lost. */
+int csv_log_trim(const char *path, int iter, char *err);
 
 #endif

@@ -3,6 +3,8 @@
  * only part of the program that prints errors and chooses exit codes:
  * 0 success, 1 a runtime error (bad file, bad cfg), 2 wrong usage.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +34,9 @@ long arg_long(int *argc, char **argv, const char *name, long def, int *bad)
     for (int i = 1; i < *argc; i++)
         if (strcmp(argv[i], name) == 0) {
             char *end;
+            errno = 0;
             long v = i + 1 < *argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (i + 1 >= *argc || *end || end == argv[i + 1]) {
+            if (i + 1 >= *argc || *end || end == argv[i + 1] || errno) {
                 fprintf(stderr, "darknet: %s needs a number\n", name);
                 *bad = 1;
                 return def;
@@ -53,6 +56,16 @@ const char *arg_str(int *argc, char **argv, const char *name, const char *def)
             return v;
         }
     return def;
+}
+
+int arg_unknown(int argc, char **argv, int first)
+{
+    for (int i = first; i < argc; i++)
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "darknet: unknown option '%s' (see darknet with no arguments for the usage)\n", argv[i]);
+            return 1;
+        }
+    return 0;
 }
 
 static void usage(void)
@@ -107,7 +120,13 @@ static int select_gpu(long index, const char *gpus, int nogpu)
 int main(int argc, char **argv)
 {
     int bad = 0;
+    int given = 0; /* -threads N, N from 1: 0 (absent) keeps the OpenMP default */
+    for (int i = 1; i < argc; i++) given |= strcmp(argv[i], "-threads") == 0;
     long threads = arg_long(&argc, argv, "-threads", 0, &bad);
+    if (!bad && given && (threads < 1 || threads > 4096)) {
+        fprintf(stderr, "darknet: -threads %ld: expected a thread count from 1 to 4096\n", threads);
+        return 2;
+    }
     gemm_init_threads((int)threads);
     long gpu = arg_long(&argc, argv, "-i", 0, &bad);
     const char *gpus = arg_str(&argc, argv, "-gpus", NULL);

@@ -13,8 +13,9 @@
  * .valid.csv have one). -bin W averages each series over x intervals of width
  * W (e.g. -x epoch -bin 1: one point per epoch; default: per pixel column).
  * A series keeps its colour by position, so the same
- * network has the same colour in every panel; a missing file leaves its
- * colour unused and is reported on stderr. -size is per panel (default 480x320).
+ * network has the same colour in every panel; LABEL= with no file leaves its
+ * colour unused (a run without results yet). A CSV that cannot be read is an
+ * error (exit 1, no chart). -size is per panel (default 480x320).
  * Series of at most 60 points get a dot on every point.
  */
 #include <stdio.h>
@@ -94,10 +95,13 @@ int cmd_plot(int argc, char **argv)
         snprintf(label, 128, "%.*s", (int)(eq - a), a);
         p->series[s] = (struct chart_series){.label = label, .color = s};
         struct csv_table *t = &tables[np - 1][s];
-        if (csv_read(eq + 1, t, err)) {
-            fprintf(stderr, "darknet plot: %s (series left empty)\n", err);
+        if (!eq[1]) { /* LABEL= : a placeholder that keeps the colours of the series after it */
             p->series[s].label = NULL;
             continue;
+        }
+        if (csv_read(eq + 1, t, err)) {
+            fprintf(stderr, "darknet plot: %s\n", err);
+            goto done;
         }
         int xc = csv_col(t, xcol), yc = csv_col(t, ycol);
         if (xc < 0 || yc < 0) {

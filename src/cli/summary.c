@@ -13,6 +13,7 @@
 int cmd_summary(int argc, char **argv)
 {
     char err[DN_ERR_LEN];
+    if (arg_unknown(argc, argv, 2)) return 2;
     if (argc != 3 && argc != 4) {
         fprintf(stderr, "usage: darknet summary [<data>] <cfg>\n");
         return 2;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +37,8 @@ static struct cfg *read_stream(FILE *f, const char *path, int allow_bare, char *
 
 struct cfg *cfg_read(const char *path, int allow_bare, char *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        dn_errf(err, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
+    FILE *f = dn_fopen_read(path, "r", err);
+    if (!f) return NULL;
     return read_stream(f, path, allow_bare, err);
 }
 
@@ -60,8 +58,13 @@ static struct cfg *read_stream(FILE *f, const char *path, int allow_bare, char *
     size_t cap = 0;
     int lineno = 0;
     struct cfg_section *cur = NULL;
-    while (getline(&line, &cap, f) != -1) {
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) != -1) {
         lineno++;
+        if (strlen(line) != (size_t)len) { /* the C string would end early, hiding the rest */
+            dn_errf(err, "%s:%d: NUL byte in the line (not a text file?)", path, lineno);
+            goto fail;
+        }
         strip_ws(line);
         if (line[0] == 0 || line[0] == '#' || line[0] == ';') continue;
         if (line[0] == '[') {
@@ -177,7 +180,7 @@ static int parse_float(const char *v, float *out)
     char *end;
     errno = 0;
     float x = strtof(v, &end);
-    if (errno || end == v || *end) return -1;
+    if (errno || end == v || *end || !isfinite(x)) return -1; /* no nan, inf or 1e99 */
     *out = x;
     return 0;
 }
@@ -206,7 +209,7 @@ int cfg_float(struct cfg *c, struct cfg_section *s, const char *key, float def, 
         *out = def;
         return 0;
     }
-    if (parse_float(o->val, out)) return cfg_fail(c, s, key, "not a number");
+    if (parse_float(o->val, out)) return cfg_fail(c, s, key, "not a finite number");
     return 0;
 }
 
@@ -259,7 +262,7 @@ int cfg_ints(struct cfg *c, struct cfg_section *s, const char *key, int *out, in
 
 int cfg_floats(struct cfg *c, struct cfg_section *s, const char *key, float *out, int max, int *n)
 {
-    return parse_list(c, s, key, out, sizeof(float), parse_float_v, "a number", max, n);
+    return parse_list(c, s, key, out, sizeof(float), parse_float_v, "a finite number", max, n);
 }
 
 const char *cfg_str(struct cfg_section *s, const char *key, const char *def)

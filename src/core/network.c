@@ -56,6 +56,13 @@ size_t layer_param_count(const struct layer *l, int kind_stat)
     return n;
 }
 
+int net_check_size(struct cfg *c, struct cfg_section *s, const char *key, const char *what, double n)
+{
+    if (n <= NET_MAX_VALUES) return 0;
+    return cfg_fail(c, s, key, "%s would hold %.4g values, more than the limit of %.0f (4 GiB of floats)", what, n,
+                    NET_MAX_VALUES);
+}
+
 void init_normal(struct network *net, float *w, size_t n, float std)
 {
     for (size_t i = 0; i < n; i++) w[i] = std * rng_normal(&net->rng);
@@ -85,6 +92,9 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
     if (net->w < 1) return cfg_fail(c, s, "width", "must be positive");
     if (net->h < 1) return cfg_fail(c, s, "height", "must be positive");
     if (net->c < 1) return cfg_fail(c, s, "channels", "must be positive");
+    if (net_check_size(c, s, "width", "one input image", (double)net->c * net->h * net->w) ||
+        net_check_size(c, s, "batch", "a batch of input images", (double)net->batch * net->c * net->h * net->w))
+        return -1;
     net->inputs = net->c * net->h * net->w;
 
     int policy, init, scope;
@@ -111,7 +121,8 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
     if (net->max_batches < 0) return cfg_fail(c, s, "max_batches", "must not be negative");
     if (net->bn_momentum <= 0 || net->bn_momentum > 1)
         return cfg_fail(c, s, "bn_momentum", "must be in (0, 1]");
-    if (net->crop_pad < 0) return cfg_fail(c, s, "crop_pad", "must not be negative");
+    if (net->crop_pad < 0 || net->crop_pad > net->w || net->crop_pad > net->h)
+        return cfg_fail(c, s, "crop_pad", "must be between 0 and the input size %dx%d", net->w, net->h);
     if (net->flip != 0 && net->flip != 1) return cfg_fail(c, s, "flip", "must be 0 or 1");
     if (net->backup_every < 1) return cfg_fail(c, s, "backup_every", "must be at least 1");
     if (net->valid_every < -1)
@@ -170,6 +181,8 @@ struct network *net_build(struct cfg *c, int classes, int batch, int want_delta,
     rng_seed(&net->rng, seed);
     if (parse_net_section(net, c, &c->secs[0])) goto fail;
     if (batch > 0) net->batch = batch;
+    if (net_check_size(c, &c->secs[0], "batch", "a batch of input images", (double)net->batch * net->inputs))
+        goto fail;
     net->input = falloc((size_t)net->batch * net->inputs);
     if (want_delta) net->delta = falloc((size_t)net->batch * net->inputs);
     net->layers = xcalloc(c->n - 1, sizeof(struct layer));
@@ -199,6 +212,10 @@ struct network *net_build(struct cfg *c, int classes, int batch, int want_delta,
             cfg_fail(c, s, NULL, "output shape %dx%dx%d is empty", l->out_w, l->out_h, l->out_c);
             goto fail;
         }
+        /* layers check what they allocate; this catches any they missed */
+        if (net_check_size(c, s, NULL, "the output", (double)l->batch * l->out_c * l->out_h * l->out_w) ||
+            net_check_size(c, s, NULL, "the workspace", (double)l->workspace))
+            goto fail;
         l->outputs = l->out_c * l->out_h * l->out_w;
         l->output = falloc((size_t)l->batch * l->outputs);
         l->delta = falloc((size_t)l->batch * l->outputs);

@@ -136,6 +136,21 @@ double net_macs(const struct network *net);
 #include <stdio.h>
 void net_print_summary(const struct network *net, FILE *f);
 
+/*
+ * Size limit: no tensor of a network (an input, output, delta, parameter or
+ * workspace, batch included) may hold more than NET_MAX_VALUES floats
+ * (4 GiB), so every size the layers compute in int stays in range and a cfg
+ * asking for more is a cfg error, not an abort in the allocator. Layers
+ * check what they allocate in init, before allocating it, with
+ * net_check_size: n is the value count computed in double (exact here,
+ * never overflowing); -1 with "[section] key=value: what would hold N
+ * values, more than the limit" in c->err.
+ */
+#ifndef NET_MAX_VALUES /* the fuzz harnesses build with a smaller limit */
+#define NET_MAX_VALUES 1073741824.0
+#endif
+int net_check_size(struct cfg *c, struct cfg_section *s, const char *key, const char *what, double n);
+
 /* Weight initialisers used by layers (respecting net->init). */
 void init_normal(struct network *net, float *w, size_t n, float std);
 void init_uniform(struct network *net, float *w, size_t n, float bound);

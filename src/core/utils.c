@@ -2,12 +2,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include "utils.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 void dn_abort(const char *file, int line, const char *func, const char *fmt, ...)
 {
@@ -59,6 +63,72 @@ void dn_errf(char *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, DN_ERR_LEN, fmt, ap);
     va_end(ap);
+}
+
+FILE *dn_fopen_read(const char *path, const char *mode, char *err)
+{
+    FILE *f = fopen(path, mode);
+    if (!f) {
+        dn_errf(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        dn_errf(err, "%s: is a directory, not a file", path);
+        fclose(f);
+        return NULL;
+    }
+    return f;
+}
+
+FILE *atomic_open(const char *path, char *tmp, const char *mode, char *err)
+{
+    if (snprintf(tmp, DN_PATH_LEN, "%s.tmp", path) >= DN_PATH_LEN) {
+        dn_errf(err, "%s: path too long", path);
+        return NULL;
+    }
+    FILE *f = fopen(tmp, mode);
+    if (!f) dn_errf(err, "%s: cannot write: %s", tmp, strerror(errno));
+    return f;
+}
+
+int fsync_parent_dir(const char *path)
+{
+    char dir[DN_PATH_LEN];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof(dir), ".");
+    else if (slash == path) snprintf(dir, sizeof(dir), "/");
+    else snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int atomic_commit(FILE *f, const char *tmp, const char *path, char *err)
+{
+    /* ferror catches a write that failed earlier (stdio keeps the flag) */
+    int ok = !ferror(f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int saved = errno;
+    if (fclose(f) != 0 && ok) ok = 0, saved = errno;
+    if (ok && rename(tmp, path) != 0) ok = 0, saved = errno;
+    if (!ok) {
+        dn_errf(err, "%s: write failed: %s", path, saved ? strerror(saved) : "I/O error");
+        unlink(tmp);
+        return -1;
+    }
+    if (fsync_parent_dir(path) != 0) {
+        dn_errf(err, "%s: renamed, but fsync of its directory failed: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void atomic_discard(FILE *f, const char *tmp)
+{
+    if (f) fclose(f);
+    unlink(tmp);
 }
 
 double dn_time(void)

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -42,6 +43,27 @@ float *falloc(size_t n); /* zeroed float array */
 /* Formatting into a fixed buffer: errors are carried in char[DN_ERR_LEN]. */
 #define DN_ERR_LEN 1024
 void dn_errf(char *err, const char *fmt, ...) DN_PRINTF(2, 3);
+
+/*
+ * Files replaced atomically: what a reader finds under path is always a
+ * complete old or complete new file, also after a crash, a full disk or a
+ * power loss. atomic_open writes to "<path>.tmp" (its name goes into tmp,
+ * DN_PATH_LEN bytes); atomic_commit flushes and fsyncs it, checks every
+ * write, renames it over path and fsyncs the directory so the rename itself
+ * is durable. On any failure the temporary file is removed, path is left as
+ * it was, and -1 comes back with "path: write failed: reason" in err.
+ * atomic_discard drops an unfinished one.
+ */
+#define DN_PATH_LEN 4096
+FILE *atomic_open(const char *path, char *tmp, const char *mode, char *err);
+int atomic_commit(FILE *f, const char *tmp, const char *path, char *err);
+void atomic_discard(FILE *f, const char *tmp);
+/* fsync the directory that holds path (after a rename into it). */
+int fsync_parent_dir(const char *path);
+
+/* fopen(path, mode) for reading a file a user named: NULL with
+ * "path: cannot open: reason" or "path: is a directory, not a file" in err. */
+FILE *dn_fopen_read(const char *path, const char *mode, char *err);
 
 /* Seconds from a monotonic clock. */
 double dn_time(void);

@@ -2,6 +2,7 @@
 #include "weights.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,16 +27,12 @@ static size_t count_floats(const struct network *net, int learned_only)
 
 int weights_save(const struct network *net, const char *path, int with_momentum, char *err)
 {
-    char tmp[1024];
+    char tmp[DN_PATH_LEN];
 #ifdef GPU
     if (net->cuda) net_cuda_pull(net); /* the device holds the current values */
 #endif
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        dn_errf(err, "%s: cannot write: %s", tmp, strerror(errno));
-        return -1;
-    }
+    FILE *f = atomic_open(path, tmp, "wb", err);
+    if (!f) return -1;
     int32_t head[3] = {0, 2, 0};
     uint64_t seen = net->seen;
     int ok = fwrite(head, sizeof(head), 1, f) == 1 && fwrite(&seen, sizeof(seen), 1, f) == 1;
@@ -53,14 +50,12 @@ int weights_save(const struct network *net, const char *path, int with_momentum,
                 if (p->kind != PARAM_STAT) ok = fwrite(p->mom, sizeof(float), p->n, f) == p->n;
             }
     }
-    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    if (fclose(f) != 0) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
+    if (!ok) {
         dn_errf(err, "%s: write failed: %s", path, strerror(errno));
-        unlink(tmp);
+        atomic_discard(f, tmp);
         return -1;
     }
-    return 0;
+    return atomic_commit(f, tmp, path, err); /* fsync, rename, fsync the directory */
 }
 
 int weights_load(struct network *net, const char *path, int with_momentum, char *err)
@@ -69,11 +64,8 @@ int weights_load(struct network *net, const char *path, int with_momentum, char 
     /* what the file does not hold (momentum without a trailer) stays current */
     if (net->cuda) net_cuda_pull(net);
 #endif
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        dn_errf(err, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *f = dn_fopen_read(path, "rb", err);
+    if (!f) return -1;
     int rc = -1;
     int32_t head[3];
     uint64_t seen = 0;
@@ -97,6 +89,13 @@ int weights_load(struct network *net, const char *path, int with_momentum, char 
             goto out;
         }
         seen = s32;
+    }
+    /* an untrusted count: the iteration it implies must be one a run can reach */
+    uint64_t per_iter = (uint64_t)net->batch * net->subdivisions;
+    if (seen / per_iter > INT_MAX) {
+        dn_errf(err, "%s: header says %llu images were seen (iteration %llu), beyond any training run; "
+                "the file is damaged", path, (unsigned long long)seen, (unsigned long long)(seen / per_iter));
+        goto out;
     }
     long start = ftell(f);
     fseek(f, 0, SEEK_END);

@@ -14,22 +14,23 @@
  * not called "train"/"test" because CIFAR-100 has a class named "train",
  * which would then match every path.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* syncfs */
 #include "data.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include <stb/stb_image_write.h>
+#include <unistd.h>
 
 #define CIFAR_SIDE 32
 #define CIFAR_PIXELS (3 * CIFAR_SIDE * CIFAR_SIDE)
 #define PATH_LEN 4096
-#define MAX_BATCHES 64 /* data_batch_<i>.bin files (the official set has 5) */
+#define MAX_BATCHES 64
+#define MAX_LABEL 200   /* characters of a label (file names hold <index>_<label>.png) */ /* data_batch_<i>.bin files (the official set has 5) */
 
 /* The two dataset variants. */
 struct cifar_kind {
@@ -91,21 +92,43 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Numbers i of the data_batch_<i>.bin files in dir, sorted; returns count. */
-static int find_cifar10_batches(const char *dir, int *nums, int max)
+/* The data_batch_<i>.bin files of dir, sorted by i, as file names
+ * (malloc'ed) in names. Only the official spelling counts: i in decimal
+ * without leading zeros, so data_batch_1.bin and data_batch_01.bin cannot
+ * both be batch 1; any other data_batch_* file is an error, as is a number
+ * beyond max. Returns the count, or -1 with a message in err. */
+static int find_cifar10_batches(const char *dir, char **names, int max, char *err)
 {
     DIR *dp = opendir(dir);
     if (!dp) return 0;
-    int n = 0;
+    int n = 0, nums[MAX_BATCHES];
     struct dirent *e;
-    while ((e = readdir(dp)) != NULL && n < max) {
-        int i, end = 0;
-        if (sscanf(e->d_name, "data_batch_%d.bin%n", &i, &end) == 1 && end > 0 &&
-            e->d_name[end] == 0 && i >= 0)
-            nums[n++] = i;
+    while ((e = readdir(dp)) != NULL) {
+        const char *d = e->d_name;
+        if (strncmp(d, "data_batch_", 11) != 0) continue;
+        int i = 0, k = 11;
+        while (d[k] >= '0' && d[k] <= '9' && i < 1000000) i = 10 * i + (d[k++] - '0');
+        if (k == 11 || strcmp(d + k, ".bin") != 0 || (d[11] == '0' && k > 12)) {
+            dn_errf(err, "%s/%s: not a CIFAR-10 batch name (data_batch_<n>.bin, n without leading zeros)",
+                    dir, d);
+            n = -1;
+            break;
+        }
+        if (n == max) {
+            dn_errf(err, "%s: more than %d data_batch_<n>.bin files", dir, max);
+            n = -1;
+            break;
+        }
+        nums[n++] = i;
     }
     closedir(dp);
+    if (n <= 0) return n;
     qsort(nums, n, sizeof(int), cmp_int);
+    for (int j = 0; j < n; j++) {
+        char name[64];
+        snprintf(name, sizeof(name), "data_batch_%d.bin", nums[j]);
+        names[j] = xstrdup(name);
+    }
     return n;
 }
 
@@ -159,8 +182,7 @@ static int extract_file(const struct cifar_kind *k, const char *bin, char *const
             rc = -1;
             break;
         }
-        if (!stbi_write_png(path, CIFAR_SIDE, CIFAR_SIDE, 3, hwc, 3 * CIFAR_SIDE)) {
-            dn_errf(err, "%s: cannot write PNG", path);
+        if (png_write(path, CIFAR_SIDE, CIFAR_SIDE, 3, hwc, 0, err)) {
             rc = -1;
             break;
         }
@@ -169,6 +191,19 @@ static int extract_file(const struct cifar_kind *k, const char *bin, char *const
     }
     fclose(f);
     return rc;
+}
+
+/* Flush every file of the filesystem that holds dir to the disk. */
+static int sync_dir_fs(const char *dir, char *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0 || syncfs(fd) != 0) {
+        dn_errf(err, "%s: cannot flush to disk: %s", dir, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
 }
 
 /* One split: all bins -> out_dir/<sub>/ and out_dir/<list_name>. */
@@ -180,19 +215,22 @@ static int extract_split(const struct cifar_kind *k, char *const *bins, int nbin
     if (join(img_dir, out_dir, sub, err) || join(list_path, out_dir, list_name, err) ||
         mkdir_p(img_dir, err))
         return -1;
-    FILE *list = fopen(list_path, "w");
-    if (!list) {
-        dn_errf(err, "%s: cannot create: %s", list_path, strerror(errno));
-        return -1;
-    }
+    /* the list replaces an earlier one only once every image is written */
+    char tmp[DN_PATH_LEN];
+    FILE *list = atomic_open(list_path, tmp, "w", err);
+    if (!list) return -1;
     int index = 0, rc = 0;
     for (int i = 0; i < nbins && rc == 0; i++)
         rc = extract_file(k, bins[i], labels, img_dir, list, &index, err);
-    if (fclose(list) != 0 && rc == 0) {
-        dn_errf(err, "%s: write error", list_path);
-        rc = -1;
+    if (rc) {
+        atomic_discard(list, tmp);
+        return -1;
     }
-    return rc;
+    if (sync_dir_fs(img_dir, err)) { /* the images reach the disk before the list that names them */
+        atomic_discard(list, tmp);
+        return -1;
+    }
+    return atomic_commit(list, tmp, list_path, err);
 }
 
 /* Each label must be a clean file-name part, and the path of an image of
@@ -201,6 +239,11 @@ static int check_labels(char *const *labels, int n, const char *out_dir, const c
                         char *err)
 {
     for (int i = 0; i < n; i++) {
+        if (strlen(labels[i]) > MAX_LABEL) {
+            dn_errf(err, "%s: label %d has %zu characters, at most %d (labels become part of file names)",
+                    lpath, i + 1, strlen(labels[i]), MAX_LABEL);
+            return -1;
+        }
         if (strchr(labels[i], '/')) {
             dn_errf(err, "%s: label '%s' contains '/'", lpath, labels[i]);
             return -1;
@@ -236,13 +279,15 @@ int cifar_extract(const char *bin_dir, const char *out_dir, char *err)
     if (join(t10, bin_dir, "test_batch.bin", err) || join(tr100, bin_dir, "train.bin", err) ||
         join(t100, bin_dir, "test.bin", err))
         return -1;
-    int nums[MAX_BATCHES];
-    int n10 = find_cifar10_batches(bin_dir, nums, MAX_BATCHES);
+    char *batch_names[MAX_BATCHES];
+    int n10 = find_cifar10_batches(bin_dir, batch_names, MAX_BATCHES, err);
+    if (n10 < 0) return -1;
     int is10 = n10 > 0 || file_exists(t10);
     int is100 = file_exists(tr100) || file_exists(t100);
     if (is10 && is100) {
         dn_errf(err, "%s: holds both CIFAR-10 and CIFAR-100 files; use one directory per dataset",
                 bin_dir);
+        for (int i = 0; i < n10; i++) free(batch_names[i]);
         return -1;
     }
     if (!is10 && !is100) {
@@ -257,12 +302,9 @@ int cifar_extract(const char *bin_dir, const char *out_dir, char *err)
     int ntrain = 0, ntest = 0, rc = -1, nlabels = 0;
     char **labels = NULL;
     if (is10) {
-        for (int i = 0; i < n10; i++) {
-            char name[64];
-            snprintf(name, sizeof(name), "data_batch_%d.bin", nums[i]);
-            if (join(p, bin_dir, name, err)) goto done;
-            train_bins[ntrain++] = xstrdup(p);
-        }
+        for (int i = 0; i < n10; i++)
+            if (!join(p, bin_dir, batch_names[i], err)) train_bins[ntrain++] = xstrdup(p);
+        if (ntrain < n10) goto done;
         if (file_exists(t10)) test_bins[ntest++] = xstrdup(t10);
     } else {
         if (file_exists(tr100)) train_bins[ntrain++] = xstrdup(tr100);
@@ -278,22 +320,18 @@ int cifar_extract(const char *bin_dir, const char *out_dir, char *err)
     if (check_labels(labels, nlabels, out_dir, p, err) || mkdir_p(out_dir, err) ||
         join(lp, out_dir, "labels.txt", err))
         goto done;
-    FILE *f = fopen(lp, "w");
-    if (!f) {
-        dn_errf(err, "%s: cannot create: %s", lp, strerror(errno));
-        goto done;
-    }
+    char tmp[DN_PATH_LEN];
+    FILE *f = atomic_open(lp, tmp, "w", err);
+    if (!f) goto done;
     for (int i = 0; i < nlabels; i++) fprintf(f, "%s\n", labels[i]);
-    if (fclose(f) != 0) {
-        dn_errf(err, "%s: write error", lp);
-        goto done;
-    }
+    if (atomic_commit(f, tmp, lp, err)) goto done;
     if (ntrain && extract_split(k, train_bins, ntrain, labels, out_dir, "training", "train.list", err))
         goto done;
     if (ntest && extract_split(k, test_bins, ntest, labels, out_dir, "testing", "test.list", err))
         goto done;
     rc = 0;
 done:
+    for (int i = 0; i < n10; i++) free(batch_names[i]);
     free_lines(labels, nlabels);
     for (int i = 0; i < ntrain; i++) free(train_bins[i]);
     for (int i = 0; i < ntest; i++) free(test_bins[i]);

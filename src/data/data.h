@@ -38,6 +38,12 @@ char **read_lines(const char *path, int *n, char *err);
 char **read_lines_numbered(const char *path, int *n, int **linenos, char *err);
 void free_lines(char **lines, int n);
 
+/* Write an 8-bit PNG (comp channels, interleaved rows), every write checked.
+ * durable: atomically and fsynced (utils.h atomic_open), for files that
+ * replace earlier ones; else written in place (new files, many of them).
+ * 0, or -1 with a message in err. */
+int png_write(const char *path, int w, int h, int comp, const unsigned char *px, int durable, char *err);
+
 /*
  * Labels matching an image path: a label matches when it occurs in the path
  * as a whole token, i.e. bounded on both sides by '/', '_', '.', '-' or the

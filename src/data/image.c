@@ -8,10 +8,42 @@
  */
 #include "data.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+
+static void png_chunk(void *ctx, void *data, int size)
+{
+    /* a short write sets the stream's error flag, which atomic_commit checks */
+    size_t n = fwrite(data, 1, (size_t)size, (FILE *)ctx);
+    (void)n;
+}
+
+int png_write(const char *path, int w, int h, int comp, const unsigned char *px, int durable, char *err)
+{
+    char tmp[DN_PATH_LEN];
+    FILE *f = durable ? atomic_open(path, tmp, "wb", err) : fopen(path, "wb");
+    if (!f) {
+        if (!durable) dn_errf(err, "%s: cannot write: %s", path, strerror(errno));
+        return -1;
+    }
+    int ok = stbi_write_png_to_func(png_chunk, f, w, h, comp, px, w * comp);
+    if (durable) {
+        if (ok) return atomic_commit(f, tmp, path, err);
+        atomic_discard(f, tmp);
+    } else {
+        ok = ok && !ferror(f);
+        if (fclose(f) != 0) ok = 0;
+        if (ok) return 0;
+        remove(path);
+    }
+    dn_errf(err, "%s: write failed: %s", path, errno ? strerror(errno) : "cannot encode the PNG");
+    return -1;
+}
 
 /* Decode one image into dst (c*h*w bytes, CHW). Returns 0 or -1 with
  * "list:line: image: message" in err. */

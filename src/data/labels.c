@@ -19,11 +19,8 @@ char **read_lines_numbered(const char *path, int *n, int **linenos, char *err)
 {
     *n = 0;
     if (linenos) *linenos = NULL;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        dn_errf(err, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
+    FILE *f = dn_fopen_read(path, "r", err);
+    if (!f) return NULL;
     char **lines = NULL;
     int *nums = NULL;
     int count = 0, cap = 0, lineno = 0;
@@ -32,6 +29,14 @@ char **read_lines_numbered(const char *path, int *n, int **linenos, char *err)
     ssize_t len;
     while ((len = getline(&buf, &bufcap, f)) != -1) {
         lineno++;
+        if (strlen(buf) != (size_t)len) {
+            dn_errf(err, "%s:%d: NUL byte in the line (not a text file?)", path, lineno);
+            free(buf);
+            free_lines(lines, count);
+            free(nums);
+            fclose(f);
+            return NULL;
+        }
         while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' ' ||
                            buf[len - 1] == '\t'))
             buf[--len] = 0;

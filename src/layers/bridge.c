@@ -80,6 +80,7 @@ static int bridge_init(struct layer *l, struct cfg *c, struct cfg_section *s, st
     if (br->g.OH != l->h || br->g.OW != l->w)
         return cfg_fail(c, s, "stride", "maps layer %d's %dx%d to %dx%d, but the previous layer is %dx%d",
                         br->from, f->out_w, f->out_h, br->g.OW, br->g.OH, l->w, l->h);
+    if (net_check_size(c, s, "from", "the weights", (double)l->c * f->out_c)) return -1;
     l->out_c = l->c, l->out_h = l->h, l->out_w = l->w;
     l->workspace = conv2d_workspace(&br->g);
 

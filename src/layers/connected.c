@@ -51,6 +51,9 @@ static int fc_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct
         cfg_int(c, s, "batch_normalize", 0, &fc->bn_on))
         return -1;
     if (fc->bn_on != 0 && fc->bn_on != 1) return cfg_fail(c, s, "batch_normalize", "must be 0 or 1");
+    if (net_check_size(c, s, "output", "the weights", (double)out * l->inputs) ||
+        net_check_size(c, s, "output", "the output", (double)out * l->batch))
+        return -1;
     fc->act = act;
     l->out_c = out, l->out_h = 1, l->out_w = 1;
 

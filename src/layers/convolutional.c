@@ -144,8 +144,14 @@ static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, stru
     if (pad != 0 && pad != 1) return cfg_fail(c, s, "pad", "must be 0 or 1");
     if (cv->bn_on != 0 && cv->bn_on != 1) return cfg_fail(c, s, "batch_normalize", "must be 0 or 1");
     if (padding < 0) padding = pad ? size / 2 : 0;
-    if (l->h + 2 * padding < size || l->w + 2 * padding < size)
+    if (padding > size) return cfg_fail(c, s, "padding", "must not exceed size=%d", size);
+    if ((double)l->h + 2.0 * padding < size || (double)l->w + 2.0 * padding < size)
         return cfg_fail(c, s, "size", "kernel larger than the %dx%d input plus padding", l->w, l->h);
+    double oh = floor(((double)l->h + 2.0 * padding - size) / stride) + 1;
+    double ow = floor(((double)l->w + 2.0 * padding - size) / stride) + 1;
+    if (net_check_size(c, s, "filters", "the output", (double)l->batch * filters * oh * ow) ||
+        net_check_size(c, s, "filters", "the weights", (double)filters * l->c * size * size))
+        return -1;
     cv->act = act;
     conv_geom_set(&cv->g, l->batch, l->c, l->h, l->w, filters, size, stride, padding);
     l->out_c = filters, l->out_h = cv->g.OH, l->out_w = cv->g.OW;

@@ -117,6 +117,7 @@ static int se_layer_init(struct layer *l, struct cfg *c, struct cfg_section *s, 
     int reduction;
     if (cfg_int(c, s, "reduction", 16, &reduction)) return -1;
     if (reduction < 1) return cfg_fail(c, s, "reduction", "must be at least 1");
+    if (net_check_size(c, s, "reduction", "the weights", 2.0 * l->c * ((double)l->c / reduction))) return -1;
     l->out_c = l->c, l->out_h = l->h, l->out_w = l->w;
     se_init(se, l, net, l->batch, l->c, l->h * l->w, reduction);
     return 0;
