@@ -6,7 +6,7 @@
 #   make GPU=1 CUDNN=1     CUDA build (nvcc from CUDA_PATH, default /usr/local/cuda;
 #                          CUDNN_PATH=dir if cuDNN is not inside CUDA_PATH;
 #                          ARCH="-gencode ..." to choose the GPU architectures)
-#   make GPU=1 CUDNN=1 gpu_check   tests/gpu_check and tests/gpu_bench (CPU vs GPU)
+#   make GPU=1 CUDNN=1 gpu_check   tests/gpu_check (CPU vs GPU; GPU speed: ./darknet bench)
 #   make DEBUG=1           -O0 -g with address sanitizer
 #   make NATIVE=0          portable binary: no -march=native (the default CPU
 #                          build uses this CPU's vector instructions, AVX2/FMA,
@@ -106,17 +106,14 @@ darknet: $(LIB_OBJ) $(CLI_OBJ) $(LINK_STAMP)
 tests/run_tests: $(LIB_OBJ) $(TEST_OBJ) $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
-# CPU-vs-GPU checks and the training benchmark: GPU builds only, never part
-# of `make` or `make test` (they need a GPU to run).
-GPU_TEST_SRC := tests/gpu/gpu_check.c tests/gpu/gpu_bench.c
+# The CPU-vs-GPU checks: GPU builds only, never part of `make` or `make
+# test` (they need a GPU to run).
+GPU_TEST_SRC := tests/gpu/gpu_check.c
 GPU_TEST_OBJ := $(GPU_TEST_SRC:%.c=$(OBJDIR)/%.o)
 ifeq ($(GPU),1)
-gpu_check: config tests/gpu_check tests/gpu_bench
+gpu_check: config tests/gpu_check
 
-tests/gpu_check: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_check.o $(OBJDIR)/tests/layer_cases.o $(LINK_STAMP)
-	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
-
-tests/gpu_bench: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_bench.o $(LINK_STAMP)
+tests/gpu_check: $(LIB_OBJ) $(GPU_TEST_OBJ) $(OBJDIR)/tests/layer_cases.o $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 else
 gpu_check:

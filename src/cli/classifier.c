@@ -28,6 +28,7 @@
 #include "../core/weights.h"
 #include "../data/data.h"
 #include "args.h"
+#include "commands.h"
 #include "evaluate.h"
 #ifdef GPU
 #include "../core/network_gpu.h"
