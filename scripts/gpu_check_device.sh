@@ -1,6 +1,6 @@
 #!/bin/sh
 # scripts/gpu_check_device.sh - everything a GPU machine should run, in one
-# go, printing everything: build GPU=1 CUDNN=1, tests/gpu_check, then
+# go, printing everything: build GPU=1 CUDNN=1, build/gpu_check, then
 # scripts/bench_gpu.sh under a time limit.
 #
 #   sh scripts/gpu_check_device.sh            (from the repository root)
@@ -107,9 +107,9 @@ say "build: rc=$rc in $(( $(date +%s) - t0 )) s"
 if [ $rc != 0 ]; then exit 1; fi
 
 # ---- checks ----
-say "tests/gpu_check -train-batch $TRAIN_BATCH (timeout ${CHECK_TIMEOUT:-420} s)"
+say "build/gpu_check -train-batch $TRAIN_BATCH (timeout ${CHECK_TIMEOUT:-420} s)"
 t0=$(date +%s)
-timeout "${CHECK_TIMEOUT:-420}" tests/gpu_check -train-batch $TRAIN_BATCH
+timeout "${CHECK_TIMEOUT:-420}" build/gpu_check -train-batch $TRAIN_BATCH
 rc=$?
 say "gpu_check: rc=$rc in $(( $(date +%s) - t0 )) s"
 [ $rc = 0 ] || status=1

@@ -1,6 +1,6 @@
 /*
  * test_main.c - runs every suite and prints "N passed, N failed".
- * Usage: tests/run_tests [substring]   (only tests whose name contains it)
+ * Usage: build/run_tests [substring]   (only tests whose name contains it)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>

@@ -5,7 +5,7 @@
  * Built by `make GPU=1 CUDNN=1 gpu_check` (never by `make` or `make test`);
  * needs a CUDA device to run:
  *
- *     tests/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N]
+ *     build/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N]
  *                     [-train-iters N] [-time N] [-i device]
  *
  * -l runs only the layer cases whose name contains the substring; -q prints
@@ -541,7 +541,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "-train-iters") == 0 && i + 1 < argc) train_iters = atoi(argv[++i]);
         else if (strcmp(argv[i], "-time") == 0 && i + 1 < argc) time_steps = atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: tests/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N] "
+            fprintf(stderr, "usage: build/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N] "
                             "[-train-iters N] [-time N] [-i device]\n");
             return 2;
         }
