@@ -233,6 +233,7 @@ int cmd_bench(int argc, char **argv, int gpu)
            train ? "train" : "infer", argv[2], images, net->cuda ? "gpu" : "cpu", gemm_threads(), iters, med * 1e3,
            imgs, gflops, conv_gflops, macs, peak_rss_mb(), cpu_ms);
     free(prof), free(t), free(ready.buf);
+    feeder_free(&f);
     net_free(net);
     return 0;
 }

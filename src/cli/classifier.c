@@ -160,6 +160,7 @@ static int train(int argc, char **argv, int gpu)
     struct network *net = NULL;
     struct dataset ds = {0};
     struct loader *L = NULL;
+    struct feeder feed = {0};
     struct validator val = {0};
     FILE *log = NULL;
     int rc = 1;
@@ -209,7 +210,6 @@ static int train(int argc, char **argv, int gpu)
 
     fprintf(stderr, "training %s on %d images of %s, %d classes, batch %d x %d, seed %ld, from iteration %d\n",
             cfgfile, ds.n, d.train, d.classes, net->batch, net->subdivisions, seed, iter);
-    struct feeder feed;
     feeder_init(&feed, net, 1);
     L = feeder_loader(&feed, &ds, hash64((uint64_t)seed ^ 0xDA7A5EEDull), net->seen);
     double start = dn_time(), spent = 0;
@@ -250,6 +250,7 @@ static int train(int argc, char **argv, int gpu)
 fail:
     if (rc) fprintf(stderr, "%s\n", err);
     if (L) loader_stop(L);
+    feeder_free(&feed);
     if (log) fclose(log);
     validator_close(&val);
     dataset_free(&ds);

@@ -39,6 +39,7 @@ void evaluate(struct network *net, struct dataset *ds, int k, struct eval_result
             r->hitk += rank < k;
         }
     }
+    feeder_free(&feed);
     net->train = was_training;
     r->seconds = dn_time() - t0;
 }

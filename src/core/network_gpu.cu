@@ -175,7 +175,6 @@ void net_cuda_detach(struct network *net)
             l->params[j].val_gpu = l->params[j].grad_gpu = l->params[j].mom_gpu = NULL;
     }
     if (ctx->input_pinned) CUDA_CHECK(cudaHostUnregister(net->input));
-    dn_cuda_u8_free(ctx);
     dn_gpu_free(net->input_gpu);
     dn_gpu_free(net->truth_gpu);
     net->input_gpu = net->truth_gpu = net->delta_gpu = NULL;

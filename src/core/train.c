@@ -20,10 +20,23 @@ void feeder_init(struct feeder *f, struct network *net, int train)
 {
     f->net = net;
     f->aug = net_augment(net, train);
+    f->dev = NULL;
     f->u8 = NULL;
 #ifdef GPU
-    if (net->cuda) f->u8 = net_cuda_u8_batch(net, &f->aug);
+    if (net->cuda) {
+        f->dev = u8_feed_new(net, &f->aug);
+        f->u8 = u8_feed_batch(f->dev);
+    }
 #endif
+}
+
+void feeder_free(struct feeder *f)
+{
+#ifdef GPU
+    u8_feed_free(f->dev);
+#endif
+    f->dev = NULL;
+    f->u8 = NULL;
 }
 
 struct loader *feeder_loader(struct feeder *f, struct dataset *d, uint64_t seed, uint64_t first)
@@ -37,7 +50,7 @@ void feed_loader(struct feeder *f, struct loader *L)
 #ifdef GPU
     if (f->u8) {
         loader_next_u8(L, f->u8);
-        net_cuda_feed_u8(f->net, f->u8);
+        net_cuda_feed_u8(f->net, f->dev);
         return;
     }
 #endif
@@ -49,7 +62,7 @@ void feed_samples(struct feeder *f, struct dataset *d, uint64_t first)
 #ifdef GPU
     if (f->u8) {
         dataset_gather_batch(d, &f->aug, 0, first, f->u8);
-        net_cuda_feed_u8(f->net, f->u8);
+        net_cuda_feed_u8(f->net, f->dev);
         return;
     }
 #endif
@@ -62,7 +75,7 @@ void feed_ready(struct feeder *f, const struct u8_batch *ready, const float *x, 
 #ifdef GPU
     if (f->u8) {
         memcpy(f->u8->buf, ready->buf, ready->bytes);
-        net_cuda_feed_u8(net, f->u8);
+        net_cuda_feed_u8(net, f->dev);
         return;
     }
 #endif

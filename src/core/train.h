@@ -18,15 +18,20 @@
 #include "../data/data.h"
 #include "network.h"
 
+struct u8_feed; /* network_gpu.h */
+
 struct feeder {
     struct network *net;
     struct augment aug;  /* net's [net] augmentation keys; train 0: normalisation only */
-    struct u8_batch *u8; /* GPU: the device's u8 batch buffer; NULL on the CPU */
+    struct u8_feed *dev; /* GPU: the u8 batch buffers and normalisation table; NULL on the CPU */
+    struct u8_batch *u8; /* GPU: dev's host buffer, the batch to fill; NULL on the CPU */
 };
 
 /* Set up feeding net (attach the GPU first, if any) with its augmentation
  * (train = 1) or its test-time normalisation only (train = 0). */
 void feeder_init(struct feeder *f, struct network *net, int train);
+/* Free the feeder's buffers (before net_free; a zeroed feeder is fine). */
+void feeder_free(struct feeder *f);
 /* The augmentation of net's [net] keys (crop_pad, flip, mean, std). */
 struct augment net_augment(const struct network *net, int train);
 

@@ -55,7 +55,8 @@
  *    relative or 10x that drift, whichever is larger, and the loss must go
  *    down (mean of the last 5 below the mean of the first 5). Then the GPU network's checkpoint, loaded by a fresh CPU network,
  *    must give the GPU's inference outputs.
- * 4. Augmentation: uint8 batches rendered on the device (net_cuda_feed_u8)
+ * 4. Augmentation: uint8 batches rendered on the device (u8_feed_new,
+ *    net_cuda_feed_u8)
  *    must equal dataset_fill_batch's input and truth bit for bit (1 and 3
  *    channels, odd sizes, crop_pad 0..4, flip, evaluation order), and the
  *    next forward must read the fed batch. Runs with the layer cases
@@ -499,12 +500,13 @@ static void augment_check(int device)
                             .mean = {0.49f, 0.48f, 0.45f}, .std = {0.25f, 0.24f, 0.26f}};
         size_t nx = (size_t)gpu->batch * gpu->inputs, nt = (size_t)gpu->batch * gpu->truths;
         float *x = falloc(nx), *t = falloc(nt);
-        struct u8_batch *u = net_cuda_u8_batch(gpu, &a);
+        struct u8_feed *feed = u8_feed_new(gpu, &a);
+        struct u8_batch *u = u8_feed_batch(feed);
         int bad = 0;
         for (uint64_t first = 7; first < 7 + 3 * (uint64_t)gpu->batch; first += gpu->batch) {
             dataset_fill_batch(&d, &a, 9, first, gpu->batch, cpu->input, cpu->truth);
             dataset_gather_batch(&d, &a, 9, first, u);
-            net_cuda_feed_u8(gpu, u);
+            net_cuda_feed_u8(gpu, feed);
             dn_cuda_download(gpu, x, gpu->input_gpu, nx);
             dn_cuda_download(gpu, t, gpu->truth_gpu, nt);
             bad += memcmp(x, cpu->input, nx * sizeof(float)) != 0;
@@ -521,6 +523,7 @@ static void augment_check(int device)
         check(ok, "%-58s 3 batches: %d of 6 input/truth differ bitwise; forward loss cpu %.6f gpu %.6f", name, bad,
               cpu->loss, gpu->loss);
         free(x), free(t);
+        u8_feed_free(feed);
         dataset_free(&d);
         net_free(cpu);
         net_free(gpu);

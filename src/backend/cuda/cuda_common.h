@@ -100,12 +100,8 @@ struct dn_cuda {
     float *pval, *pgrad, *pmom, *pstat;
     size_t pn, pn_weights;
     int input_pinned;
-    /* u8 batches (src/data/augment.cu): the host buffer (pinned), its device
-     * copy and the normalisation table, made by the first net_cuda_u8_batch;
-     * fed: input_gpu/truth_gpu hold a rendered batch the next forward uses */
-    struct u8_batch *u8;
-    void *u8_dev;
-    float *lut;
+    /* fed: input_gpu/truth_gpu hold a batch rendered by net_cuda_feed_u8
+     * that the next forward uses (the u8 buffers are the feeder's) */
     int fed;
     struct dn_conv_algo *algos;
     int nalgos;
@@ -160,8 +156,6 @@ __device__ static inline float act_df(float y, int a)
 void dn_cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes);
 /* Room for the partial sums of a per-channel reduction over (B, C, S). */
 void dn_cuda_reserve_reduce(struct dn_cuda *ctx, int B, int C, int S);
-/* Free the u8 batch buffers (detach; nothing if none were made). */
-void dn_cuda_u8_free(struct dn_cuda *ctx);
 /* Zeroed device array of n floats (n may be 0: returns NULL). */
 float *dn_gpu_alloc(size_t n);
 void dn_gpu_free(void *p);
