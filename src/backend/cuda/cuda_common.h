@@ -152,6 +152,13 @@ __device__ static inline float act_df(float y, int a)
     }
 }
 
+/* A context on device `device` (DN_CUDA_* flags of network_gpu.h; DN_TF32=1
+ * in the environment allows TF32 too): stream, handles, the loss scalar. */
+struct dn_cuda *dn_cuda_context_new(int device, int flags);
+/* Free it with its scratch (workspace, reduction partials, algorithm cache);
+ * the runner frees the network's arenas first. */
+void dn_cuda_context_free(struct dn_cuda *ctx);
+
 /* Scratch (attach time only). */
 void dn_cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes);
 /* Room for the partial sums of a per-channel reduction over (B, C, S). */

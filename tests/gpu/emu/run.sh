@@ -28,7 +28,7 @@ make -s GPU=1 CUDNN=0 OBJDIR=$OUT $cobj $OUT/tests/gpu/gpu_check.o $OUT/tests/la
 
 mkdir -p "$EOBJ"
 objs=""
-for f in src/core/*.cu src/layers/*.cu src/data/*.cu src/backend/cuda/*.cu; do
+for f in src/layers/*.cu src/data/*.cu src/backend/cuda/*.cu; do
     o="$EOBJ/$(echo "$f" | tr / _).o"
     # rebuilt when missing, or older than its .cu or any header
     if [ ! -f "$o" ] || [ -n "$(find "$f" src "$EMU" -newer "$o" \( -name '*.h' -o -name "${f##*/}" \) | head -1)" ]; then
