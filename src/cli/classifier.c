@@ -347,11 +347,8 @@ static int predict(int argc, char **argv, int gpu)
     }
     double t0 = dn_time();
     resize_to(im, w, h, net->c, net->input, net->w, net->h);
-    for (int k = 0; k < net->c; k++)
-        for (int i = 0; i < net->w * net->h; i++) {
-            float *x = &net->input[(long)k * net->w * net->h + i];
-            *x = (*x - net->mean[k]) / net->std[k];
-        }
+    struct augment test_time = net_augment(net, 0); /* as validation: normalisation only */
+    augment_normalize(&test_time, net->c, net->h, net->w, net->input);
     net->train = 0;
     net_forward(net);
     fprintf(stderr, "%s: Predicted in %f seconds.\n", argv[6], dn_time() - t0);
