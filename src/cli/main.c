@@ -21,7 +21,7 @@ static void usage(void)
             "  summary [<data>] <cfg>\n"
             "  cifar extract <cifar-binary-dir> <out-dir>\n"
             "  plot <out.png> [-x COL] [-y COL] [-panel TITLE] LABEL=CSV ...   (line charts of CSV logs)\n"
-            "  bench <cfg> [-batch N] [-iters N] [-warmup N] [-classes N] [-train 0|1] [-layers]\n"
+            "  bench <cfg> [-batch N] [-iters N] [-warmup N] [-classes N] [-train 0|1] [-layers] [-tf32]\n"
             "  bench gemm [-n N] [-iters N]\n"
             "Any command: -threads N uses N CPU threads (default OMP_NUM_THREADS, else all cores)\n"
             "GPU builds (make GPU=1): -i N or -gpus N runs on CUDA device N (default 0), -nogpu on the CPU\n");
