@@ -172,7 +172,8 @@ int cmd_bench(int argc, char **argv, int gpu)
     struct u8_batch ready = {0};
     if (f.u8) ready_u8_batch(net, &r, &ready);
     net->train = (int)train;
-    if (train && !net->cuda) net_share_deltas(net); /* as classifier train does */
+    if (train && !net->cuda) net_share_deltas(net);         /* as classifier train does */
+    else if (!train && !net->cuda) net_plan_inference(net); /* as classifier valid and predict do */
     double *prof = xcalloc(2 * net->n, sizeof(double));
     double *t = xcalloc(iters, sizeof(double)), cpu0 = 0;
     for (long i = 0; i < warmup + iters; i++) {
