@@ -7,7 +7,9 @@
 #                          CUDNN_PATH=dir if cuDNN is not inside CUDA_PATH;
 #                          ARCH="-gencode ..." to choose the GPU architectures)
 #   make GPU=1 CUDNN=1 gpu_check   build/gpu_check (CPU vs GPU; GPU speed: ./darknet bench)
-#   make DEBUG=1           -O0 -g with address sanitizer
+#   make DEBUG=1           -O0 -g with AddressSanitizer and UBSan; with GPU=1
+#                          UBSan only (ASan's shadow memory makes cudaMalloc
+#                          fail) and every kernel launch synchronised
 #   make NATIVE=0          portable binary: no -march=native (the default CPU
 #                          build uses this CPU's vector instructions, AVX2/FMA,
 #                          for the direct convolutions; GPU builds default to 0)
@@ -37,9 +39,13 @@ OBJDIR  := $(BUILD)/obj$(if $(filter 1,$(GPU)),-gpu$(if $(filter 1,$(CUDNN)),,-n
 CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -MMD -MP
 LDLIBS  := -lstb -lpthread -lm
 
+# AddressSanitizer reserves the address ranges the CUDA driver maps device
+# memory into, so cudaMalloc fails under it: GPU debug builds use UBSan only
+# (run compute-sanitizer for device memory errors, docs/gpu.md).
+SANITIZE := $(if $(filter 1,$(GPU)),undefined,address,undefined)
 ifeq ($(DEBUG),1)
-  CFLAGS  += -O0 -g -fsanitize=address,undefined
-  LDFLAGS += -fsanitize=address,undefined
+  CFLAGS  += -O0 -g -fsanitize=$(SANITIZE)
+  LDFLAGS += -fsanitize=$(SANITIZE)
 else
   CFLAGS  += -O3 -g
 endif
@@ -61,9 +67,10 @@ ifeq ($(GPU),1)
   CFLAGS  += -DGPU -I$(CUDA_PATH)/include
   LDFLAGS += -L$(CUDA_PATH)/lib64 -Wl,-rpath,$(CUDA_PATH)/lib64
   LDLIBS  += -lcudart -lcublas -lstdc++
-  NVFLAGS := -O3 -std=c++17 $(ARCH) -Xcompiler -Wall,-Wextra -DGPU -MMD -MP
+  # -lineinfo always: compute-sanitizer and profilers then name source lines
+  NVFLAGS := -O3 -std=c++17 $(ARCH) -lineinfo -Xcompiler -Wall,-Wextra -DGPU -MMD -MP
   ifeq ($(DEBUG),1)
-    NVFLAGS += -g -lineinfo -DDN_CUDA_SYNC
+    NVFLAGS += -g -DDN_CUDA_SYNC
   endif
   ifeq ($(CUDNN),1)
     CFLAGS  += -DCUDNN
@@ -108,14 +115,20 @@ darknet: $(LIB_OBJ) $(CLI_OBJ) $(LINK_STAMP)
 $(BUILD)/run_tests: $(LIB_OBJ) $(TEST_OBJ) $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
-# The CPU-vs-GPU checks: GPU builds only, never part of `make` or `make
-# test` (they need a GPU to run).
-GPU_TEST_SRC := tests/gpu/gpu_check.c
+# The CPU-vs-GPU checks and the GPU benchmark that scripts/gpu_check_device.sh
+# runs (-infer, kernel launch counts; ./darknet bench -gpus N is the user's
+# command): GPU builds only, never part of `make` or `make test` (they need a
+# GPU to run).
+GPU_CHECK_SRC := tests/gpu/gpu_check.c tests/gpu/gpu_conv_exact.c tests/gpu/gpu_large.c
+GPU_TEST_SRC := $(GPU_CHECK_SRC) tests/gpu/gpu_bench.c
 GPU_TEST_OBJ := $(GPU_TEST_SRC:%.c=$(OBJDIR)/%.o)
 ifeq ($(GPU),1)
-gpu_check: config $(BUILD)/gpu_check
+gpu_check: config $(BUILD)/gpu_check $(BUILD)/gpu_bench
 
-$(BUILD)/gpu_check: $(LIB_OBJ) $(GPU_TEST_OBJ) $(OBJDIR)/tests/layer_cases.o $(LINK_STAMP)
+$(BUILD)/gpu_check: $(LIB_OBJ) $(GPU_CHECK_SRC:%.c=$(OBJDIR)/%.o) $(OBJDIR)/tests/layer_cases.o $(LINK_STAMP)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
+
+$(BUILD)/gpu_bench: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_bench.o $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 else
 gpu_check:

@@ -110,7 +110,8 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
         cfg_enum(c, s, "init", init_names, INIT_DARKNET, &init) ||
         cfg_int(c, s, "crop_pad", 0, &net->crop_pad) || cfg_int(c, s, "flip", 0, &net->flip) ||
         cfg_int(c, s, "backup_every", 1000, &net->backup_every) ||
-        cfg_int(c, s, "valid_every", -1, &net->valid_every))
+        cfg_int(c, s, "valid_every", -1, &net->valid_every) ||
+        cfg_int(c, s, "cudnn_benchmark", 0, &net->cudnn_benchmark))
         return -1;
     net->policy = policy;
     net->init = init;
@@ -124,6 +125,8 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
     if (net->crop_pad < 0 || net->crop_pad > net->w || net->crop_pad > net->h)
         return cfg_fail(c, s, "crop_pad", "must be between 0 and the input size %dx%d", net->w, net->h);
     if (net->flip != 0 && net->flip != 1) return cfg_fail(c, s, "flip", "must be 0 or 1");
+    if (net->cudnn_benchmark != 0 && net->cudnn_benchmark != 1)
+        return cfg_fail(c, s, "cudnn_benchmark", "must be 0 or 1");
     if (net->backup_every < 1) return cfg_fail(c, s, "backup_every", "must be at least 1");
     if (net->valid_every < -1)
         return cfg_fail(c, s, "valid_every", "must be 0 (off), -1 (once per epoch) or positive");

@@ -56,6 +56,8 @@ struct network {
     int max_batches;
     float bn_momentum; /* running statistics momentum, PyTorch's 0.1 */
     enum init_scheme init;
+    int cudnn_benchmark; /* GPU: 1 lets cuDNN's timed search pick the fastest
+                            convolution algorithms, deterministic or not */
 
     /* augmentation, [net] keys (used by the data loader) */
     int crop_pad, flip;

@@ -55,7 +55,7 @@ struct u8_feed *u8_feed_new(struct network *net, const struct augment *a)
     CUDA_CHECK(cudaMallocHost(&buf, bytes));
     u8_batch_init(&f->host, net->batch, net->c, net->h, net->w, buf);
     CUDA_CHECK(cudaMalloc(&f->dev, bytes));
-    f->lut = dn_gpu_alloc(3 * 256);
+    f->lut = cuda_alloc(3 * 256);
     float lut[3][256];
     augment_lut(a, net->c, lut);
     dn_cuda_upload(net, f->lut, &lut[0][0], (size_t)net->c * 256);
@@ -72,12 +72,12 @@ void net_cuda_feed_u8(struct network *net, struct u8_feed *f)
     CUDA_CHECK(cudaMemcpyAsync(f->dev, u->buf, u->bytes, cudaMemcpyHostToDevice, ctx->stream));
     const struct sample_plan *plan = (const struct sample_plan *)f->dev;
     const uint8_t *pixels = (const uint8_t *)f->dev + (u->pixels - (const uint8_t *)u->buf);
-    unsigned n = dn_n32((size_t)net->batch * net->inputs);
-    render_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(plan, pixels, f->lut, net->c, net->h, net->w, n,
+    unsigned n = cuda_n32((size_t)net->batch * net->inputs);
+    render_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(plan, pixels, f->lut, net->c, net->h, net->w, n,
                                                               net->input_gpu);
     KERNEL_CHECK();
-    n = dn_n32((size_t)net->batch * net->truths);
-    truth_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(plan, net->truths, n, net->truth_gpu);
+    n = cuda_n32((size_t)net->batch * net->truths);
+    truth_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(plan, net->truths, n, net->truth_gpu);
     KERNEL_CHECK();
     ctx->fed = 1;
 }
@@ -86,7 +86,7 @@ void u8_feed_free(struct u8_feed *f)
 {
     if (!f) return;
     CUDA_CHECK(cudaFreeHost(f->host.buf));
-    dn_gpu_free(f->dev);
-    dn_gpu_free(f->lut);
+    cuda_free(f->dev);
+    cuda_free(f->lut);
     free(f);
 }

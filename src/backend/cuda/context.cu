@@ -20,12 +20,14 @@ int dn_cuda_device_count(void)
     return n;
 }
 
-struct dn_cuda *dn_cuda_context_new(int device, int flags)
+struct dn_cuda *cuda_context_new(int device, int flags)
 {
     struct dn_cuda *ctx = (struct dn_cuda *)xcalloc(1, sizeof(*ctx));
     ctx->device = device;
     const char *tf32 = getenv("DN_TF32");
     ctx->tf32 = (flags & DN_CUDA_TF32) || (tf32 && strcmp(tf32, "1") == 0);
+    const char *bench = getenv("DN_CUDNN_BENCHMARK");
+    ctx->cudnn_benchmark = (flags & DN_CUDA_CUDNN_BENCHMARK) || (bench && strcmp(bench, "1") == 0);
 #ifdef CUDNN
     ctx->use_cudnn = !(flags & DN_CUDA_NO_CUDNN);
 #endif
@@ -47,16 +49,18 @@ struct dn_cuda *dn_cuda_context_new(int device, int flags)
     CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
     snprintf(ctx->desc, sizeof(ctx->desc), "GPU %d: %.64s (sm_%d%d, %.0f GiB), %s, %s", device, prop.name,
              prop.major, prop.minor, prop.totalGlobalMem / 1073741824.0,
-             ctx->use_cudnn ? "cuDNN convolution" : "im2col+cuBLAS convolution",
+             !ctx->use_cudnn          ? "im2col+cuBLAS convolution"
+             : ctx->cudnn_benchmark ? "cuDNN convolution (timed search: fastest)"
+                                    : "cuDNN convolution (heuristic: deterministic, reproducible)",
              ctx->tf32 ? "TF32 allowed" : "strict FP32");
     return ctx;
 }
 
-void dn_cuda_context_free(struct dn_cuda *ctx)
+void cuda_context_free(struct dn_cuda *ctx)
 {
-    dn_gpu_free(ctx->red);
-    dn_gpu_free(ctx->workspace);
-    dn_gpu_free(ctx->loss);
+    cuda_free(ctx->red);
+    cuda_free(ctx->workspace);
+    cuda_free(ctx->loss);
     free(ctx->algos);
 #ifdef CUDNN
     if (ctx->dnn) CUDNN_CHECK(cudnnDestroy(ctx->dnn));
@@ -66,7 +70,7 @@ void dn_cuda_context_free(struct dn_cuda *ctx)
     free(ctx);
 }
 
-float *dn_gpu_alloc(size_t n)
+float *cuda_alloc(size_t n)
 {
     if (n == 0) return NULL;
     float *p = NULL;
@@ -75,16 +79,16 @@ float *dn_gpu_alloc(size_t n)
     return p;
 }
 
-void dn_gpu_free(void *p)
+void cuda_free(void *p)
 {
     if (p) CUDA_CHECK(cudaFree(p));
 }
 
-void dn_cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes)
+void cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes)
 {
     if (bytes <= ctx->workspace_bytes) return;
     CUDA_CHECK(cudaStreamSynchronize(ctx->stream));
-    dn_gpu_free(ctx->workspace);
+    cuda_free(ctx->workspace);
     ctx->workspace = NULL;
     CUDA_CHECK(cudaMalloc(&ctx->workspace, bytes));
     ctx->workspace_bytes = bytes;

@@ -45,12 +45,13 @@ int net_cuda_attach(struct network *net, int device, int flags, char *err)
             return -1;
         }
     }
-    struct dn_cuda *ctx = dn_cuda_context_new(device, flags);
+    if (net->cudnn_benchmark) flags |= DN_CUDA_CUDNN_BENCHMARK;
+    struct dn_cuda *ctx = cuda_context_new(device, flags);
     net->cuda = ctx;
     size_t B = (size_t)net->batch;
 
-    net->input_gpu = dn_gpu_alloc(B * net->inputs);
-    net->truth_gpu = dn_gpu_alloc(B * net->truths);
+    net->input_gpu = cuda_alloc(B * net->inputs);
+    net->truth_gpu = cuda_alloc(B * net->truths);
     if (cudaHostRegister(net->input, B * net->inputs * sizeof(float), cudaHostRegisterDefault) == cudaSuccess)
         ctx->input_pinned = 1;
     else
@@ -60,8 +61,8 @@ int net_cuda_attach(struct network *net, int device, int flags, char *err)
     size_t nout = 0, ndelta = net->delta ? pad64(B * net->inputs) : 0;
     for (int i = 0; i < net->n; i++) nout += pad64(B * net->layers[i].outputs);
     ndelta += nout;
-    ctx->outputs = dn_gpu_alloc(nout);
-    ctx->deltas = dn_gpu_alloc(ndelta);
+    ctx->outputs = cuda_alloc(nout);
+    ctx->deltas = cuda_alloc(ndelta);
     ctx->deltas_n = ndelta;
     size_t off = 0;
     if (net->delta) {
@@ -91,10 +92,10 @@ int net_cuda_attach(struct network *net, int device, int flags, char *err)
         }
     ctx->pn_weights = nw;
     ctx->pn = nw + nb;
-    ctx->pval = dn_gpu_alloc(ctx->pn);
-    ctx->pgrad = dn_gpu_alloc(ctx->pn);
-    ctx->pmom = dn_gpu_alloc(ctx->pn);
-    ctx->pstat = dn_gpu_alloc(ns);
+    ctx->pval = cuda_alloc(ctx->pn);
+    ctx->pgrad = cuda_alloc(ctx->pn);
+    ctx->pmom = cuda_alloc(ctx->pn);
+    ctx->pstat = cuda_alloc(ns);
     size_t ow = 0, ob = nw, os = 0;
     for (int i = 0; i < net->n; i++)
         for (int j = 0; j < net->layers[i].nparams; j++) {
@@ -127,23 +128,22 @@ void net_cuda_detach(struct network *net)
     CUDA_CHECK(cudaStreamSynchronize(ctx->stream));
     for (int i = 0; i < net->n; i++) {
         struct layer *l = &net->layers[i];
-        if (l->ops->free_gpu && l->priv_gpu) l->ops->free_gpu(l);
-        l->priv_gpu = NULL;
+        if (l->ops->free_gpu) l->ops->free_gpu(l);
         l->input_gpu = l->dinput_gpu = l->output_gpu = l->delta_gpu = NULL;
         for (int j = 0; j < l->nparams; j++)
             l->params[j].val_gpu = l->params[j].grad_gpu = l->params[j].mom_gpu = NULL;
     }
     if (ctx->input_pinned) CUDA_CHECK(cudaHostUnregister(net->input));
-    dn_gpu_free(net->input_gpu);
-    dn_gpu_free(net->truth_gpu);
+    cuda_free(net->input_gpu);
+    cuda_free(net->truth_gpu);
     net->input_gpu = net->truth_gpu = net->delta_gpu = NULL;
-    dn_gpu_free(ctx->outputs);
-    dn_gpu_free(ctx->deltas);
-    dn_gpu_free(ctx->pval);
-    dn_gpu_free(ctx->pgrad);
-    dn_gpu_free(ctx->pmom);
-    dn_gpu_free(ctx->pstat);
-    dn_cuda_context_free(ctx);
+    cuda_free(ctx->outputs);
+    cuda_free(ctx->deltas);
+    cuda_free(ctx->pval);
+    cuda_free(ctx->pgrad);
+    cuda_free(ctx->pmom);
+    cuda_free(ctx->pstat);
+    cuda_context_free(ctx);
     net->cuda = NULL;
 }
 
@@ -254,7 +254,7 @@ void net_update_gpu(struct network *net, int batch_num)
     if (ctx->pn == 0) return;
     float lr = net_rate(net, batch_num);
     float db = net->decay_scope == DECAY_ALL ? net->decay : 0.0f;
-    sgd_kernel<<<dn_grid(ctx->pn), DN_THREADS, 0, ctx->stream>>>(ctx->pval, ctx->pgrad, ctx->pmom, ctx->pn_weights,
+    sgd_kernel<<<cuda_grid(ctx->pn), DN_THREADS, 0, ctx->stream>>>(ctx->pval, ctx->pgrad, ctx->pmom, ctx->pn_weights,
                                                                  ctx->pn, lr, net->momentum, net->decay, db);
     KERNEL_CHECK();
 }
