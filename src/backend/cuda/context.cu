@@ -10,6 +10,10 @@
 
 #include "cuda_common.h"
 
+unsigned long long cuda_launches;
+
+unsigned long long cuda_launch_count(void) { return cuda_launches; }
+
 int dn_cuda_device_count(void)
 {
     int n = 0;
