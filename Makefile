@@ -1,4 +1,4 @@
-# Makefile - builds ./darknet and tests/run_tests.
+# Makefile - builds ./darknet; objects and test programs go under build/.
 #
 #   make                   CPU build with OpenBLAS and OpenMP
 #   make test              build and run the CPU test suite
@@ -6,7 +6,7 @@
 #   make GPU=1 CUDNN=1     CUDA build (nvcc from CUDA_PATH, default /usr/local/cuda;
 #                          CUDNN_PATH=dir if cuDNN is not inside CUDA_PATH;
 #                          ARCH="-gencode ..." to choose the GPU architectures)
-#   make GPU=1 CUDNN=1 gpu_check   tests/gpu_check and tests/gpu_bench (CPU vs GPU)
+#   make GPU=1 CUDNN=1 gpu_check   build/gpu_check (CPU vs GPU; GPU speed: ./darknet bench)
 #   make DEBUG=1           -O0 -g with AddressSanitizer and UBSan; with GPU=1
 #                          UBSan only (ASan's shadow memory makes cudaMalloc
 #                          fail) and every kernel launch synchronised
@@ -32,8 +32,10 @@ ARCH     ?= -gencode arch=compute_75,code=sm_75 -gencode arch=compute_80,code=sm
 
 CC      ?= gcc
 NVCC    ?= $(CUDA_PATH)/bin/nvcc
-# GPU objects live apart from CPU ones (and cuDNN from non-cuDNN ones)
-OBJDIR  := obj$(if $(filter 1,$(GPU)),-gpu$(if $(filter 1,$(CUDNN)),,-nocudnn),)
+# Everything built except ./darknet lives in build/: objects of each
+# configuration apart (GPU from CPU, cuDNN from non-cuDNN), test programs.
+BUILD   := build
+OBJDIR  := $(BUILD)/obj$(if $(filter 1,$(GPU)),-gpu$(if $(filter 1,$(CUDNN)),,-nocudnn),)
 CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -MMD -MP
 LDLIBS  := -lstb -lpthread -lm
 
@@ -104,34 +106,36 @@ config:
 # Executables are relinked whenever the switches differ from their last link
 # (their objects may be older than them when they come from another OBJDIR).
 LINK_ID    := GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG) ARCH=$(ARCH)
-LINK_STAMP := .link-config
-$(shell echo '$(LINK_ID)' | cmp -s - $(LINK_STAMP) 2>/dev/null || echo '$(LINK_ID)' > $(LINK_STAMP))
+LINK_STAMP := $(BUILD)/.link-config
+$(shell mkdir -p $(BUILD) && (echo '$(LINK_ID)' | cmp -s - $(LINK_STAMP) 2>/dev/null || echo '$(LINK_ID)' > $(LINK_STAMP)))
 
 darknet: $(LIB_OBJ) $(CLI_OBJ) $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
-tests/run_tests: $(LIB_OBJ) $(TEST_OBJ) $(LINK_STAMP)
+$(BUILD)/run_tests: $(LIB_OBJ) $(TEST_OBJ) $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
-# CPU-vs-GPU checks and the training benchmark: GPU builds only, never part
-# of `make` or `make test` (they need a GPU to run).
+# The CPU-vs-GPU checks and the GPU benchmark that scripts/gpu_check_device.sh
+# runs (-infer, kernel launch counts; ./darknet bench -gpus N is the user's
+# command): GPU builds only, never part of `make` or `make test` (they need a
+# GPU to run).
 GPU_CHECK_SRC := tests/gpu/gpu_check.c tests/gpu/gpu_conv_exact.c tests/gpu/gpu_large.c
 GPU_TEST_SRC := $(GPU_CHECK_SRC) tests/gpu/gpu_bench.c
 GPU_TEST_OBJ := $(GPU_TEST_SRC:%.c=$(OBJDIR)/%.o)
 ifeq ($(GPU),1)
-gpu_check: config tests/gpu_check tests/gpu_bench
+gpu_check: config $(BUILD)/gpu_check $(BUILD)/gpu_bench
 
-tests/gpu_check: $(LIB_OBJ) $(GPU_CHECK_SRC:%.c=$(OBJDIR)/%.o) $(LINK_STAMP)
+$(BUILD)/gpu_check: $(LIB_OBJ) $(GPU_CHECK_SRC:%.c=$(OBJDIR)/%.o) $(OBJDIR)/tests/layer_cases.o $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
-tests/gpu_bench: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_bench.o $(LINK_STAMP)
+$(BUILD)/gpu_bench: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_bench.o $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 else
 gpu_check:
 	@echo "gpu_check needs a CUDA build: make GPU=1 CUDNN=1 gpu_check"; exit 2
 endif
 
-test: config darknet tests/run_tests
+test: config darknet $(BUILD)/run_tests
 	sh tests/run_all.sh
 
 # Objects are rebuilt when their compiler flags change (OPENBLAS, DEBUG,
@@ -149,6 +153,6 @@ $(OBJDIR)/%.cu.o: %.cu $(FLAGS_STAMP)
 	$(NVCC) $(NVFLAGS) -c $< -o $@
 
 clean:
-	rm -rf obj obj-gpu obj-gpu-nocudnn obj-emu darknet tests/run_tests tests/gpu_check tests/gpu_bench $(LINK_STAMP)
+	rm -rf $(BUILD) darknet
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d)

@@ -40,6 +40,11 @@ expect "partial without arguments" 2 "usage: darknet partial" ./darknet partial 
 expect "an unknown flag is named" 2 "unknown option '-dont_shw'" ./darknet summary cfg/cifar10.data cfg/resnet_20.cfg -dont_shw
 expect "an unknown flag after train is named" 2 "unknown option '-bogus'" ./darknet classifier train cfg/cifar10.data cfg/resnet_20.cfg -bogus
 expect "summary needs classes for output=classes" 1 "output=classes: no class count known" ./darknet summary cfg/resnet_20.cfg
+# bench: one small timed iteration ends in the machine-readable line the scripts parse
+expect "bench usage" 2 "usage: darknet bench" ./darknet bench
+expect "bench on the CPU" 0 "bench mode=train cfg=cfg/resnet_20.cfg batch=2 device=cpu" \
+    ./darknet bench cfg/resnet_20.cfg -batch 2 -iters 1 -warmup 0
+expect "bench -gpus on a CPU build" 2 "built without GPU support" ./darknet bench cfg/resnet_20.cfg -gpus 0
 
 printf '[net]\nbatch=2\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=4\n[shortcut]\nfrom=-9\n' > "$TMP/bad.cfg"
 expect "bad cfg names file and line" 1 "$TMP/bad.cfg:9: [shortcut] from=-9: points before the first layer" ./darknet summary "$TMP/bad.cfg"

@@ -132,10 +132,22 @@ void dataset_plan_batch(struct dataset *d, const struct augment *a, uint64_t see
     for (int b = 0; b < batch; b++) plan[b] = plan_sample(d, a, seed, first + (uint64_t)b);
 }
 
+float augment_value(const struct augment *a, int ch, float x)
+{
+    return (x - a->mean[ch]) / a->std[ch];
+}
+
+void augment_normalize(const struct augment *a, int c, int h, int w, float *x)
+{
+    size_t plane = (size_t)h * w;
+    for (int ch = 0; ch < c; ch++)
+        for (size_t i = 0; i < plane; i++) x[ch * plane + i] = augment_value(a, ch, x[ch * plane + i]);
+}
+
 void augment_lut(const struct augment *a, int c, float lut[3][256])
 {
     for (int ch = 0; ch < c; ch++)
-        for (int v = 0; v < 256; v++) lut[ch][v] = ((float)v / 255.0f - a->mean[ch]) / a->std[ch];
+        for (int v = 0; v < 256; v++) lut[ch][v] = augment_value(a, ch, (float)v / 255.0f);
 }
 
 /* One sample: src is its unaugmented image (c, h, w), out its (c, h, w) floats. */

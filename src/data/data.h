@@ -140,7 +140,12 @@ struct sample_plan {
  * same RNG calls, that dataset_fill_batch makes. */
 void dataset_plan_batch(struct dataset *d, const struct augment *a, uint64_t seed, uint64_t first,
                         int batch, struct sample_plan *plan);
-/* lut[ch][v] = (v/255 - mean[ch]) / std[ch] for channels ch < c: the
+/* The normalisation of a value x in 0..1 of channel ch: (x - mean[ch]) / std[ch]. */
+float augment_value(const struct augment *a, int ch, float x);
+/* The same over an image x (c, h, w) of values in 0..1, in place (predict:
+ * a resized image, not a u8 one). */
+void augment_normalize(const struct augment *a, int c, int h, int w, float *x);
+/* lut[ch][v] = augment_value(a, ch, v/255) for channels ch < c: the
  * normalisation every renderer (CPU and GPU) applies by table look-up. */
 void augment_lut(const struct augment *a, int c, float lut[3][256]);
 

@@ -113,12 +113,8 @@ struct dn_cuda {
     float *pval, *pgrad, *pmom, *pstat;
     size_t pn, pn_weights;
     int input_pinned;
-    /* u8 batches (src/data/augment.cu): the host buffer (pinned), its device
-     * copy and the normalisation table, made by the first net_cuda_u8_batch;
-     * fed: input_gpu/truth_gpu hold a rendered batch the next forward uses */
-    struct u8_batch *u8;
-    void *u8_dev;
-    float *lut;
+    /* fed: input_gpu/truth_gpu hold a batch rendered by net_cuda_feed_u8
+     * that the next forward uses (the u8 buffers are the feeder's) */
     int fed;
     struct dn_conv_algo *algos;
     int nalgos;
@@ -173,6 +169,12 @@ __device__ static inline float act_df(float y, int a)
     }
 }
 
+/* A context on device `device` (DN_CUDA_* flags of network_gpu.h; DN_TF32=1
+ * in the environment allows TF32 too): stream, handles, the loss scalar. */
+struct dn_cuda *cuda_context_new(int device, int flags);
+/* Free it with its scratch (workspace, reduction partials, algorithm cache);
+ * the runner frees the network's arenas first. */
+void cuda_context_free(struct dn_cuda *ctx);
 #ifdef CUDNN
 /* The cuDNN algorithms of one convolution shape, key = {B, C, H, W, F, k, s,
  * p}, from ctx's cache or chosen now (conv_algo.cu; leaves cd's math type
@@ -186,8 +188,6 @@ void cuda_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDes
 void cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes);
 /* Room for the partial sums of a per-channel reduction over (B, C, S). */
 void cuda_reserve_reduce(struct dn_cuda *ctx, int B, int C, int S);
-/* Free the u8 batch buffers (detach; nothing if none were made). */
-void cuda_u8_free(struct dn_cuda *ctx);
 /* Zeroed device array of n floats (n may be 0: returns NULL). */
 float *cuda_alloc(size_t n);
 void cuda_free(void *p);

@@ -1,7 +1,8 @@
 /*
- * network_gpu.cu - a network on one CUDA device: attaching (context,
- * device buffers, upload), the device forward/backward/SGD step, and the
- * host <-> device copies. See network_gpu.h for the contract.
+ * network.cu - the device runner: a network on one CUDA device, attaching
+ * (a context from context.cu, device buffers, upload), the device
+ * forward/backward/SGD step, and the host <-> device copies. See
+ * src/core/network_gpu.h for the contract.
  *
  * Memory: one arena holds every layer's output, one every delta (so the
  * per-forward zeroing is a single memset), and three arenas with identical
@@ -16,55 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../backend/cuda/cuda_common.h"
+#include "cuda_common.h"
 
 static size_t pad64(size_t n) { return (n + 63) & ~(size_t)63; }
-
-int dn_cuda_device_count(void)
-{
-    int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess) {
-        (void)cudaGetLastError();
-        return 0;
-    }
-    return n;
-}
-
-static struct dn_cuda *ctx_create(int device, int flags)
-{
-    struct dn_cuda *ctx = (struct dn_cuda *)xcalloc(1, sizeof(*ctx));
-    ctx->device = device;
-    const char *tf32 = getenv("DN_TF32");
-    ctx->tf32 = (flags & DN_CUDA_TF32) || (tf32 && strcmp(tf32, "1") == 0);
-    const char *bench = getenv("DN_CUDNN_BENCHMARK");
-    ctx->cudnn_benchmark = (flags & DN_CUDA_CUDNN_BENCHMARK) || (bench && strcmp(bench, "1") == 0);
-#ifdef CUDNN
-    ctx->use_cudnn = !(flags & DN_CUDA_NO_CUDNN);
-#endif
-    CUDA_CHECK(cudaSetDevice(device));
-    /* a blocking stream: legacy default-stream calls (cudaMalloc, cudaMemset)
-     * stay ordered with it */
-    CUDA_CHECK(cudaStreamCreate(&ctx->stream));
-    CUBLAS_CHECK(cublasCreate(&ctx->blas));
-    CUBLAS_CHECK(cublasSetStream(ctx->blas, ctx->stream));
-    CUBLAS_CHECK(cublasSetMathMode(ctx->blas, ctx->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
-#ifdef CUDNN
-    if (ctx->use_cudnn) {
-        CUDNN_CHECK(cudnnCreate(&ctx->dnn));
-        CUDNN_CHECK(cudnnSetStream(ctx->dnn, ctx->stream));
-    }
-#endif
-    CUDA_CHECK(cudaMalloc((void **)&ctx->loss, sizeof(float)));
-    cudaDeviceProp prop;
-    CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
-    snprintf(ctx->desc, sizeof(ctx->desc), "GPU %d: %.64s (sm_%d%d, %.0f GiB), %s, %s", device, prop.name,
-             prop.major, prop.minor, prop.totalGlobalMem / 1073741824.0,
-             !ctx->use_cudnn          ? "im2col+cuBLAS convolution"
-             : ctx->cudnn_benchmark ? "cuDNN convolution (timed search: fastest)"
-                                    : "cuDNN convolution (heuristic: deterministic, reproducible)",
-             ctx->tf32 ? "TF32 allowed" : "strict FP32");
-    return ctx;
-}
 
 int net_cuda_attach(struct network *net, int device, int flags, char *err)
 {
@@ -91,7 +46,7 @@ int net_cuda_attach(struct network *net, int device, int flags, char *err)
         }
     }
     if (net->cudnn_benchmark) flags |= DN_CUDA_CUDNN_BENCHMARK;
-    struct dn_cuda *ctx = ctx_create(device, flags);
+    struct dn_cuda *ctx = cuda_context_new(device, flags);
     net->cuda = ctx;
     size_t B = (size_t)net->batch;
 
@@ -179,7 +134,6 @@ void net_cuda_detach(struct network *net)
             l->params[j].val_gpu = l->params[j].grad_gpu = l->params[j].mom_gpu = NULL;
     }
     if (ctx->input_pinned) CUDA_CHECK(cudaHostUnregister(net->input));
-    cuda_u8_free(ctx);
     cuda_free(net->input_gpu);
     cuda_free(net->truth_gpu);
     net->input_gpu = net->truth_gpu = net->delta_gpu = NULL;
@@ -189,16 +143,7 @@ void net_cuda_detach(struct network *net)
     cuda_free(ctx->pgrad);
     cuda_free(ctx->pmom);
     cuda_free(ctx->pstat);
-    cuda_free(ctx->red);
-    cuda_free(ctx->workspace);
-    cuda_free(ctx->loss);
-    free(ctx->algos);
-#ifdef CUDNN
-    if (ctx->dnn) CUDNN_CHECK(cudnnDestroy(ctx->dnn));
-#endif
-    CUBLAS_CHECK(cublasDestroy(ctx->blas));
-    CUDA_CHECK(cudaStreamDestroy(ctx->stream));
-    free(ctx);
+    cuda_context_free(ctx);
     net->cuda = NULL;
 }
 
