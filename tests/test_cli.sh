@@ -44,7 +44,9 @@ expect "summary needs classes for output=classes" 1 "output=classes: no class co
 expect "bench usage" 2 "usage: darknet bench" ./darknet bench
 expect "bench on the CPU" 0 "bench mode=train cfg=cfg/resnet_20.cfg batch=2 device=cpu" \
     ./darknet bench cfg/resnet_20.cfg -batch 2 -iters 1 -warmup 0
-expect "bench -gpus on a CPU build" 2 "built without GPU support" ./darknet bench cfg/resnet_20.cfg -gpus 0
+# as Darknet built without GPU=1 (issue 14): a warning, then the CPU
+expect "bench -gpus on a CPU build warns and runs on the CPU" 0 "-gpus 0 ignored, running on the CPU" \
+    ./darknet bench cfg/resnet_20.cfg -batch 2 -iters 1 -warmup 0 -gpus 0
 
 printf '[net]\nbatch=2\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=4\n[shortcut]\nfrom=-9\n' > "$TMP/bad.cfg"
 expect "bad cfg names file and line" 1 "$TMP/bad.cfg:9: [shortcut] from=-9: points before the first layer" ./darknet summary "$TMP/bad.cfg"
