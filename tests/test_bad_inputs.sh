@@ -294,6 +294,19 @@ bad 1 'text_c1.png: cannot load image' "$DN" classifier predict "$T/good.data" "
 head -c 100 "$T/data/training/00000_c0.png" > "$T/cut.png"
 bad 1 'cut.png: cannot load image' "$DN" classifier predict "$T/good.data" "$T/good.cfg" "$T/good.weights" "$T/cut.png"
 
+# a PNG header claiming 137x2555905 pixels (found by fuzz_image: decoding it
+# took 20 s and 1 GB) is refused from its header; predict refuses > 64 Mpx
+hugepng() { # hugepng NAME WIDTH_ESCAPES HEIGHT_ESCAPES
+    cp "$T/data/training/00000_c0.png" "$T/$1"
+    printf "$2$3" | dd of="$T/$1" bs=1 seek=16 conv=notrunc 2> /dev/null
+}
+hugepng 00000_c0_tall.png '\000\000\000\211' '\000\047\000\001'
+printf '%s/00000_c0_tall.png\n' "$T" > "$T/tall.list"
+data tall train="$T/tall.list"
+bad 1 'tall.list:1: .*tall.png: 137x2555905 image, network expects 32x32' "$DN" classifier train "$T/tall.data" "$T/good.cfg"
+hugepng huge.png '\000\000\040\001' '\000\000\040\000'
+bad 1 'huge.png: a 8193x8192 image, more than 64 megapixels' "$DN" classifier predict "$T/good.data" "$T/good.cfg" "$T/good.weights" "$T/huge.png"
+
 # ---- an earlier run in the backup folder is kept (exit 1)
 data earlier
 mkdir -p "$T/backup_earlier"

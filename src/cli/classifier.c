@@ -381,6 +381,10 @@ static int predict(int argc, char **argv, int gpu)
     if (!net || check_classes(net, &d, err)) goto fail;
     if (weights_load(net, argv[5], 0, err) || use_gpu(net, gpu, err)) goto fail;
     int w, h, n;
+    if (stbi_info(argv[6], &w, &h, &n) && (double)w * h > 64.0 * 1024 * 1024) {
+        dn_errf(err, "%s: a %dx%d image, more than 64 megapixels: not decoded", argv[6], w, h);
+        goto fail;
+    }
     im = stbi_load(argv[6], &w, &h, &n, net->c);
     if (!im) {
         dn_errf(err, "%s: cannot load image: %s", argv[6], stbi_failure_reason());
