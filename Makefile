@@ -8,6 +8,11 @@
 #                          ARCH="-gencode ..." to choose the GPU architectures)
 #   make GPU=1 CUDNN=1 gpu_check   tests/gpu_check and tests/gpu_bench (CPU vs GPU)
 #   make DEBUG=1           -O0 -g with address sanitizer
+#   make SANITIZE=1 test   ASan + UBSan build (objects in obj-san/); its test
+#                          run is the unit tests, the cli and bad-input
+#                          catalogue and a short train/resume (run_all.sh sanitize)
+#   make fuzz              libFuzzer harnesses (clang, ASan + UBSan) in
+#                          obj-fuzz/, each run FUZZ_SECONDS (default 60)
 #   make NATIVE=0          portable binary: no -march=native (the default CPU
 #                          build uses this CPU's vector instructions, AVX2/FMA,
 #                          for the direct convolutions; GPU builds default to 0)
@@ -19,6 +24,7 @@ CUDNN    ?= 0
 OPENMP   ?= 1
 OPENBLAS ?= 1
 DEBUG    ?= 0
+SANITIZE ?= 0
 NATIVE   ?= $(if $(filter 1,$(GPU)),0,1)
 CUDA_PATH ?= /usr/local/cuda
 CUDNN_PATH ?=
@@ -31,7 +37,7 @@ ARCH     ?= -gencode arch=compute_75,code=sm_75 -gencode arch=compute_80,code=sm
 CC      ?= gcc
 NVCC    ?= $(CUDA_PATH)/bin/nvcc
 # GPU objects live apart from CPU ones (and cuDNN from non-cuDNN ones)
-OBJDIR  := obj$(if $(filter 1,$(GPU)),-gpu$(if $(filter 1,$(CUDNN)),,-nocudnn),)
+OBJDIR  := obj$(if $(filter 1,$(GPU)),-gpu$(if $(filter 1,$(CUDNN)),,-nocudnn),)$(if $(filter 1,$(SANITIZE)),-san,)
 CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -MMD -MP
 LDLIBS  := -lstb -lpthread -lm
 
@@ -40,6 +46,12 @@ ifeq ($(DEBUG),1)
   LDFLAGS += -fsanitize=address,undefined
 else
   CFLAGS  += -O3 -g
+endif
+ifeq ($(SANITIZE),1)
+  # every UBSan finding is fatal, so a test run cannot pass over one
+  SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+  CFLAGS  += $(SAN_FLAGS)
+  LDFLAGS += $(SAN_FLAGS)
 endif
 ifeq ($(NATIVE),1)
   CFLAGS  += -march=native
@@ -88,15 +100,15 @@ TEST_OBJ := $(TEST_SRC:%.c=$(OBJDIR)/%.o)
 DN_CIFAR ?= $(abspath ../shared/cifar)
 export DN_CIFAR
 
-.PHONY: all test clean config gpu_check
+.PHONY: all test clean config gpu_check fuzz fuzz_build
 all: config darknet
 
 config:
-	@echo "config: GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG)"
+	@echo "config: GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG) SANITIZE=$(SANITIZE)"
 
 # Executables are relinked whenever the switches differ from their last link
 # (their objects may be older than them when they come from another OBJDIR).
-LINK_ID    := GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG) ARCH=$(ARCH)
+LINK_ID    := GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG) SANITIZE=$(SANITIZE) ARCH=$(ARCH)
 LINK_STAMP := .link-config
 $(shell echo '$(LINK_ID)' | cmp -s - $(LINK_STAMP) 2>/dev/null || echo '$(LINK_ID)' > $(LINK_STAMP))
 
@@ -124,7 +136,31 @@ gpu_check:
 endif
 
 test: config darknet tests/run_tests
-	sh tests/run_all.sh
+	sh tests/run_all.sh$(if $(filter 1,$(SANITIZE)), sanitize,)
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c): the library built by clang with
+# ASan + UBSan and a small network size limit, one binary per parser.
+# `make fuzz` runs each for FUZZ_SECONDS on a seed corpus from the repository
+# (tests/fuzz/run.sh); a crash fails the target and leaves its input in obj-fuzz/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZERS      := cfg data weights cifar image
+FUZZ_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Wno-unknown-pragmas -MMD -MP -Wno-psabi \
+                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                -DNET_MAX_VALUES=262144.0
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=obj-fuzz/%.o)
+FUZZ_BINS    := $(FUZZERS:%=obj-fuzz/fuzz_%)
+
+obj-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+obj-fuzz/fuzz_%: $(FUZZ_LIB_OBJ) obj-fuzz/tests/fuzz/fuzz_%.o
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ -lstb -lpthread -lm
+
+fuzz_build: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS)
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 # Objects are rebuilt when their compiler flags change (OPENBLAS, DEBUG,
 # ARCH, ...): the flags are kept in $(OBJDIR)/.flags, rewritten on change.
@@ -141,6 +177,7 @@ $(OBJDIR)/%.cu.o: %.cu $(FLAGS_STAMP)
 	$(NVCC) $(NVFLAGS) -c $< -o $@
 
 clean:
-	rm -rf obj obj-gpu obj-gpu-nocudnn obj-emu darknet tests/run_tests tests/gpu_check tests/gpu_bench $(LINK_STAMP)
+	rm -rf obj obj-gpu obj-gpu-nocudnn obj-emu obj-san obj-fuzz darknet tests/run_tests tests/gpu_check tests/gpu_bench $(LINK_STAMP)
 
+-include $(FUZZ_LIB_OBJ:.o=.d)
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d)
