@@ -161,7 +161,7 @@ def stage_comment(net, first, text):
 
 def released_net(family, depth):
     """Released-code definition: bottleneck blocks (1x1, 3x3 stride s, 1x1 x4), stages of
-    planes 16/32/64 (outputs 64/128/256), n = (depth-2)/6 blocks per stage (see README)."""
+    planes 16/32/64 (outputs 64/128/256), n = (depth-2)/6 blocks per stage (see docs/networks.md)."""
     assert (depth - 2) % 6 == 0
     n = (depth - 2) // 6
     net = Net("fan_out")

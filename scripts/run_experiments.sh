@@ -429,10 +429,13 @@ export DN_RUNS_FAILED
 trap 'rm -f "$DN_RUNS_FAILED"' EXIT
 trap 'rm -f "$DN_RUNS_FAILED"; exit 130' INT TERM
 if [ "$par" -le 1 ]; then
+    say "running $npending runs one at a time"
     printf '%s\n' "$commands" | while read -r c; do sh -c "$c" || true; done
 elif command -v parallel >/dev/null 2>&1; then
+    say "running $npending runs, $par at a time, with GNU parallel"
     printf '%s\n' "$commands" | parallel --will-cite -j "$par" || true
 else
+    say "running $npending runs, $par at a time, with xargs -P"
     printf '%s\n' "$commands" | tr '\n' '\0' | xargs -0 -n 1 -P "$par" sh -c || true
 fi
 failed=$(grep -c . "$DN_RUNS_FAILED" || true)
