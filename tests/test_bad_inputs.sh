@@ -95,6 +95,7 @@ bad 2 '^usage: darknet cifar extract' "$DN" cifar unpack "$T/bin" "$T/x"
 bad 2 'expected LABEL=CSV' "$DN" plot "$T/p.png" just_a_file.csv
 bad 2 '-size 10x10: expected WxH' "$DN" plot "$T/p.png" -size 10x10 a=b.csv
 bad 2 'built without GPU support' "$DN" -gpus 0 summary "$T/good.cfg"
+bad 2 'darknet plot: -foo: unknown option' "$DN" plot "$T/p.png" -foo 1 a=b.csv
 
 # ---- cfg files (exit 1): file:line: [section] key=value: message
 bad 1 'nope.cfg: cannot open: No such file' "$DN" summary "$T/nope.cfg"
