@@ -208,7 +208,6 @@ static int train(int argc, char **argv, int gpu)
     net_print_summary(net, stderr);
     if (use_gpu(net, gpu, err)) goto fail;
     if (gpu < 0) net_share_deltas(net); /* CPU: layers share delta buffers */
-    if (dataset_load(&ds, d.train, d.labels, d.classes, net->c, net->h, net->w, err)) goto fail;
     if (mkdir_p(d.backup, err)) goto fail;
 
     char base[256], backup[1024], final[1024], logpath[1024], name[300];
@@ -227,6 +226,7 @@ static int train(int argc, char **argv, int gpu)
         goto fail;
     }
     if (iter == 0 && !clear && earlier_run(d.backup, base, cfgfile, datafile, err)) goto fail;
+    if (dataset_load(&ds, d.train, d.labels, d.classes, net->c, net->h, net->w, err)) goto fail;
     float avg = -1;
     if (iter > 0 && trim_loss_log(logpath, iter, &avg, err)) goto fail;
     if (iter == 0) remove(logpath); /* a fresh run (-clear, or nothing earlier) starts a fresh log */

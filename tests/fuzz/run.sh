@@ -55,7 +55,7 @@ for name in "$@"; do
     [ "$name" = cifar ] && max_len=12300
     [ "$name" = image ] && max_len=16384
     "$bin" "$O/corpus/$name" "$O/seed/$name" -max_total_time="$secs" -max_len=$max_len \
-        -rss_limit_mb=2048 -timeout=20 -artifact_prefix="$O/crash-$name-" -print_final_stats=1 ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} > "$log" 2>&1
+        -rss_limit_mb=2048 -timeout=60 -artifact_prefix="$O/crash-$name-" -print_final_stats=1 ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} > "$log" 2>&1
     rc=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
