@@ -271,8 +271,8 @@ static int train(int argc, char **argv, int gpu)
         fprintf(log, "%d,%.4f,%.9g,%.9g,%g,%f,%llu\n", iter, (double)net->seen / ds.n, loss, avg, rate, sec,
                 (unsigned long long)net->seen);
         if (fflush(log) != 0 || ferror(log)) { /* a full disk: stop rather than lose rows */
-            dn_errf(err, "%s: cannot write: %s (the last checkpoint is intact; resume once there is room)",
-                    logpath, strerror(errno));
+            dn_errf(err, "%s: cannot write: %s (checkpoints saved so far are intact; resume from the last one "
+                    "once there is room)", logpath, strerror(errno));
             goto fail;
         }
         if (!isfinite(loss)) {
