@@ -104,7 +104,9 @@ fi
 
 # every network trains a few iterations on both datasets
 for cfg in cfg/*.cfg cfg/released/*.cfg cfg/ablations/*.cfg; do
-    name=$(basename "$cfg" .cfg)
+    # the folder is part of the name: cfg/released/resnet_44.cfg is another network than
+    # cfg/resnet_44.cfg, and the same base name would meet the first run's checkpoint
+    name=$(echo "${cfg#cfg/}" | sed -e 's#/#_#g' -e 's/\.cfg$//')
     sed -e 's/^batch=128$/batch=4/' -e 's/^max_batches=64000$/max_batches=2/' -e 's/^\[net\]$/[net]\nvalid_every=0/' \
         "$cfg" > "$TMP/$name.cfg"
     for set in 10 100; do
