@@ -111,8 +111,7 @@ for cfg in cfg/*.cfg cfg/released/*.cfg cfg/ablations/*.cfg; do
         "$cfg" > "$TMP/$name.cfg"
     for set in 10 100; do
         case $cfg in cfg/ablations/*|cfg/released/*) [ $set = 100 ] && [ "${E2E_ALL:-0}" = 0 ] && continue ;; esac
-        # -clear: cfg/released/ reuses names of cfg/ (same backup folder), deliberately replaced
-        if ./darknet classifier train "$TMP/c${set}a.data" "$TMP/$name.cfg" -clear > "$TMP/$name.log" 2>&1; then
+        if ./darknet classifier train "$TMP/c${set}a.data" "$TMP/$name.cfg" > "$TMP/$name.log" 2>&1; then
             ok "train $cfg on CIFAR-$set: $(grep '^2, ' "$TMP/$name.log" | cut -d, -f1-3)"
         else
             fail "train $cfg on CIFAR-$set: $(tail -2 "$TMP/$name.log")"
