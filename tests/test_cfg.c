@@ -74,6 +74,7 @@ static void test_cfg_net_keys(void)
     EXPECT_NEAR(net->mean[1], 0.4822, 1e-7, 0, "mean[1]");
     EXPECT_NEAR(net->std[2], 0.2010, 1e-7, 0, "std[2]");
     EXPECT(net->crop_pad == 4 && net->flip == 1 && net->init == INIT_FAN_OUT, "augment keys");
+    EXPECT(net->cudnn_benchmark == 0, "cudnn_benchmark defaults to 0 (reproducible algorithms)");
     /* Darknet's steps policy: the new rate applies from batch_num == step */
     EXPECT_NEAR(net_rate(net, 1), 0.1, 1e-7, 0, "rate(1)");
     EXPECT_NEAR(net_rate(net, 31999), 0.1, 1e-7, 0, "rate(31999)");
@@ -129,6 +130,10 @@ static void test_cfg_errors(void)
     c = cfg_read_text("k.cfg", "[net]\nwidth=8\nheight=8\nchannels=3\npolicy=steps\nsteps=10,20\nscales=.1\n[connected]\noutput=2\n", 0, err);
     net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
     EXPECT(!net && strstr(err, "[net] scales=.1: has 1 values but steps has 2"), "got '%s'", err);
+    cfg_free(c);
+    c = cfg_read_text("k.cfg", "[net]\nwidth=8\nheight=8\nchannels=3\ncudnn_benchmark=2\n[connected]\noutput=2\n", 0, err);
+    net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
+    EXPECT(!net && strstr(err, "k.cfg:5: [net] cudnn_benchmark=2: must be 0 or 1"), "got '%s'", err);
     cfg_free(c);
     c = cfg_read_text("k.cfg", "[net]\nwidth=8\nheight=8\nchannels=3\n[connected]\noutput=classes\n", 0, err);
     net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;

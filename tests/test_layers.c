@@ -41,8 +41,8 @@
 #include "../src/backend/cpu/im2col.h"
 #include "../src/core/network.h"
 #include "../src/core/activations.h"
-#include "../src/layers/batchnorm.h"
-#include "../src/layers/convolutional.h"
+#include "../src/ops/batchnorm.h"
+#include "../src/ops/conv2d.h"
 #include "gradcheck.h"
 #include "harness.h"
 
@@ -1093,7 +1093,8 @@ static void test_conv_direct(void)
         for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1), di1[k] = di2[k] = rng_uniform(&r, -1, 1);
         for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1), dw1[k] = dw2[k] = rng_uniform(&r, -1, 1);
         for (size_t k = 0; k < no; k++) dout[k] = rng_uniform(&r, -1, 1), o2[k] = NAN;
-        float *ws1 = falloc(conv2d_workspace_gemm(&g)), *ws2 = falloc(conv_direct_workspace(&g, 4));
+        g.threads = 4; /* the kernels' workspace holds up to 4 threads */
+        float *ws1 = falloc(conv2d_workspace_gemm(&g)), *ws2 = falloc(conv_direct_workspace(&g));
         conv2d_forward_gemm(&g, in, w, o1, ws1);
         conv2d_backward_gemm(&g, in, w, dout, dw1, di1, ws1);
         conv_direct_forward(&g, in, w, o2, ws2);
@@ -1121,7 +1122,7 @@ static void test_conv_direct(void)
     conv_geom_set(&g, 3, 5, 8, 16, 7, 3, 1, 1);
     size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
     float *in = falloc(ni), *w = falloc(nw), *x = falloc(no), *y = falloc(no);
-    float *ws = falloc(conv_direct_workspace(&g, 4));
+    float *ws = falloc(conv_direct_workspace(&g));
     float mean[7], inv[7], gamma[7], beta[7];
     struct dn_rng r;
     rng_seed(&r, 77);
@@ -1191,7 +1192,8 @@ static void test_conv_winograd(void)
         memcpy(di2, di1, ni * sizeof(float)), memcpy(di3, di1, ni * sizeof(float));
         memcpy(dw2, dw1, nw * sizeof(float)), memcpy(dw3, dw1, nw * sizeof(float));
         for (size_t k = 0; k < no; k++) dout[k] = rng_uniform(&r, -1, 1), o2[k] = o3[k] = NAN;
-        float *ws1 = falloc(conv2d_workspace_gemm(&g)), *ws2 = falloc(conv_wino_workspace(&g, 4));
+        g.threads = 4; /* the kernels' workspace holds up to 4 threads */
+        float *ws1 = falloc(conv2d_workspace_gemm(&g)), *ws2 = falloc(conv_wino_workspace(&g));
         conv2d_forward_gemm(&g, in, w, o1, ws1);
         conv2d_backward_gemm(&g, in, w, dout, dw1, di1, ws1);
         int threads = set_threads(1);

@@ -2,7 +2,8 @@
  * test_network.c - .weights files (round trip, Darknet's size, bad sizes,
  * the momentum trailer, the old 32-bit header), the SGD step against the
  * formula, seeded initialisation, and training with shared deltas
- * (net_share_deltas) bit-identical to training without.
+ * (net_share_deltas) bit-identical to training without, and inference with
+ * forward buffers only (net_plan_inference) bit-identical to inference without.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +279,68 @@ static void test_shared_deltas(void)
     net_free(net[1]);
 }
 
+/* Inference with net_plan_inference (no gradients, outputs in shared buffers)
+ * gives the same bytes as the network with every buffer its own, over
+ * inputs that change, on a network where every layer type reads earlier
+ * outputs; and a residual network needs three activation buffers. */
+static void test_inference_plan(void)
+{
+    char err[DN_ERR_LEN];
+    struct network *net[2];
+    for (int k = 0; k < 2; k++) {
+        struct cfg *c = cfg_read_text("branchy.cfg", BRANCHY, 0, err);
+        net[k] = c ? net_build(c, 0, 0, 0, 5, err) : NULL;
+        cfg_free(c);
+        if (!net[k]) {
+            test_fail(__FILE__, __LINE__, "build: %s", err);
+            return;
+        }
+    }
+    struct dn_rng r;
+    rng_seed(&r, 7);
+    /* one training step on net[0] makes the batch-norm statistics non-trivial */
+    for (int i = 0; i < net[0]->batch * net[0]->inputs; i++) net[0]->input[i] = rng_normal(&r);
+    for (int b = 0; b < net[0]->batch; b++) net[0]->truth[b * net[0]->truths + rng_below(&r, net[0]->truths)] = 1;
+    net[0]->train = 1;
+    net_forward(net[0]);
+    net_backward(net[0]);
+    net_update(net[0], 1);
+    net[0]->train = 0;
+    size_t saved = net_plan_inference(net[1]);
+    EXPECT(saved > 0, "net_plan_inference saved nothing");
+    EXPECT(net[1]->noutput_pool < net[1]->n, "%d output buffers for %d layers", net[1]->noutput_pool, net[1]->n);
+    for (int i = 0; i < net[0]->n; i++)
+        for (int j = 0; j < net[0]->layers[i].nparams; j++) {
+            const struct param *p = &net[0]->layers[i].params[j], *q = &net[1]->layers[i].params[j];
+            EXPECT(q->grad == NULL && q->mom == NULL, "layer %d %s kept its gradient", i, p->name);
+            memcpy(q->val, p->val, p->n * sizeof(float));
+        }
+    const struct layer *out[2] = {net_output_layer(net[0]), net_output_layer(net[1])};
+    for (int it = 0; it < 3; it++) {
+        for (int i = 0; i < net[0]->batch * net[0]->inputs; i++) net[0]->input[i] = net[1]->input[i] = rng_normal(&r);
+        net_forward(net[0]);
+        net_forward(net[1]);
+        size_t n = (size_t)out[0]->batch * out[0]->outputs;
+        EXPECT(!memcmp(out[0]->output, out[1]->output, n * sizeof(float)),
+               "input %d: outputs differ (%.9g vs %.9g first)", it, out[0]->output[0], out[1]->output[0]);
+    }
+    net_free(net[0]);
+    net_free(net[1]);
+
+    const char *cfgs[] = {"cfg/resnet_20.cfg", "cfg/res_se_net_20.cfg", "cfg/resnet_110.cfg"};
+    for (int k = 0; k < 3; k++) {
+        struct network *n = net_load_cfg(cfgs[k], 10, 2, 1, err);
+        if (!n) {
+            test_fail(__FILE__, __LINE__, "%s: %s", cfgs[k], err);
+            continue;
+        }
+        net_plan_inference(n);
+        EXPECT(n->noutput_pool == 3, "%s: %d output buffers, want 3 (block input, two convolutions)",
+               cfgs[k], n->noutput_pool);
+        net_free(n);
+    }
+}
+
 const struct test_case network_tests[] = {
     {"weights_roundtrip_bit_exact", test_weights_roundtrip},
     {"weights_bad_sizes_rejected", test_weights_bad_sizes},
@@ -285,5 +348,6 @@ const struct test_case network_tests[] = {
     {"sgd_step_matches_pytorch_formula", test_sgd_step},
     {"seeded_init", test_seeded_init},
     {"shared_deltas_bit_exact", test_shared_deltas},
+    {"inference_plan_bit_exact", test_inference_plan},
     {NULL, NULL},
 };

@@ -127,6 +127,7 @@ int cmd_bench(int argc, char **argv)
         net->truth[(size_t)b * net->truths + rng_below(&r, net->truths)] = 1;
     net->train = (int)train;
     if (train) net_share_deltas(net); /* as classifier train does */
+    else net_plan_inference(net);     /* as classifier valid and predict do */
     double *prof = xcalloc(2 * net->n, sizeof(double));
     double *t = xcalloc(iters, sizeof(double)), cpu0 = 0;
     for (long i = 0; i < warmup + iters; i++) {

@@ -319,6 +319,7 @@ static int valid(int argc, char **argv, int gpu)
     net = net_load_cfg(argv[4], d.classes, 100, 1, err);
     if (!net || check_classes(net, &d, err)) goto fail;
     if (weights_load(net, argv[5], 0, err) || use_gpu(net, gpu, err)) goto fail;
+    if (gpu < 0) net_plan_inference(net); /* CPU: forward buffers only, shared */
     if (dataset_load(&ds, d.valid, d.labels, d.classes, net->c, net->h, net->w, err)) goto fail;
     struct eval_result r;
     evaluate(net, &ds, d.top, &r);
@@ -384,6 +385,7 @@ static int predict(int argc, char **argv, int gpu)
     net = net_load_cfg(argv[4], d.classes, 1, 1, err);
     if (!net || check_classes(net, &d, err)) goto fail;
     if (weights_load(net, argv[5], 0, err) || use_gpu(net, gpu, err)) goto fail;
+    if (gpu < 0) net_plan_inference(net); /* CPU: forward buffers only, shared */
     int w, h, n;
     if (stbi_info(argv[6], &w, &h, &n) && (double)w * h > 64.0 * 1024 * 1024) {
         dn_errf(err, "%s: a %dx%d image, more than 64 megapixels: not decoded", argv[6], w, h);

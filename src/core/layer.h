@@ -4,8 +4,10 @@
  * A layer is a struct layer holding only what the network loop needs (shapes,
  * the output and delta buffers, its parameter list, a private state pointer)
  * plus a pointer to a constant table of operations, struct layer_ops. Each
- * layer type lives in src/layers/<name>.c and exports one `const struct
- * layer_ops <name>_ops`, listed in src/core/registry.c.
+ * layer type lives in src/layers/<name>.{h,c,cu}: its state, struct
+ * <name>_layer in <name>.h, is l->priv and is read by both the CPU (.c) and
+ * the CUDA (.cu) half; <name>.c exports one `const struct layer_ops
+ * <name>_ops`, listed in src/core/registry.c (docs/adding-a-layer.md).
  *
  * Buffer conventions (all NCHW, float32, batch-major):
  *   input   (batch, c, h, w)             previous layer's output (not owned)
@@ -72,10 +74,10 @@ struct layer {
     int nrefs;
 #ifdef GPU
     /* device twins of input/dinput/output/delta, same conventions (set by
-     * net_cuda_attach); priv_gpu is the layer's own device state */
+     * net_cuda_attach); the layer's own device buffers live in its priv
+     * struct (struct <name>_layer, src/layers/<name>.h) */
     float *input_gpu, *dinput_gpu;
     float *output_gpu, *delta_gpu;
-    void *priv_gpu;
 #endif
 };
 
@@ -98,8 +100,10 @@ struct layer_ops {
     void (*describe)(const struct layer *l, char *buf, size_t n);
     /*
      * GPU twins (src/layers/<name>.cu; NULL in CPU builds). They follow the
-     * CPU contract on the *_gpu buffers. init_gpu (may be NULL) runs once the
-     * device buffers exist and sets up l->priv_gpu; free_gpu releases it.
+     * CPU contract on the *_gpu buffers and read the same l->priv. init_gpu
+     * (may be NULL) runs once the device buffers exist and allocates the
+     * layer's device buffers in priv; free_gpu (may be NULL) releases them
+     * and must also work when init_gpu did not run.
      */
     void (*init_gpu)(struct layer *l, struct network *net);
     void (*forward_gpu)(struct layer *l, struct network *net);

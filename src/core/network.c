@@ -110,7 +110,8 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
         cfg_enum(c, s, "init", init_names, INIT_DARKNET, &init) ||
         cfg_int(c, s, "crop_pad", 0, &net->crop_pad) || cfg_int(c, s, "flip", 0, &net->flip) ||
         cfg_int(c, s, "backup_every", 1000, &net->backup_every) ||
-        cfg_int(c, s, "valid_every", -1, &net->valid_every))
+        cfg_int(c, s, "valid_every", -1, &net->valid_every) ||
+        cfg_int(c, s, "cudnn_benchmark", 0, &net->cudnn_benchmark))
         return -1;
     net->policy = policy;
     net->init = init;
@@ -124,6 +125,8 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
     if (net->crop_pad < 0 || net->crop_pad > net->w || net->crop_pad > net->h)
         return cfg_fail(c, s, "crop_pad", "must be between 0 and the input size %dx%d", net->w, net->h);
     if (net->flip != 0 && net->flip != 1) return cfg_fail(c, s, "flip", "must be 0 or 1");
+    if (net->cudnn_benchmark != 0 && net->cudnn_benchmark != 1)
+        return cfg_fail(c, s, "cudnn_benchmark", "must be 0 or 1");
     if (net->backup_every < 1) return cfg_fail(c, s, "backup_every", "must be at least 1");
     if (net->valid_every < -1)
         return cfg_fail(c, s, "valid_every", "must be 0 (off), -1 (once per epoch) or positive");
@@ -272,9 +275,11 @@ void net_free(struct network *net)
             free(l->params[j].grad);
             free(l->params[j].mom);
         }
-        free(l->output);
+        if (!net->output_pool) free(l->output);
         if (!net->delta_pool) free(l->delta);
     }
+    for (int i = 0; i < net->noutput_pool; i++) free(net->output_pool[i]);
+    free(net->output_pool);
     for (int i = 0; i < net->ndelta_pool; i++) free(net->delta_pool[i]);
     free(net->delta_pool);
     free(net->zero_first);
@@ -301,6 +306,29 @@ static void zero_deltas(struct network *net, int t)
     }
 }
 
+/*
+ * One step of the greedy interval assignment shared by net_share_deltas and
+ * net_plan_inference: take the smallest free buffer of the nbuf that holds
+ * `need` floats, else grow the largest free one, else add a buffer; mark it
+ * busy and return its index.
+ */
+static int pick_buffer(size_t *cap, int *busy, int *nbuf, size_t need)
+{
+    int fit = -1, big = -1;
+    for (int b = 0; b < *nbuf; b++) {
+        if (busy[b]) continue;
+        if (cap[b] >= need) {
+            if (fit < 0 || cap[b] < cap[fit]) fit = b;
+        } else if (big < 0 || cap[b] > cap[big]) {
+            big = b;
+        }
+    }
+    int best = fit >= 0 ? fit : big >= 0 ? big : (*nbuf)++;
+    if (cap[best] < need) cap[best] = need;
+    busy[best] = 1;
+    return best;
+}
+
 size_t net_share_deltas(struct network *net)
 {
     int n = net->n;
@@ -320,20 +348,7 @@ size_t net_share_deltas(struct network *net)
     for (int t = n; t >= 0; t--) {
         for (int i = 0; i < n; i++) {
             if (start[i] != t) continue;
-            size_t need = (size_t)net->layers[i].batch * net->layers[i].outputs;
-            int fit = -1, big = -1; /* the smallest free buffer that fits, else the largest free one */
-            for (int b = 0; b < nbuf; b++) {
-                if (busy[b]) continue;
-                if (cap[b] >= need) {
-                    if (fit < 0 || cap[b] < cap[fit]) fit = b;
-                } else if (big < 0 || cap[b] > cap[big]) {
-                    big = b;
-                }
-            }
-            int best = fit >= 0 ? fit : big >= 0 ? big : nbuf++;
-            if (cap[best] < need) cap[best] = need;
-            busy[best] = 1;
-            buf[i] = best;
+            buf[i] = pick_buffer(cap, busy, &nbuf, (size_t)net->layers[i].batch * net->layers[i].outputs);
         }
         if (t < n) busy[buf[t]] = 0;
     }
@@ -362,6 +377,66 @@ size_t net_share_deltas(struct network *net)
     return before > after ? before - after : 0;
 }
 
+size_t net_plan_inference(struct network *net)
+{
+    int n = net->n;
+    if (net->output_pool || n < 1) return 0;
+    DN_ASSERT(!net->zero_first); /* a training plan: the network keeps training */
+    /* Inference needs no gradients: drop every delta, the input gradient and
+     * the parameters' gradient and momentum (calloc'd and never written, so
+     * they were never resident; freeing them keeps them so). */
+    size_t before = 0, after = 0;
+    for (int i = 0; i < n; i++) {
+        struct layer *l = &net->layers[i];
+        size_t out = (size_t)l->batch * l->outputs;
+        before += 2 * out * sizeof(float);
+        free(l->delta), free(l->output);
+        l->delta = l->output = NULL;
+        l->dinput = NULL;
+        for (int j = 0; j < l->nparams; j++) {
+            struct param *p = &l->params[j];
+            if (p->kind != PARAM_STAT) before += 2 * p->n * sizeof(float);
+            free(p->grad), free(p->mom);
+            p->grad = p->mom = NULL;
+        }
+    }
+    if (net->delta) before += (size_t)net->batch * net->inputs * sizeof(float);
+    free(net->delta);
+    net->delta = NULL;
+    /* last[i]: the last forward step that reads layer i's output: the next
+     * layer (its input), a later layer naming it (refs), and for the last
+     * layer the caller, after the forward (step n) */
+    int *last = xcalloc(n, sizeof(int)), *buf = xcalloc(n, sizeof(int));
+    for (int i = 0; i < n; i++) last[i] = i + 1;
+    for (int j = 0; j < n; j++)
+        for (int r = 0; r < net->layers[j].nrefs; r++) {
+            int i = net->layers[j].refs[r];
+            if (last[i] < j) last[i] = j;
+        }
+    /* walk forward: step t writes layer t's output into a buffer that holds
+     * nothing still to be read, then frees the buffers step t read last */
+    size_t *cap = xcalloc(n, sizeof(size_t));
+    int *busy = xcalloc(n, sizeof(int)), nbuf = 0;
+    for (int t = 0; t < n; t++) {
+        buf[t] = pick_buffer(cap, busy, &nbuf, (size_t)net->layers[t].batch * net->layers[t].outputs);
+        for (int i = 0; i <= t; i++)
+            if (last[i] == t) busy[buf[i]] = 0;
+    }
+    net->output_pool = xcalloc(nbuf, sizeof(float *));
+    net->noutput_pool = nbuf;
+    for (int b = 0; b < nbuf; b++) {
+        net->output_pool[b] = falloc(cap[b]);
+        after += cap[b] * sizeof(float);
+    }
+    for (int i = 0; i < n; i++) {
+        struct layer *l = &net->layers[i];
+        l->output = net->output_pool[buf[i]];
+        l->input = i ? net->layers[i - 1].output : net->input;
+    }
+    free(last), free(buf), free(cap), free(busy);
+    return before > after ? before - after : 0;
+}
+
 void net_forward(struct network *net)
 {
 #ifdef GPU
@@ -370,6 +445,7 @@ void net_forward(struct network *net)
         return;
     }
 #endif
+    DN_ASSERT(!(net->train && net->output_pool)); /* net_plan_inference dropped the gradients */
     if (net->train) {
         if (net->zero_first) zero_deltas(net, net->n);
         else
@@ -393,6 +469,7 @@ void net_backward(struct network *net)
         return;
     }
 #endif
+    DN_ASSERT(!net->output_pool);
     for (int i = net->n - 1; i >= 0; i--) {
         if (net->zero_first) zero_deltas(net, i);
         double t0 = net->prof ? dn_time() : 0;
@@ -440,6 +517,7 @@ void net_update(struct network *net, int batch_num)
         return;
     }
 #endif
+    DN_ASSERT(!net->output_pool);
     float lr = net_rate(net, batch_num), m = net->momentum;
     for (int i = 0; i < net->n; i++) {
         struct layer *l = &net->layers[i];

@@ -56,6 +56,8 @@ struct network {
     int max_batches;
     float bn_momentum; /* running statistics momentum, PyTorch's 0.1 */
     enum init_scheme init;
+    int cudnn_benchmark; /* GPU: 1 lets cuDNN's timed search pick the fastest
+                            convolution algorithms, deterministic or not */
 
     /* augmentation, [net] keys (used by the data loader) */
     int crop_pad, flip;
@@ -82,6 +84,10 @@ struct network {
     int *zero_first, *zero_list;
     float **delta_pool;
     int ndelta_pool;
+    /* Shared outputs (net_plan_inference): the buffers the layers' outputs
+     * point into; NULL: every output is its own buffer. */
+    float **output_pool;
+    int noutput_pool;
 #ifdef GPU
     float *input_gpu, *truth_gpu, *delta_gpu; /* device twins of input/truth/delta */
 #endif
@@ -114,6 +120,21 @@ void net_free(struct network *net);
  * net_cuda_attach. Returns the bytes of delta memory saved.
  */
 size_t net_share_deltas(struct network *net);
+
+/*
+ * CPU inference memory: keep only what a forward in eval mode needs. Frees
+ * every delta, net->delta and the parameters' gradient and momentum, and
+ * lets layers whose outputs are never needed at the same time share one
+ * buffer: layer i's output lives from its own forward step to the last step
+ * that reads it (the next layer, or a later shortcut, bridge or route naming
+ * it; the last layer's output lives on for the caller). Buffers are assigned
+ * greedily over those intervals. Afterwards only the last layer's output is
+ * meaningful after a forward, and the network can no longer train
+ * (net_forward with train=1, net_backward and net_update abort). Call once
+ * after net_build and weights_load (without momentum), before use; not with
+ * net_share_deltas or net_cuda_attach. Returns the bytes freed.
+ */
+size_t net_plan_inference(struct network *net);
 
 /* Forward over net->input. In training mode deltas are zeroed first and the
  * loss layer (if any, and if net->truth is set) stores its gradient. */

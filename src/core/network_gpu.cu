@@ -36,6 +36,8 @@ static struct dn_cuda *ctx_create(int device, int flags)
     ctx->device = device;
     const char *tf32 = getenv("DN_TF32");
     ctx->tf32 = (flags & DN_CUDA_TF32) || (tf32 && strcmp(tf32, "1") == 0);
+    const char *bench = getenv("DN_CUDNN_BENCHMARK");
+    ctx->cudnn_benchmark = (flags & DN_CUDA_CUDNN_BENCHMARK) || (bench && strcmp(bench, "1") == 0);
 #ifdef CUDNN
     ctx->use_cudnn = !(flags & DN_CUDA_NO_CUDNN);
 #endif
@@ -57,7 +59,9 @@ static struct dn_cuda *ctx_create(int device, int flags)
     CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
     snprintf(ctx->desc, sizeof(ctx->desc), "GPU %d: %.64s (sm_%d%d, %.0f GiB), %s, %s", device, prop.name,
              prop.major, prop.minor, prop.totalGlobalMem / 1073741824.0,
-             ctx->use_cudnn ? "cuDNN convolution" : "im2col+cuBLAS convolution",
+             !ctx->use_cudnn          ? "im2col+cuBLAS convolution"
+             : ctx->cudnn_benchmark ? "cuDNN convolution (timed search: fastest)"
+                                    : "cuDNN convolution (heuristic: deterministic, reproducible)",
              ctx->tf32 ? "TF32 allowed" : "strict FP32");
     return ctx;
 }
@@ -86,12 +90,13 @@ int net_cuda_attach(struct network *net, int device, int flags, char *err)
             return -1;
         }
     }
+    if (net->cudnn_benchmark) flags |= DN_CUDA_CUDNN_BENCHMARK;
     struct dn_cuda *ctx = ctx_create(device, flags);
     net->cuda = ctx;
     size_t B = (size_t)net->batch;
 
-    net->input_gpu = dn_gpu_alloc(B * net->inputs);
-    net->truth_gpu = dn_gpu_alloc(B * net->truths);
+    net->input_gpu = cuda_alloc(B * net->inputs);
+    net->truth_gpu = cuda_alloc(B * net->truths);
     if (cudaHostRegister(net->input, B * net->inputs * sizeof(float), cudaHostRegisterDefault) == cudaSuccess)
         ctx->input_pinned = 1;
     else
@@ -101,8 +106,8 @@ int net_cuda_attach(struct network *net, int device, int flags, char *err)
     size_t nout = 0, ndelta = net->delta ? pad64(B * net->inputs) : 0;
     for (int i = 0; i < net->n; i++) nout += pad64(B * net->layers[i].outputs);
     ndelta += nout;
-    ctx->outputs = dn_gpu_alloc(nout);
-    ctx->deltas = dn_gpu_alloc(ndelta);
+    ctx->outputs = cuda_alloc(nout);
+    ctx->deltas = cuda_alloc(ndelta);
     ctx->deltas_n = ndelta;
     size_t off = 0;
     if (net->delta) {
@@ -132,10 +137,10 @@ int net_cuda_attach(struct network *net, int device, int flags, char *err)
         }
     ctx->pn_weights = nw;
     ctx->pn = nw + nb;
-    ctx->pval = dn_gpu_alloc(ctx->pn);
-    ctx->pgrad = dn_gpu_alloc(ctx->pn);
-    ctx->pmom = dn_gpu_alloc(ctx->pn);
-    ctx->pstat = dn_gpu_alloc(ns);
+    ctx->pval = cuda_alloc(ctx->pn);
+    ctx->pgrad = cuda_alloc(ctx->pn);
+    ctx->pmom = cuda_alloc(ctx->pn);
+    ctx->pstat = cuda_alloc(ns);
     size_t ow = 0, ob = nw, os = 0;
     for (int i = 0; i < net->n; i++)
         for (int j = 0; j < net->layers[i].nparams; j++) {
@@ -168,26 +173,25 @@ void net_cuda_detach(struct network *net)
     CUDA_CHECK(cudaStreamSynchronize(ctx->stream));
     for (int i = 0; i < net->n; i++) {
         struct layer *l = &net->layers[i];
-        if (l->ops->free_gpu && l->priv_gpu) l->ops->free_gpu(l);
-        l->priv_gpu = NULL;
+        if (l->ops->free_gpu) l->ops->free_gpu(l);
         l->input_gpu = l->dinput_gpu = l->output_gpu = l->delta_gpu = NULL;
         for (int j = 0; j < l->nparams; j++)
             l->params[j].val_gpu = l->params[j].grad_gpu = l->params[j].mom_gpu = NULL;
     }
     if (ctx->input_pinned) CUDA_CHECK(cudaHostUnregister(net->input));
-    dn_cuda_u8_free(ctx);
-    dn_gpu_free(net->input_gpu);
-    dn_gpu_free(net->truth_gpu);
+    cuda_u8_free(ctx);
+    cuda_free(net->input_gpu);
+    cuda_free(net->truth_gpu);
     net->input_gpu = net->truth_gpu = net->delta_gpu = NULL;
-    dn_gpu_free(ctx->outputs);
-    dn_gpu_free(ctx->deltas);
-    dn_gpu_free(ctx->pval);
-    dn_gpu_free(ctx->pgrad);
-    dn_gpu_free(ctx->pmom);
-    dn_gpu_free(ctx->pstat);
-    dn_gpu_free(ctx->red);
-    dn_gpu_free(ctx->workspace);
-    dn_gpu_free(ctx->loss);
+    cuda_free(ctx->outputs);
+    cuda_free(ctx->deltas);
+    cuda_free(ctx->pval);
+    cuda_free(ctx->pgrad);
+    cuda_free(ctx->pmom);
+    cuda_free(ctx->pstat);
+    cuda_free(ctx->red);
+    cuda_free(ctx->workspace);
+    cuda_free(ctx->loss);
     free(ctx->algos);
 #ifdef CUDNN
     if (ctx->dnn) CUDNN_CHECK(cudnnDestroy(ctx->dnn));
@@ -305,7 +309,7 @@ void net_update_gpu(struct network *net, int batch_num)
     if (ctx->pn == 0) return;
     float lr = net_rate(net, batch_num);
     float db = net->decay_scope == DECAY_ALL ? net->decay : 0.0f;
-    sgd_kernel<<<dn_grid(ctx->pn), DN_THREADS, 0, ctx->stream>>>(ctx->pval, ctx->pgrad, ctx->pmom, ctx->pn_weights,
+    sgd_kernel<<<cuda_grid(ctx->pn), DN_THREADS, 0, ctx->stream>>>(ctx->pval, ctx->pgrad, ctx->pmom, ctx->pn_weights,
                                                                  ctx->pn, lr, net->momentum, net->decay, db);
     KERNEL_CHECK();
 }

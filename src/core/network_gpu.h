@@ -25,6 +25,11 @@
  *   DN_CUDA_TF32      allow TF32 tensor-core math in cuDNN and cuBLAS (faster
  *                     on Ampere and later, about 1e-3 relative error); the
  *                     environment variable DN_TF32=1 sets it too.
+ *   DN_CUDA_CUDNN_BENCHMARK  cuDNN's timed search chooses the fastest
+ *                     convolution algorithms, deterministic or not (default:
+ *                     its heuristics choose deterministic ones, the same in
+ *                     every run: src/backend/cuda/conv_algo.cu); also set by
+ *                     [net] cudnn_benchmark=1 or DN_CUDNN_BENCHMARK=1.
  */
 #ifndef DN_NETWORK_GPU_H
 #define DN_NETWORK_GPU_H
@@ -39,7 +44,7 @@ extern "C" {
 
 struct network;
 
-enum { DN_CUDA_NO_CUDNN = 1, DN_CUDA_TF32 = 2 };
+enum { DN_CUDA_NO_CUDNN = 1, DN_CUDA_TF32 = 2, DN_CUDA_CUDNN_BENCHMARK = 4 };
 
 /* Number of CUDA devices (0 when the driver or device is missing). */
 int dn_cuda_device_count(void);
@@ -77,11 +82,27 @@ void net_forward_gpu(struct network *net);
 void net_backward_gpu(struct network *net);
 void net_update_gpu(struct network *net, int batch_num);
 
+/* The cuDNN algorithms chosen for one convolution shape; one per distinct
+ * shape of the network's convolutions (none on the im2col path). algo[]:
+ * cudnnConvolutionFwdAlgo_t, BwdDataAlgo_t, BwdFilterAlgo_t values. */
+struct dn_conv_choice {
+    int key[8];           /* B, C, H, W, filters, size, stride, padding */
+    int algo[3];          /* forward, backward data, backward filter */
+    int fma[3];           /* 1: runs with CUDNN_FMA_MATH (plain FP32, no tensor cores) */
+    int deterministic[3]; /* 1: cuDNN says bit-identical from run to run */
+};
+/* Copies up to max choices to out; returns how many there are. */
+int net_cuda_conv_choices(const struct network *net, struct dn_conv_choice *out, int max);
+
 /* Plain copies on the network's stream (synchronous with the host). */
 void dn_cuda_upload(struct network *net, float *dst_gpu, const float *src, size_t n);
 void dn_cuda_download(struct network *net, float *dst, const float *src_gpu, size_t n);
 /* Wait until all queued device work of net has finished. */
 void dn_cuda_sync(struct network *net);
+/* Kernel launches so far in this process, all devices: our kernels plus
+ * one per cuBLAS gemm and cuDNN convolution call (each of which launches at
+ * least one kernel): a lower bound of the true count. */
+unsigned long long cuda_launch_count(void);
 /* Short description of the attached device and math mode, for logs. */
 const char *dn_cuda_describe(const struct network *net);
 

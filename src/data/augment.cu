@@ -47,7 +47,7 @@ struct u8_batch *net_cuda_u8_batch(struct network *net, const struct augment *a)
         ctx->u8 = (struct u8_batch *)xmalloc(sizeof(*ctx->u8));
         u8_batch_init(ctx->u8, net->batch, net->c, net->h, net->w, buf);
         CUDA_CHECK(cudaMalloc(&ctx->u8_dev, bytes));
-        ctx->lut = dn_gpu_alloc(3 * 256);
+        ctx->lut = cuda_alloc(3 * 256);
     }
     float lut[3][256];
     augment_lut(a, net->c, lut);
@@ -62,21 +62,21 @@ void net_cuda_feed_u8(struct network *net, const struct u8_batch *u)
     CUDA_CHECK(cudaMemcpyAsync(ctx->u8_dev, u->buf, u->bytes, cudaMemcpyHostToDevice, ctx->stream));
     const struct sample_plan *plan = (const struct sample_plan *)ctx->u8_dev;
     const uint8_t *pixels = (const uint8_t *)ctx->u8_dev + (u->pixels - (const uint8_t *)u->buf);
-    unsigned n = dn_n32((size_t)net->batch * net->inputs);
-    render_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(plan, pixels, ctx->lut, net->c, net->h, net->w, n,
+    unsigned n = cuda_n32((size_t)net->batch * net->inputs);
+    render_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(plan, pixels, ctx->lut, net->c, net->h, net->w, n,
                                                               net->input_gpu);
     KERNEL_CHECK();
-    n = dn_n32((size_t)net->batch * net->truths);
-    truth_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(plan, net->truths, n, net->truth_gpu);
+    n = cuda_n32((size_t)net->batch * net->truths);
+    truth_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(plan, net->truths, n, net->truth_gpu);
     KERNEL_CHECK();
     ctx->fed = 1;
 }
 
-void dn_cuda_u8_free(struct dn_cuda *ctx)
+void cuda_u8_free(struct dn_cuda *ctx)
 {
     if (ctx->u8) CUDA_CHECK(cudaFreeHost(ctx->u8->buf));
     free(ctx->u8);
-    dn_gpu_free(ctx->u8_dev);
-    dn_gpu_free(ctx->lut);
+    cuda_free(ctx->u8_dev);
+    cuda_free(ctx->lut);
     ctx->u8 = NULL, ctx->u8_dev = NULL, ctx->lut = NULL;
 }

@@ -3,6 +3,7 @@
  * No cfg keys. Backward spreads delta/(H*W) over each channel.
  */
 #include "../core/network.h"
+#include "avgpool.h"
 
 static int avgpool_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
 {
@@ -34,10 +35,6 @@ static void avgpool_backward(struct layer *l, struct network *net)
         for (int k = 0; k < S; k++) dx[k] += d;
     }
 }
-
-#ifdef GPU
-#include "layers_gpu.h"
-#endif
 
 const struct layer_ops avgpool_ops = {
     .name = "avgpool",

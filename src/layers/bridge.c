@@ -27,42 +27,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/activations.h"
 #include "../core/network.h"
-#include "batchnorm.h"
-#include "convolutional.h"
+#include "bridge.h"
 #include "layer_ref.h"
-#include "se.h"
 
-enum { SE_AFTER, SE_BEFORE };
-static const char *const se_positions[] = {"after", "before", NULL};
-
-struct bridge_layer {
-    int from, se_on, se_pos;
-    enum dn_act act;
-    struct conv_geom g;
-    struct param *biases, *weights;
-    struct bn bn;
-    struct se se;
-    float *xs;     /* SE(from) with se_position=before, (B, Cin, Sin) */
-    float *dxs;    /* its gradient */
-    float *convout; /* conv output before batch norm (B, C, S) */
-    float *bnout;  /* BN output (B, C, S) */
-    float *branch; /* SE(bnout) with se_position=after */
-    float *dbn;    /* gradient w.r.t. bnout / conv output */
-};
+static const char *const se_positions[] = {"after", "before", NULL}; /* enum bridge_se_position */
 
 static int bridge_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
 {
     struct bridge_layer *br = xcalloc(1, sizeof(*br));
     l->priv = br;
-    int from, stride, reduction, act;
+    int from, stride, reduction, act, se_pos;
     if (cfg_int_req(c, s, "from", &from) || cfg_int(c, s, "stride", 0, &stride) ||
         cfg_int(c, s, "se", 0, &br->se_on) || cfg_int(c, s, "reduction", 16, &reduction) ||
-        cfg_enum(c, s, "se_position", se_positions, SE_AFTER, &br->se_pos) ||
+        cfg_enum(c, s, "se_position", se_positions, BRIDGE_SE_AFTER, &se_pos) ||
         cfg_enum(c, s, "activation", act_names, ACT_LINEAR, &act))
         return -1;
-    br->act = act;
+    br->act = act, br->se_pos = se_pos;
     br->from = layer_ref(c, s, "from", from, l->index);
     if (br->from < 0) return -1;
     layer_add_ref(l, br->from);
@@ -93,7 +74,7 @@ static int bridge_init(struct layer *l, struct cfg *c, struct cfg_section *s, st
     br->convout = falloc(n);
     br->bnout = falloc(n);
     br->dbn = falloc(n);
-    if (br->se_on && br->se_pos == SE_AFTER) {
+    if (br->se_on && br->se_pos == BRIDGE_SE_AFTER) {
         se_init(&br->se, l, net, l->batch, l->c, l->h * l->w, reduction);
         br->branch = falloc(n);
     } else if (br->se_on) {
@@ -110,14 +91,14 @@ static void bridge_forward(struct layer *l, struct network *net)
     struct bridge_layer *br = l->priv;
     const struct layer *f = &net->layers[br->from];
     const float *x = f->output;
-    if (br->se_on && br->se_pos == SE_BEFORE) {
+    if (br->se_on && br->se_pos == BRIDGE_SE_BEFORE) {
         se_forward(&br->se, x, br->xs);
         x = br->xs;
     }
     conv2d_forward(&br->g, x, br->weights->val, br->convout, net->workspace);
     bn_forward_act(&br->bn, br->convout, br->bnout, l->batch, l->h * l->w, net->train, net->bn_momentum, ACT_LINEAR);
     const float *branch = br->bnout;
-    if (br->se_on && br->se_pos == SE_AFTER) {
+    if (br->se_on && br->se_pos == BRIDGE_SE_AFTER) {
         se_forward(&br->se, br->bnout, br->branch);
         branch = br->branch;
     }
@@ -141,14 +122,14 @@ static void bridge_backward(struct layer *l, struct network *net)
 #pragma omp parallel for schedule(static) if (n >= (1 << 16))
         for (size_t i = 0; i < n; i++) dx[i] += d[i];
     }
-    if (br->se_on && br->se_pos == SE_AFTER) {
+    if (br->se_on && br->se_pos == BRIDGE_SE_AFTER) {
         memset(br->dbn, 0, n * sizeof(float));
         se_backward(&br->se, br->bnout, l->delta, br->dbn);
     } else {
         memcpy(br->dbn, l->delta, n * sizeof(float));
     }
     bn_backward_act(&br->bn, br->convout, br->bnout, br->dbn, l->batch, l->h * l->w, ACT_LINEAR);
-    if (br->se_on && br->se_pos == SE_BEFORE) {
+    if (br->se_on && br->se_pos == BRIDGE_SE_BEFORE) {
         memset(br->dxs, 0, sizeof(float) * l->batch * f->outputs);
         conv2d_backward(&br->g, br->xs, br->weights->val, br->dbn, br->weights->grad, br->dxs,
                         net->workspace);
@@ -180,20 +161,8 @@ static void bridge_describe(const struct layer *l, char *buf, size_t n)
 {
     const struct bridge_layer *br = l->priv;
     snprintf(buf, n, "from %d 1x1/%d%s %s", br->from, br->g.s,
-             br->se_on ? (br->se_pos == SE_AFTER ? " se" : " se-before") : "", act_names[br->act]);
+             br->se_on ? (br->se_pos == BRIDGE_SE_AFTER ? " se" : " se-before") : "", act_names[br->act]);
 }
-
-#ifdef GPU
-#include "layers_gpu.h"
-
-static void bridge_init_gpu(struct layer *l, struct network *net)
-{
-    struct bridge_layer *br = l->priv;
-    int se_mode = !br->se_on ? 0 : br->se_pos == SE_AFTER ? 1 : 2;
-    bridge_setup_gpu(l, net, br->from, se_mode, br->act, &br->g, &br->bn, br->weights,
-                     br->se_on ? &br->se : NULL);
-}
-#endif
 
 const struct layer_ops bridge_ops = {
     .name = "bridge",

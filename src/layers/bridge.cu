@@ -1,9 +1,10 @@
 /*
- * bridge.cu - [bridge] on the device, bridge.c's semantics:
+ * bridge.cu - [bridge] on the device, bridge.c's semantics on the same
+ * struct bridge_layer:
  *
- *     branch = SE(BN(conv1x1_stride(from)))      se_mode 1 (se_position=after)
- *     branch = BN(conv1x1_stride(SE(from)))      se_mode 2 (se_position=before)
- *     branch = BN(conv1x1_stride(from))          se_mode 0
+ *     branch = SE(BN(conv1x1_stride(from)))      se=1, se_position=after
+ *     branch = BN(conv1x1_stride(SE(from)))      se=1, se_position=before
+ *     branch = BN(conv1x1_stride(from))          se=0
  *     out    = act(prev + branch)
  *
  * Backward: activation gradient; dprev += delta; through SE (after) into
@@ -11,97 +12,85 @@
  * its input gradient, which goes to from's delta, or (before) into dxs and
  * then through SE into from's delta.
  */
+#include <string.h>
+
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
+#include "bridge.h"
 
-struct bridge_gpu {
-    int from, se_mode;
-    enum dn_act act;
-    struct conv2d_gpu *conv;
-    struct bn_gpu *bn;
-    struct se_gpu *se; /* NULL with se_mode 0 */
-    struct param *weights;
-    float *xs, *dxs;     /* se_mode 2: SE(from) and its gradient (B, Cin, Sin) */
-    float *xhat, *bnout; /* (B, C, S) */
-    float *branch;       /* se_mode 1: SE(bnout) */
-    float *dbn;          /* gradient w.r.t. bnout, then conv output */
-    size_t nin;          /* B * from's outputs */
-};
+static int se_after(const struct bridge_layer *br) { return br->se_on && br->se_pos == BRIDGE_SE_AFTER; }
+static int se_before(const struct bridge_layer *br) { return br->se_on && br->se_pos == BRIDGE_SE_BEFORE; }
 
-void bridge_setup_gpu(struct layer *l, struct network *net, int from, int se_mode, enum dn_act act,
-                      const struct conv_geom *g, const struct bn *bn, struct param *weights, const struct se *se)
+void bridge_init_gpu(struct layer *l, struct network *net)
 {
-    struct bridge_gpu *br = (struct bridge_gpu *)xcalloc(1, sizeof(*br));
-    l->priv_gpu = br;
-    br->from = from, br->se_mode = se_mode, br->act = act, br->weights = weights;
-    br->conv = conv2d_gpu_create(net, g);
-    br->bn = bn_gpu_create(net, bn, l->batch, l->out_h * l->out_w);
-    size_t n = (size_t)l->batch * l->outputs;
-    br->nin = (size_t)l->batch * net->layers[from].outputs;
-    br->xhat = dn_gpu_alloc(n);
-    br->bnout = dn_gpu_alloc(n);
-    br->dbn = dn_gpu_alloc(n);
-    if (se_mode) br->se = se_gpu_create(net, se);
-    if (se_mode == 1) br->branch = dn_gpu_alloc(n);
-    if (se_mode == 2) br->xs = dn_gpu_alloc(br->nin), br->dxs = dn_gpu_alloc(br->nin);
+    struct bridge_layer *br = (struct bridge_layer *)l->priv;
+    br->gpu.conv = conv2d_create_gpu(net->cuda, &br->g);
+    bn_init_gpu(net->cuda, &br->bn, l->batch, l->out_h * l->out_w);
+    size_t n = (size_t)l->batch * l->outputs, nin = (size_t)l->batch * net->layers[br->from].outputs;
+    br->gpu.convout = cuda_alloc(n);
+    br->gpu.bnout = cuda_alloc(n);
+    br->gpu.dbn = cuda_alloc(n);
+    if (br->se_on) se_init_gpu(net->cuda, &br->se);
+    if (se_after(br)) br->gpu.branch = cuda_alloc(n);
+    if (se_before(br)) br->gpu.xs = cuda_alloc(nin), br->gpu.dxs = cuda_alloc(nin);
 }
 
 void bridge_free_gpu(struct layer *l)
 {
-    struct bridge_gpu *br = (struct bridge_gpu *)l->priv_gpu;
+    struct bridge_layer *br = (struct bridge_layer *)l->priv;
     if (!br) return;
-    conv2d_gpu_free(br->conv);
-    bn_gpu_free(br->bn);
-    se_gpu_free(br->se);
-    dn_gpu_free(br->xs), dn_gpu_free(br->dxs), dn_gpu_free(br->xhat), dn_gpu_free(br->bnout);
-    dn_gpu_free(br->branch), dn_gpu_free(br->dbn);
-    free(br);
-    l->priv_gpu = NULL;
+    conv2d_free_gpu(br->gpu.conv);
+    bn_free_gpu(&br->bn);
+    if (br->se_on) se_free_gpu(&br->se);
+    cuda_free(br->gpu.xs), cuda_free(br->gpu.dxs), cuda_free(br->gpu.convout), cuda_free(br->gpu.bnout);
+    cuda_free(br->gpu.branch), cuda_free(br->gpu.dbn);
+    memset(&br->gpu, 0, sizeof(br->gpu));
 }
 
 void bridge_forward_gpu(struct layer *l, struct network *net)
 {
-    struct bridge_gpu *br = (struct bridge_gpu *)l->priv_gpu;
+    struct bridge_layer *br = (struct bridge_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     const float *x = net->layers[br->from].output_gpu;
-    if (br->se_mode == 2) {
-        se_gpu_forward(net, br->se, x, br->xs);
-        x = br->xs;
+    if (se_before(br)) {
+        se_forward_gpu(ctx, &br->se, x, br->gpu.xs);
+        x = br->gpu.xs;
     }
-    conv2d_gpu_forward(net, br->conv, x, br->weights->val_gpu, br->xhat);
-    bn_gpu_forward(net, br->bn, br->xhat, br->bnout, l->batch, l->out_h * l->out_w, net->train, net->bn_momentum,
-                   ACT_LINEAR);
-    const float *branch = br->bnout;
-    if (br->se_mode == 1) {
-        se_gpu_forward(net, br->se, br->bnout, br->branch);
-        branch = br->branch;
+    conv2d_forward_gpu(ctx, br->gpu.conv, x, br->weights->val_gpu, br->gpu.convout);
+    bn_forward_act_gpu(ctx, &br->bn, br->gpu.convout, br->gpu.bnout, l->batch, l->out_h * l->out_w, net->train,
+                       net->bn_momentum, ACT_LINEAR);
+    const float *branch = br->gpu.bnout;
+    if (se_after(br)) {
+        se_forward_gpu(ctx, &br->se, br->gpu.bnout, br->gpu.branch);
+        branch = br->gpu.branch;
     }
     size_t n = (size_t)l->batch * l->outputs;
-    gpu_sum(ctx, n, l->input_gpu, branch, l->output_gpu);
-    gpu_activate(ctx, l->output_gpu, n, br->act);
+    cuda_sum(ctx, n, l->input_gpu, branch, l->output_gpu);
+    cuda_activate(ctx, l->output_gpu, n, br->act);
 }
 
 void bridge_backward_gpu(struct layer *l, struct network *net)
 {
-    struct bridge_gpu *br = (struct bridge_gpu *)l->priv_gpu;
+    struct bridge_layer *br = (struct bridge_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     struct layer *f = &net->layers[br->from];
     size_t n = (size_t)l->batch * l->outputs;
-    gpu_gradient(ctx, l->output_gpu, n, br->act, l->delta_gpu);
-    if (l->dinput_gpu) gpu_add(ctx, n, l->delta_gpu, l->dinput_gpu);
-    if (br->se_mode == 1) {
-        gpu_zero(ctx, n, br->dbn);
-        se_gpu_backward(net, br->se, br->bnout, l->delta_gpu, br->dbn);
+    cuda_gradient(ctx, l->output_gpu, n, br->act, l->delta_gpu);
+    if (l->dinput_gpu) cuda_add(ctx, n, l->delta_gpu, l->dinput_gpu);
+    if (se_after(br)) {
+        cuda_zero(ctx, n, br->gpu.dbn);
+        se_backward_gpu(ctx, &br->se, br->gpu.bnout, l->delta_gpu, br->gpu.dbn);
     } else {
-        gpu_copy(ctx, n, l->delta_gpu, br->dbn);
+        cuda_copy(ctx, n, l->delta_gpu, br->gpu.dbn);
     }
-    bn_gpu_backward(net, br->bn, br->xhat, br->dbn, l->batch, l->out_h * l->out_w, NULL, ACT_LINEAR);
-    if (br->se_mode == 2) {
-        gpu_zero(ctx, br->nin, br->dxs);
-        conv2d_gpu_backward(net, br->conv, br->xs, br->weights->val_gpu, br->dbn, br->weights->grad_gpu, br->dxs);
-        se_gpu_backward(net, br->se, f->output_gpu, br->dxs, f->delta_gpu);
+    bn_backward_act_gpu(ctx, &br->bn, br->gpu.convout, br->gpu.dbn, l->batch, l->out_h * l->out_w, NULL,
+                        ACT_LINEAR);
+    if (se_before(br)) {
+        cuda_zero(ctx, (size_t)l->batch * f->outputs, br->gpu.dxs);
+        conv2d_backward_gpu(ctx, br->gpu.conv, br->gpu.xs, br->weights->val_gpu, br->gpu.dbn, br->weights->grad_gpu,
+                            br->gpu.dxs);
+        se_backward_gpu(ctx, &br->se, f->output_gpu, br->gpu.dxs, f->delta_gpu);
     } else {
-        conv2d_gpu_backward(net, br->conv, f->output_gpu, br->weights->val_gpu, br->dbn, br->weights->grad_gpu,
-                            f->delta_gpu);
+        conv2d_backward_gpu(ctx, br->gpu.conv, f->output_gpu, br->weights->val_gpu, br->gpu.dbn,
+                            br->weights->grad_gpu, f->delta_gpu);
     }
 }

@@ -19,21 +19,12 @@
 #include <string.h>
 
 #include "../backend/cpu/gemm.h"
-#include "../core/activations.h"
 #include "../core/network.h"
-#include "batchnorm.h"
+#include "connected.h"
 
-struct fc_layer {
-    int bn_on;
-    enum dn_act act;
-    struct param *biases, *weights;
-    struct bn bn;
-    float *x; /* (B, O) with batch norm: x W^T before batch norm */
-};
-
-static int fc_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
+static int connected_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
 {
-    struct fc_layer *fc = xcalloc(1, sizeof(*fc));
+    struct connected_layer *fc = xcalloc(1, sizeof(*fc));
     l->priv = fc;
     int out, act;
     const char *ov = cfg_str(s, "output", NULL);
@@ -73,9 +64,9 @@ static int fc_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct
     return 0;
 }
 
-static void fc_forward(struct layer *l, struct network *net)
+static void connected_forward(struct layer *l, struct network *net)
 {
-    struct fc_layer *fc = l->priv;
+    struct connected_layer *fc = l->priv;
     int B = l->batch, O = l->outputs, I = l->inputs;
     if (fc->bn_on) { /* batch norm and the activation in one pass */
         gemm(0, 1, B, O, I, 1, l->input, I, fc->weights->val, I, 0, fc->x, O);
@@ -88,10 +79,10 @@ static void fc_forward(struct layer *l, struct network *net)
     activate(l->output, (size_t)B * O, fc->act);
 }
 
-static void fc_backward(struct layer *l, struct network *net)
+static void connected_backward(struct layer *l, struct network *net)
 {
     (void)net;
-    struct fc_layer *fc = l->priv;
+    struct connected_layer *fc = l->priv;
     int B = l->batch, O = l->outputs, I = l->inputs;
     if (fc->bn_on) {
         bn_backward_act(&fc->bn, fc->x, l->output, l->delta, B, 1, fc->act);
@@ -105,46 +96,36 @@ static void fc_backward(struct layer *l, struct network *net)
     if (l->dinput) gemm(0, 0, B, I, O, 1, l->delta, O, fc->weights->val, I, 1, l->dinput, I);
 }
 
-static void fc_free(struct layer *l)
+static void connected_free(struct layer *l)
 {
-    struct fc_layer *fc = l->priv;
+    struct connected_layer *fc = l->priv;
     if (!fc) return;
     if (fc->bn_on) bn_free(&fc->bn);
     free(fc->x);
     free(fc);
 }
 
-static double fc_macs(const struct layer *l) { return (double)l->inputs * l->outputs; }
+static double connected_macs(const struct layer *l) { return (double)l->inputs * l->outputs; }
 
-static void fc_describe(const struct layer *l, char *buf, size_t n)
+static void connected_describe(const struct layer *l, char *buf, size_t n)
 {
-    const struct fc_layer *fc = l->priv;
+    const struct connected_layer *fc = l->priv;
     snprintf(buf, n, "%d%s %s", l->outputs, fc->bn_on ? " bn" : "", act_names[fc->act]);
 }
-
-#ifdef GPU
-#include "layers_gpu.h"
-
-static void fc_init_gpu(struct layer *l, struct network *net)
-{
-    struct fc_layer *fc = l->priv;
-    fc_setup_gpu(l, net, fc->act, fc->bn_on ? &fc->bn : NULL, fc->biases, fc->weights);
-}
-#endif
 
 const struct layer_ops connected_ops = {
     .name = "connected",
     .alias = "fc",
-    .init = fc_init,
-    .forward = fc_forward,
-    .backward = fc_backward,
-    .free = fc_free,
-    .macs = fc_macs,
-    .describe = fc_describe,
+    .init = connected_init,
+    .forward = connected_forward,
+    .backward = connected_backward,
+    .free = connected_free,
+    .macs = connected_macs,
+    .describe = connected_describe,
 #ifdef GPU
-    .init_gpu = fc_init_gpu,
-    .forward_gpu = fc_forward_gpu,
-    .backward_gpu = fc_backward_gpu,
-    .free_gpu = fc_free_gpu,
+    .init_gpu = connected_init_gpu,
+    .forward_gpu = connected_forward_gpu,
+    .backward_gpu = connected_backward_gpu,
+    .free_gpu = connected_free_gpu,
 #endif
 };

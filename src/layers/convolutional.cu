@@ -1,340 +1,65 @@
 /*
- * convolutional.cu - [convolutional] on the device, and the 2-D convolution
- * shared with [bridge] (conv2d_gpu_*), with convolutional.c's semantics.
- *
- * Convolution, two paths with the same contract (out =, dw +=, din +=):
- *   cuDNN (CUDNN=1 builds, unless the context turned it off): NCHW float
- *     descriptors, cross-correlation. The forward, backward-data and
- *     backward-filter algorithms are chosen once per shape with cuDNN's Find
- *     (which times each candidate) and cached in the context: the fastest
- *     one that is deterministic, fits in 512 MiB of workspace and uses plain
- *     FP32 FMA math (any math when TF32 is allowed), relaxing those wishes in
- *     that order when nothing qualifies. The shared workspace is sized for
- *     the largest choice. Backward uses beta = 1 to accumulate.
- *   im2col + cuBLAS otherwise: the CPU algorithm. The whole batch is
- *     unfolded side by side into (C*k*k, B*OH*OW) columns, one gemm with the
- *     (F, C*k*k) weights, a transpose back to NCHW; backward unfolds again
- *     for dw and folds W^T*dout back with a gather kernel (each input pixel
- *     sums the columns that read it: no atomics).
- *
- * Layer: conv (into xhat with batch norm), BN or bias, activation; backward
- * in the reverse order, as conv_forward/conv_backward. With batch norm the
- * activation and its gradient are fused into the BN kernels (batchnorm.cu).
+ * convolutional.cu - [convolutional] on the device, convolutional.c's
+ * semantics on the same struct convolutional_layer: conv (into gpu.x with
+ * batch norm), BN or bias, activation; backward in the reverse order. With
+ * batch norm the activation and its gradient are fused into the BN kernels
+ * (src/backend/cuda/batchnorm.cu). The convolution is the conv2d op's CUDA
+ * twin (src/backend/cuda/conv2d.cu).
  */
 #include <string.h>
 
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
+#include "convolutional.h"
 
-struct conv2d_gpu {
-    struct conv_geom g;
-    int use_cudnn;
-#ifdef CUDNN
-    cudnnTensorDescriptor_t xd, yd;
-    cudnnFilterDescriptor_t wd;
-    cudnnConvolutionDescriptor_t cd;
-    struct dn_conv_algo algo;
-#endif
-};
-
-/* ---- im2col path ---- */
-
-/* cols (C*k*k, B*OH*OW): row (c*k + kh)*k + kw, column b*OH*OW + oy*OW + ox */
-__global__ static void im2col_kernel(const float *in, struct conv_geom g, float *cols)
+void convolutional_init_gpu(struct layer *l, struct network *net)
 {
-    unsigned ohw = g.OH * g.OW, N = g.B * ohw, total = g.C * g.k * g.k * N;
-    GRID_STRIDE32(i, total)
-    {
-        unsigned row = i / N, col = i - row * N;
-        int kw = row % g.k, kh = (row / g.k) % g.k, c = row / (g.k * g.k);
-        unsigned b = col / ohw;
-        int j = col - b * ohw, oy = j / g.OW, ox = j - oy * g.OW;
-        int y = oy * g.s - g.p + kh, x = ox * g.s - g.p + kw;
-        cols[i] = (y >= 0 && y < g.H && x >= 0 && x < g.W) ? in[(((size_t)b * g.C + c) * g.H + y) * g.W + x] : 0.0f;
-    }
-}
-
-/* din (B, C, H, W) += fold(cols): each input pixel gathers the columns that
- * read it, i.e. every (kh, kw) with y = oy*s - p + kh, x = ox*s - p + kw. */
-__global__ static void col2im_kernel(const float *cols, struct conv_geom g, float *din)
-{
-    unsigned ohw = g.OH * g.OW, N = g.B * ohw, total = g.B * g.C * g.H * g.W;
-    GRID_STRIDE32(i, total)
-    {
-        unsigned x = i % g.W, yb = i / g.W, y = yb % g.H, cb = yb / g.H, c = cb % g.C, b = cb / g.C;
-        float sum = 0;
-        for (int kh = 0; kh < g.k; kh++) {
-            int ty = (int)y + g.p - kh;
-            if (ty < 0 || ty % g.s) continue;
-            int oy = ty / g.s;
-            if (oy >= g.OH) continue;
-            for (int kw = 0; kw < g.k; kw++) {
-                int tx = (int)x + g.p - kw;
-                if (tx < 0 || tx % g.s) continue;
-                int ox = tx / g.s;
-                if (ox >= g.OW) continue;
-                size_t row = ((size_t)c * g.k + kh) * g.k + kw;
-                sum += cols[row * N + b * ohw + oy * g.OW + ox];
-            }
-        }
-        din[i] += sum;
-    }
-}
-
-/* to_nchw: out (B, F, OHW) = tmp (F, B*OHW); otherwise the inverse */
-__global__ static void fbs_transpose_kernel(const float *src, float *dst, unsigned B, unsigned F, unsigned ohw,
-                                            int to_nchw)
-{
-    unsigned total = B * F * ohw;
-    GRID_STRIDE32(i, total)
-    {
-        unsigned j = i % ohw, fb = i / ohw, f = fb % F, b = fb / F; /* i indexes (B, F, OHW) */
-        unsigned t = (f * B + b) * ohw + j;                         /* index in (F, B, OHW) */
-        if (to_nchw) dst[i] = src[t];
-        else dst[t] = src[i];
-    }
-}
-
-static void im2col_forward(struct dn_cuda *ctx, const struct conv_geom *g, const float *in, const float *w, float *out)
-{
-    size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)g->C * g->k * g->k;
-    float *cols = (float *)ctx->workspace, *tmp = cols + K * N;
-    im2col_kernel<<<dn_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, cols);
-    KERNEL_CHECK();
-    gpu_gemm(ctx, 0, 0, g->F, (int)N, (int)K, 1, w, (int)K, cols, (int)N, 0, tmp, (int)N);
-    fbs_transpose_kernel<<<dn_grid((size_t)g->F * N), DN_THREADS, 0, ctx->stream>>>(tmp, out, g->B, g->F, ohw, 1);
-    KERNEL_CHECK();
-}
-
-static void im2col_backward(struct dn_cuda *ctx, const struct conv_geom *g, const float *in, const float *w,
-                            const float *dout, float *dw, float *din)
-{
-    size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)g->C * g->k * g->k;
-    float *cols = (float *)ctx->workspace, *dtmp = cols + K * N;
-    fbs_transpose_kernel<<<dn_grid((size_t)g->F * N), DN_THREADS, 0, ctx->stream>>>(dout, dtmp, g->B, g->F, ohw, 0);
-    KERNEL_CHECK();
-    im2col_kernel<<<dn_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, cols);
-    KERNEL_CHECK();
-    gpu_gemm(ctx, 0, 1, g->F, (int)K, (int)N, 1, dtmp, (int)N, cols, (int)N, 1, dw, (int)K);
-    if (!din) return;
-    gpu_gemm(ctx, 1, 0, (int)K, (int)N, g->F, 1, w, (int)K, dtmp, (int)N, 0, cols, (int)N);
-    size_t nin = (size_t)g->B * g->C * g->H * g->W;
-    col2im_kernel<<<dn_grid(nin), DN_THREADS, 0, ctx->stream>>>(cols, *g, din);
-    KERNEL_CHECK();
-}
-
-/* ---- cuDNN path ---- */
-
-#ifdef CUDNN
-#define CONV_WS_CAP ((size_t)512 << 20)
-
-/* Index of the preferred result (see the file comment), -1 if none ran. */
-template <typename Perf> static int pick_algo(const Perf *r, int n, int strict)
-{
-    for (int pass = 0; pass < 3; pass++)
-        for (int i = 0; i < n; i++) {
-            if (r[i].status != CUDNN_STATUS_SUCCESS || r[i].memory > CONV_WS_CAP) continue;
-            int det = r[i].determinism == CUDNN_DETERMINISTIC;
-            int math = !strict || r[i].mathType == CUDNN_FMA_MATH;
-            if ((pass == 0 && det && math) || (pass == 1 && math) || pass == 2) return i;
-        }
-    return -1;
-}
-
-static void find_algos(struct dn_cuda *ctx, struct conv2d_gpu *cg)
-{
-    const struct conv_geom *g = &cg->g;
-    int key[8] = {g->B, g->C, g->H, g->W, g->F, g->k, g->s, g->p};
-    for (int i = 0; i < ctx->nalgos; i++)
-        if (memcmp(ctx->algos[i].key, key, sizeof(key)) == 0) {
-            cg->algo = ctx->algos[i];
-            return;
-        }
-    struct dn_conv_algo a;
-    memset(&a, 0, sizeof(a));
-    memcpy(a.key, key, sizeof(key));
-    int strict = !ctx->tf32, n = 0, i;
-    CUDNN_CHECK(cudnnSetConvolutionMathType(cg->cd, strict ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH));
-
-    cudnnConvolutionFwdAlgoPerf_t fr[2 * CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithm(ctx->dnn, cg->xd, cg->wd, cg->cd, cg->yd,
-                                                     2 * CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, fr));
-    if ((i = pick_algo(fr, n, strict)) < 0) DN_ABORT("cuDNN found no forward algorithm for this convolution");
-    a.fwd = fr[i].algo, a.math[0] = fr[i].mathType, a.ws_bytes = fr[i].memory;
-
-    cudnnConvolutionBwdDataAlgoPerf_t dr[2 * CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(ctx->dnn, cg->wd, cg->yd, cg->cd, cg->xd,
-                                                          2 * CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n, dr));
-    if ((i = pick_algo(dr, n, strict)) < 0) DN_ABORT("cuDNN found no backward-data algorithm for this convolution");
-    a.bwd_data = dr[i].algo, a.math[1] = dr[i].mathType;
-    if (dr[i].memory > a.ws_bytes) a.ws_bytes = dr[i].memory;
-
-    cudnnConvolutionBwdFilterAlgoPerf_t wr[2 * CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-    CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(ctx->dnn, cg->xd, cg->yd, cg->cd, cg->wd,
-                                                            2 * CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n, wr));
-    if ((i = pick_algo(wr, n, strict)) < 0) DN_ABORT("cuDNN found no backward-filter algorithm for this convolution");
-    a.bwd_filter = wr[i].algo, a.math[2] = wr[i].mathType;
-    if (wr[i].memory > a.ws_bytes) a.ws_bytes = wr[i].memory;
-
-    ctx->algos = (struct dn_conv_algo *)xrealloc(ctx->algos, (ctx->nalgos + 1) * sizeof(*ctx->algos));
-    ctx->algos[ctx->nalgos++] = a;
-    cg->algo = a;
-}
-
-static void cudnn_setup(struct dn_cuda *ctx, struct conv2d_gpu *cg)
-{
-    const struct conv_geom *g = &cg->g;
-    CUDNN_CHECK(cudnnCreateTensorDescriptor(&cg->xd));
-    CUDNN_CHECK(cudnnCreateTensorDescriptor(&cg->yd));
-    CUDNN_CHECK(cudnnCreateFilterDescriptor(&cg->wd));
-    CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&cg->cd));
-    CUDNN_CHECK(cudnnSetTensor4dDescriptor(cg->xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g->B, g->C, g->H, g->W));
-    CUDNN_CHECK(cudnnSetTensor4dDescriptor(cg->yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g->B, g->F, g->OH, g->OW));
-    CUDNN_CHECK(cudnnSetFilter4dDescriptor(cg->wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g->F, g->C, g->k, g->k));
-    CUDNN_CHECK(cudnnSetConvolution2dDescriptor(cg->cd, g->p, g->p, g->s, g->s, 1, 1, CUDNN_CROSS_CORRELATION,
-                                                CUDNN_DATA_FLOAT));
-    int n, c, h, w;
-    CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(cg->cd, cg->xd, cg->wd, &n, &c, &h, &w));
-    if (n != g->B || c != g->F || h != g->OH || w != g->OW)
-        DN_ABORT("cuDNN output shape %dx%dx%dx%d differs from ours %dx%dx%dx%d", n, c, h, w, g->B, g->F, g->OH,
-                 g->OW);
-    find_algos(ctx, cg);
-    dn_cuda_reserve_workspace(ctx, cg->algo.ws_bytes);
-}
-#endif
-
-struct conv2d_gpu *conv2d_gpu_create(struct network *net, const struct conv_geom *g)
-{
-    struct dn_cuda *ctx = net->cuda;
-    struct conv2d_gpu *cg = (struct conv2d_gpu *)xcalloc(1, sizeof(*cg));
-    cg->g = *g;
-    cg->use_cudnn = ctx->use_cudnn;
-#ifdef CUDNN
-    if (cg->use_cudnn) {
-        cudnn_setup(ctx, cg);
-        return cg;
-    }
-#endif
-    /* the im2col kernels index with 32 bits */
-    size_t N = (size_t)g->B * g->OH * g->OW;
-    dn_n32((size_t)g->C * g->k * g->k * N), dn_n32((size_t)g->F * N), dn_n32((size_t)g->B * g->C * g->H * g->W);
-    dn_cuda_reserve_workspace(ctx, conv2d_workspace_gemm(g) * sizeof(float));
-    return cg;
-}
-
-void conv2d_gpu_free(struct conv2d_gpu *cg)
-{
-    if (!cg) return;
-#ifdef CUDNN
-    if (cg->use_cudnn) {
-        CUDNN_CHECK(cudnnDestroyTensorDescriptor(cg->xd));
-        CUDNN_CHECK(cudnnDestroyTensorDescriptor(cg->yd));
-        CUDNN_CHECK(cudnnDestroyFilterDescriptor(cg->wd));
-        CUDNN_CHECK(cudnnDestroyConvolutionDescriptor(cg->cd));
-    }
-#endif
-    free(cg);
-}
-
-void conv2d_gpu_forward(struct network *net, struct conv2d_gpu *cg, const float *in, const float *w, float *out)
-{
-    struct dn_cuda *ctx = net->cuda;
-#ifdef CUDNN
-    if (cg->use_cudnn) {
-        const float one = 1, zero = 0;
-        CUDNN_CHECK(cudnnSetConvolutionMathType(cg->cd, (cudnnMathType_t)cg->algo.math[0]));
-        CUDNN_CHECK(cudnnConvolutionForward(ctx->dnn, &one, cg->xd, in, cg->wd, w, cg->cd,
-                                            (cudnnConvolutionFwdAlgo_t)cg->algo.fwd, ctx->workspace,
-                                            ctx->workspace_bytes, &zero, cg->yd, out));
-        return;
-    }
-#endif
-    im2col_forward(ctx, &cg->g, in, w, out);
-}
-
-void conv2d_gpu_backward(struct network *net, struct conv2d_gpu *cg, const float *in, const float *w,
-                         const float *dout, float *dw, float *din)
-{
-    struct dn_cuda *ctx = net->cuda;
-#ifdef CUDNN
-    if (cg->use_cudnn) {
-        const float one = 1;
-        CUDNN_CHECK(cudnnSetConvolutionMathType(cg->cd, (cudnnMathType_t)cg->algo.math[2]));
-        CUDNN_CHECK(cudnnConvolutionBackwardFilter(ctx->dnn, &one, cg->xd, in, cg->yd, dout, cg->cd,
-                                                   (cudnnConvolutionBwdFilterAlgo_t)cg->algo.bwd_filter,
-                                                   ctx->workspace, ctx->workspace_bytes, &one, cg->wd, dw));
-        if (!din) return;
-        CUDNN_CHECK(cudnnSetConvolutionMathType(cg->cd, (cudnnMathType_t)cg->algo.math[1]));
-        CUDNN_CHECK(cudnnConvolutionBackwardData(ctx->dnn, &one, cg->wd, w, cg->yd, dout, cg->cd,
-                                                 (cudnnConvolutionBwdDataAlgo_t)cg->algo.bwd_data,
-                                                 ctx->workspace, ctx->workspace_bytes, &one, cg->xd, din));
-        return;
-    }
-#endif
-    im2col_backward(ctx, &cg->g, in, w, dout, dw, din);
-}
-
-/* ---- the [convolutional] layer ---- */
-
-struct conv_gpu {
-    struct conv2d_gpu *conv;
-    struct bn_gpu *bn; /* NULL without batch norm */
-    enum dn_act act;
-    struct param *biases, *weights;
-    float *xhat; /* (B, F, OH, OW) with batch norm */
-};
-
-void conv_setup_gpu(struct layer *l, struct network *net, const struct conv_geom *g, enum dn_act act,
-                    const struct bn *bn, struct param *biases, struct param *weights)
-{
-    struct conv_gpu *c = (struct conv_gpu *)xcalloc(1, sizeof(*c));
-    l->priv_gpu = c;
-    c->conv = conv2d_gpu_create(net, g);
-    c->act = act;
-    c->biases = biases, c->weights = weights;
-    if (bn) {
-        c->bn = bn_gpu_create(net, bn, l->batch, l->out_h * l->out_w);
-        c->xhat = dn_gpu_alloc((size_t)l->batch * l->outputs);
+    struct convolutional_layer *cv = (struct convolutional_layer *)l->priv;
+    cv->gpu.conv = conv2d_create_gpu(net->cuda, &cv->g);
+    if (cv->bn_on) {
+        bn_init_gpu(net->cuda, &cv->bn, l->batch, l->out_h * l->out_w);
+        cv->gpu.x = cuda_alloc((size_t)l->batch * l->outputs);
     } else {
-        dn_cuda_reserve_reduce(net->cuda, l->batch, l->out_c, l->out_h * l->out_w);
+        cuda_reserve_reduce(net->cuda, l->batch, l->out_c, l->out_h * l->out_w);
     }
 }
 
-void conv_free_gpu(struct layer *l)
+void convolutional_free_gpu(struct layer *l)
 {
-    struct conv_gpu *c = (struct conv_gpu *)l->priv_gpu;
-    if (!c) return;
-    conv2d_gpu_free(c->conv);
-    bn_gpu_free(c->bn);
-    dn_gpu_free(c->xhat);
-    free(c);
-    l->priv_gpu = NULL;
+    struct convolutional_layer *cv = (struct convolutional_layer *)l->priv;
+    if (!cv) return;
+    conv2d_free_gpu(cv->gpu.conv);
+    if (cv->bn_on) bn_free_gpu(&cv->bn);
+    cuda_free(cv->gpu.x);
+    memset(&cv->gpu, 0, sizeof(cv->gpu));
 }
 
-void conv_forward_gpu(struct layer *l, struct network *net)
+void convolutional_forward_gpu(struct layer *l, struct network *net)
 {
-    struct conv_gpu *c = (struct conv_gpu *)l->priv_gpu;
+    struct convolutional_layer *cv = (struct convolutional_layer *)l->priv;
+    struct dn_cuda *ctx = net->cuda;
     int S = l->out_h * l->out_w;
-    if (c->bn) {
-        conv2d_gpu_forward(net, c->conv, l->input_gpu, c->weights->val_gpu, c->xhat);
-        bn_gpu_forward(net, c->bn, c->xhat, l->output_gpu, l->batch, S, net->train, net->bn_momentum, c->act);
+    if (cv->bn_on) {
+        conv2d_forward_gpu(ctx, cv->gpu.conv, l->input_gpu, cv->weights->val_gpu, cv->gpu.x);
+        bn_forward_act_gpu(ctx, &cv->bn, cv->gpu.x, l->output_gpu, l->batch, S, net->train, net->bn_momentum,
+                           cv->act);
     } else {
-        conv2d_gpu_forward(net, c->conv, l->input_gpu, c->weights->val_gpu, l->output_gpu);
-        gpu_bias_add(net->cuda, l->output_gpu, c->biases->val_gpu, l->batch, l->out_c, S);
-        gpu_activate(net->cuda, l->output_gpu, (size_t)l->batch * l->outputs, c->act);
+        conv2d_forward_gpu(ctx, cv->gpu.conv, l->input_gpu, cv->weights->val_gpu, l->output_gpu);
+        cuda_bias_add(ctx, l->output_gpu, cv->biases->val_gpu, l->batch, l->out_c, S);
+        cuda_activate(ctx, l->output_gpu, (size_t)l->batch * l->outputs, cv->act);
     }
 }
 
-void conv_backward_gpu(struct layer *l, struct network *net)
+void convolutional_backward_gpu(struct layer *l, struct network *net)
 {
-    struct conv_gpu *c = (struct conv_gpu *)l->priv_gpu;
+    struct convolutional_layer *cv = (struct convolutional_layer *)l->priv;
+    struct dn_cuda *ctx = net->cuda;
     int S = l->out_h * l->out_w;
-    if (c->bn) {
-        bn_gpu_backward(net, c->bn, c->xhat, l->delta_gpu, l->batch, S, l->output_gpu, c->act);
+    if (cv->bn_on) {
+        bn_backward_act_gpu(ctx, &cv->bn, cv->gpu.x, l->delta_gpu, l->batch, S, l->output_gpu, cv->act);
     } else {
-        gpu_gradient(net->cuda, l->output_gpu, (size_t)l->batch * l->outputs, c->act, l->delta_gpu);
-        gpu_bias_grad(net->cuda, l->delta_gpu, c->biases->grad_gpu, l->batch, l->out_c, S);
+        cuda_gradient(ctx, l->output_gpu, (size_t)l->batch * l->outputs, cv->act, l->delta_gpu);
+        cuda_bias_grad(ctx, l->delta_gpu, cv->biases->grad_gpu, l->batch, l->out_c, S);
     }
-    conv2d_gpu_backward(net, c->conv, l->input_gpu, c->weights->val_gpu, l->delta_gpu, c->weights->grad_gpu,
+    conv2d_backward_gpu(ctx, cv->gpu.conv, l->input_gpu, cv->weights->val_gpu, l->delta_gpu, cv->weights->grad_gpu,
                         l->dinput_gpu);
 }

@@ -1,36 +1,46 @@
 /*
- * convolutional.h - 2-D convolution as one GEMM over the whole batch, shared
- * by [convolutional] and [bridge].
- *
- * Geometry: in (B, C, H, W), weights (F, C, k, k) filter-major as in Darknet
- * and PyTorch, zero padding p, stride s, out (B, F, OH, OW) with
- * OH = (H + 2p - k)/s + 1.
+ * convolutional.h - the state of a [convolutional] layer (l->priv), read by
+ * convolutional.c (cfg, CPU) and convolutional.cu (CUDA). See
+ * convolutional.c for what the layer computes.
  */
-#ifndef DN_CONVOLUTIONAL_H
-#define DN_CONVOLUTIONAL_H
+#ifndef DN_LAYER_CONVOLUTIONAL_H
+#define DN_LAYER_CONVOLUTIONAL_H
 
-#include <stddef.h>
+#ifdef __cplusplus
+extern "C" { /* the C headers below too, when included from a .cu file */
+#endif
 
-struct conv_geom {
-    int B, C, H, W; /* input */
-    int F, k, s, p; /* filters, kernel, stride, padding */
-    int OH, OW;     /* output (derived by conv_geom_set) */
+#include "../core/activations.h"
+#include "../core/layer.h"
+#include "../ops/batchnorm.h"
+#include "../ops/conv2d.h"
+
+struct convolutional_layer {
+    struct conv_geom g;
+    int bn_on;
+    enum dn_act act;
+    struct param *biases, *weights;
+    struct bn bn; /* with batch_normalize=1 (its device scratch in bn.gpu) */
+    float *x;     /* (B, F, OH, OW) conv output before batch norm (with batch norm) */
+    float *eval;  /* [2F]: running mean and 1/sqrt(running var + eps), for inference */
+#ifdef GPU
+    struct {
+        struct conv2d_gpu *conv;
+        float *x; /* as x above; the batch norm overwrites it with xhat */
+    } gpu;
+#endif
 };
 
-void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k, int s, int p);
-/* Floats of scratch needed by conv2d_forward/backward. */
-size_t conv2d_workspace(const struct conv_geom *g);
-/* out (=) conv(in, w). */
-void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
-/* dw (+=) dL/dw; din (+=) dL/din unless din is NULL. dout is (B, F, OH, OW). */
-void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
-                     float *dw, float *din, float *ws);
-/* The two implementations conv2d_* choose from: im2col + one GEMM over the
- * batch (any geometry), and the direct kernels of
- * src/backend/cpu/conv_direct.h (taken whenever conv_direct_ok()). */
-size_t conv2d_workspace_gemm(const struct conv_geom *g);
-void conv2d_forward_gemm(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
-void conv2d_backward_gemm(const struct conv_geom *g, const float *in, const float *w, const float *dout,
-                          float *dw, float *din, float *ws);
+#ifdef GPU
+/* convolutional.cu: the ops table's device entries */
+void convolutional_init_gpu(struct layer *l, struct network *net);
+void convolutional_forward_gpu(struct layer *l, struct network *net);
+void convolutional_backward_gpu(struct layer *l, struct network *net);
+void convolutional_free_gpu(struct layer *l);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,7 @@
  * Without targets backward is the identity on delta.
  */
 #include "../core/network.h"
+#include "cost.h"
 
 static const char *const cost_types[] = {"sse", NULL};
 
@@ -47,10 +48,6 @@ static void cost_backward(struct layer *l, struct network *net)
     size_t n = (size_t)l->batch * l->inputs;
     for (size_t i = 0; i < n; i++) l->dinput[i] += l->delta[i];
 }
-
-#ifdef GPU
-#include "layers_gpu.h"
-#endif
 
 const struct layer_ops cost_ops = {
     .name = "cost",

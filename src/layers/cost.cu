@@ -6,7 +6,7 @@
  * delta to the input gradient.
  */
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
+#include "cost.h"
 
 #define COST_THREADS 1024
 
@@ -23,7 +23,7 @@ __global__ static void cost_kernel(const float *x, const float *t, float *delta,
         sum += 0.5 * e * e;
         delta[i] = e * scale;
     }
-    sum = dn_block_sum(sum);
+    sum = cuda_block_sum(sum);
     if (threadIdx.x == 0) *loss += (float)(sum * scale);
 }
 
@@ -31,7 +31,7 @@ void cost_forward_gpu(struct layer *l, struct network *net)
 {
     struct dn_cuda *ctx = net->cuda;
     size_t n = (size_t)l->batch * l->inputs;
-    gpu_copy(ctx, n, l->input_gpu, l->output_gpu);
+    cuda_copy(ctx, n, l->input_gpu, l->output_gpu);
     if (!cost_active(l, net)) return;
     float scale = 1.0f / ((float)net->batch * net->subdivisions);
     cost_kernel<<<1, COST_THREADS, 0, ctx->stream>>>(l->input_gpu, net->truth_gpu, l->delta_gpu, n, scale, ctx->loss);
@@ -41,5 +41,5 @@ void cost_forward_gpu(struct layer *l, struct network *net)
 void cost_backward_gpu(struct layer *l, struct network *net)
 {
     if (!l->dinput_gpu) return;
-    gpu_add(net->cuda, (size_t)l->batch * l->inputs, l->delta_gpu, l->dinput_gpu);
+    cuda_add(net->cuda, (size_t)l->batch * l->inputs, l->delta_gpu, l->dinput_gpu);
 }

@@ -8,11 +8,7 @@
 #include <string.h>
 
 #include "../core/network.h"
-
-struct dropout_layer {
-    float p;
-    float *mask; /* (B, n): 0 or 1/(1-p) */
-};
+#include "dropout.h"
 
 static int dropout_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
 {
@@ -61,16 +57,6 @@ static void dropout_describe(const struct layer *l, char *buf, size_t n)
     const struct dropout_layer *d = l->priv;
     snprintf(buf, n, "p=%.2f", d->p);
 }
-
-#ifdef GPU
-#include "layers_gpu.h"
-
-static void dropout_init_gpu(struct layer *l, struct network *net)
-{
-    struct dropout_layer *d = l->priv;
-    dropout_setup_gpu(l, net, d->p, d->mask);
-}
-#endif
 
 const struct layer_ops dropout_ops = {
     .name = "dropout",

@@ -7,31 +7,21 @@
  * dx += delta * mask (training) or delta.
  */
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
+#include "dropout.h"
 
-struct dropout_gpu {
-    float p;
-    float *mask_host; /* the layer's own host mask (dropout.c) */
-    float *mask;      /* device copy */
-};
-
-void dropout_setup_gpu(struct layer *l, struct network *net, float p, float *mask)
+void dropout_init_gpu(struct layer *l, struct network *net)
 {
     (void)net;
-    struct dropout_gpu *d = (struct dropout_gpu *)xcalloc(1, sizeof(*d));
-    d->p = p;
-    d->mask_host = mask;
-    d->mask = dn_gpu_alloc((size_t)l->batch * l->inputs);
-    l->priv_gpu = d;
+    struct dropout_layer *d = (struct dropout_layer *)l->priv;
+    d->gpu.mask = cuda_alloc((size_t)l->batch * l->inputs);
 }
 
 void dropout_free_gpu(struct layer *l)
 {
-    struct dropout_gpu *d = (struct dropout_gpu *)l->priv_gpu;
+    struct dropout_layer *d = (struct dropout_layer *)l->priv;
     if (!d) return;
-    dn_gpu_free(d->mask);
-    free(d);
-    l->priv_gpu = NULL;
+    cuda_free(d->gpu.mask);
+    d->gpu.mask = NULL;
 }
 
 __global__ static void mul_kernel(const float *x, const float *m, float *y, size_t n)
@@ -46,31 +36,31 @@ __global__ static void add_mul_kernel(const float *d, const float *m, float *dx,
 
 void dropout_forward_gpu(struct layer *l, struct network *net)
 {
-    struct dropout_gpu *d = (struct dropout_gpu *)l->priv_gpu;
+    struct dropout_layer *d = (struct dropout_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     size_t n = (size_t)l->batch * l->inputs;
     if (!net->train) {
-        gpu_copy(ctx, n, l->input_gpu, l->output_gpu);
+        cuda_copy(ctx, n, l->input_gpu, l->output_gpu);
         return;
     }
     float keep = 1.0f / (1.0f - d->p);
-    for (size_t i = 0; i < n; i++) d->mask_host[i] = rng_uniform(&net->rng, 0, 1) < d->p ? 0.0f : keep;
+    for (size_t i = 0; i < n; i++) d->mask[i] = rng_uniform(&net->rng, 0, 1) < d->p ? 0.0f : keep;
     /* from pageable memory: the copy is staged before this call returns, so
      * the host mask may be redrawn by the next forward */
-    CUDA_CHECK(cudaMemcpyAsync(d->mask, d->mask_host, n * sizeof(float), cudaMemcpyHostToDevice, ctx->stream));
-    mul_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, d->mask, l->output_gpu, n);
+    CUDA_CHECK(cudaMemcpyAsync(d->gpu.mask, d->mask, n * sizeof(float), cudaMemcpyHostToDevice, ctx->stream));
+    mul_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, d->gpu.mask, l->output_gpu, n);
     KERNEL_CHECK();
 }
 
 void dropout_backward_gpu(struct layer *l, struct network *net)
 {
-    struct dropout_gpu *d = (struct dropout_gpu *)l->priv_gpu;
+    struct dropout_layer *d = (struct dropout_layer *)l->priv;
     if (!l->dinput_gpu) return;
     size_t n = (size_t)l->batch * l->inputs;
     if (!net->train) {
-        gpu_add(net->cuda, n, l->delta_gpu, l->dinput_gpu);
+        cuda_add(net->cuda, n, l->delta_gpu, l->dinput_gpu);
         return;
     }
-    add_mul_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, d->mask, l->dinput_gpu, n);
+    add_mul_kernel<<<cuda_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, d->gpu.mask, l->dinput_gpu, n);
     KERNEL_CHECK();
 }

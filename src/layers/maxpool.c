@@ -11,11 +11,7 @@
 #include <stdlib.h>
 
 #include "../core/network.h"
-
-struct maxpool_layer {
-    int size, stride, padding;
-    int *argmax; /* (B, out) input index of each output's maximum */
-};
+#include "maxpool.h"
 
 static int maxpool_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
 {
@@ -84,16 +80,6 @@ static void maxpool_describe(const struct layer *l, char *buf, size_t n)
     const struct maxpool_layer *m = l->priv;
     snprintf(buf, n, "%dx%d/%d", m->size, m->size, m->stride);
 }
-
-#ifdef GPU
-#include "layers_gpu.h"
-
-static void maxpool_init_gpu(struct layer *l, struct network *net)
-{
-    struct maxpool_layer *m = l->priv;
-    maxpool_setup_gpu(l, net, m->size, m->stride, m->padding);
-}
-#endif
 
 const struct layer_ops maxpool_ops = {
     .name = "maxpool",

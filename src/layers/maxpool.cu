@@ -10,29 +10,21 @@
 #include <float.h>
 
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
+#include "maxpool.h"
 
-struct maxpool_gpu {
-    int size, stride, padding;
-    int *argmax; /* (B, outputs) input index within the whole batch, -1 if none */
-};
-
-void maxpool_setup_gpu(struct layer *l, struct network *net, int size, int stride, int padding)
+void maxpool_init_gpu(struct layer *l, struct network *net)
 {
     (void)net;
-    struct maxpool_gpu *m = (struct maxpool_gpu *)xcalloc(1, sizeof(*m));
-    m->size = size, m->stride = stride, m->padding = padding;
-    CUDA_CHECK(cudaMalloc((void **)&m->argmax, (size_t)l->batch * l->outputs * sizeof(int)));
-    l->priv_gpu = m;
+    struct maxpool_layer *m = (struct maxpool_layer *)l->priv;
+    CUDA_CHECK(cudaMalloc((void **)&m->gpu.argmax, (size_t)l->batch * l->outputs * sizeof(int)));
 }
 
 void maxpool_free_gpu(struct layer *l)
 {
-    struct maxpool_gpu *m = (struct maxpool_gpu *)l->priv_gpu;
+    struct maxpool_layer *m = (struct maxpool_layer *)l->priv;
     if (!m) return;
-    dn_gpu_free(m->argmax);
-    free(m);
-    l->priv_gpu = NULL;
+    cuda_free(m->gpu.argmax);
+    m->gpu.argmax = NULL;
 }
 
 struct pool_geom {
@@ -82,7 +74,7 @@ __global__ static void maxpool_backward_kernel(const float *delta, const int *ar
     }
 }
 
-static struct pool_geom geom(const struct layer *l, const struct maxpool_gpu *m)
+static struct pool_geom geom(const struct layer *l, const struct maxpool_layer *m)
 {
     struct pool_geom g = {l->c, l->h, l->w, l->out_h, l->out_w, m->size, m->stride, -m->padding / 2};
     return g;
@@ -90,19 +82,19 @@ static struct pool_geom geom(const struct layer *l, const struct maxpool_gpu *m)
 
 void maxpool_forward_gpu(struct layer *l, struct network *net)
 {
-    struct maxpool_gpu *m = (struct maxpool_gpu *)l->priv_gpu;
+    struct maxpool_layer *m = (struct maxpool_layer *)l->priv;
     size_t n = (size_t)l->batch * l->outputs;
-    maxpool_forward_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->input_gpu, l->output_gpu, m->argmax,
-                                                                             geom(l, m), n);
+    maxpool_forward_kernel<<<cuda_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->input_gpu, l->output_gpu,
+                                                                               m->gpu.argmax, geom(l, m), n);
     KERNEL_CHECK();
 }
 
 void maxpool_backward_gpu(struct layer *l, struct network *net)
 {
-    struct maxpool_gpu *m = (struct maxpool_gpu *)l->priv_gpu;
+    struct maxpool_layer *m = (struct maxpool_layer *)l->priv;
     if (!l->dinput_gpu) return;
     size_t n = (size_t)l->batch * l->inputs;
-    maxpool_backward_kernel<<<dn_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, m->argmax, l->dinput_gpu,
-                                                                              geom(l, m), n);
+    maxpool_backward_kernel<<<cuda_grid(n), DN_THREADS, 0, net->cuda->stream>>>(l->delta_gpu, m->gpu.argmax,
+                                                                                l->dinput_gpu, geom(l, m), n);
     KERNEL_CHECK();
 }

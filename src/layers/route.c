@@ -9,14 +9,8 @@
 #include <string.h>
 
 #include "../core/network.h"
+#include "route.h"
 #include "layer_ref.h"
-
-#define ROUTE_MAX 16
-
-struct route_layer {
-    int n;
-    int src[ROUTE_MAX];
-};
 
 static int route_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
 {
@@ -76,16 +70,6 @@ static void route_describe(const struct layer *l, char *buf, size_t n)
 
 static void route_free(struct layer *l) { free(l->priv); }
 
-#ifdef GPU
-#include "layers_gpu.h"
-
-static void route_init_gpu(struct layer *l, struct network *net)
-{
-    struct route_layer *r = l->priv;
-    route_setup_gpu(l, net, r->n, r->src);
-}
-#endif
-
 const struct layer_ops route_ops = {
     .name = "route",
     .init = route_init,
@@ -94,9 +78,7 @@ const struct layer_ops route_ops = {
     .free = route_free,
     .describe = route_describe,
 #ifdef GPU
-    .init_gpu = route_init_gpu,
     .forward_gpu = route_forward_gpu,
     .backward_gpu = route_backward_gpu,
-    .free_gpu = route_free_gpu,
 #endif
 };

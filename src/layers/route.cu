@@ -6,30 +6,7 @@
 #include <string.h>
 
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
-
-#define ROUTE_GPU_MAX 16
-
-struct route_gpu {
-    int n;
-    int src[ROUTE_GPU_MAX];
-};
-
-void route_setup_gpu(struct layer *l, struct network *net, int n, const int *src)
-{
-    (void)net;
-    DN_ASSERT(n >= 1 && n <= ROUTE_GPU_MAX);
-    struct route_gpu *r = (struct route_gpu *)xcalloc(1, sizeof(*r));
-    r->n = n;
-    memcpy(r->src, src, n * sizeof(int));
-    l->priv_gpu = r;
-}
-
-void route_free_gpu(struct layer *l)
-{
-    free(l->priv_gpu);
-    l->priv_gpu = NULL;
-}
+#include "route.h"
 
 /* backward == 0: out[b*lo + off + k] = src[b*fo + k]; 1: src[...] += out[...] */
 __global__ static void route_kernel(float *src, int fo, float *out, int lo, int off, int B, int backward)
@@ -45,7 +22,7 @@ __global__ static void route_kernel(float *src, int fo, float *out, int lo, int 
 
 static void route_run(struct layer *l, struct network *net, int backward)
 {
-    struct route_gpu *r = (struct route_gpu *)l->priv_gpu;
+    struct route_layer *r = (struct route_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     int off = 0;
     for (int i = 0; i < r->n; i++) {
@@ -53,7 +30,7 @@ static void route_run(struct layer *l, struct network *net, int backward)
         float *src = backward ? f->delta_gpu : f->output_gpu;
         float *out = backward ? l->delta_gpu : l->output_gpu;
         size_t total = (size_t)l->batch * f->outputs;
-        route_kernel<<<dn_grid(total), DN_THREADS, 0, ctx->stream>>>(src, f->outputs, out, l->outputs, off, l->batch,
+        route_kernel<<<cuda_grid(total), DN_THREADS, 0, ctx->stream>>>(src, f->outputs, out, l->outputs, off, l->batch,
                                                                     backward);
         KERNEL_CHECK();
         off += f->outputs;

@@ -1,37 +1,37 @@
 /*
- * se.h - the squeeze-and-excitation block, shared by [se] and [bridge].
- *
- * For x (B, C, S):  z = mean_S(x)                       (B, C)   squeeze
- *                   h = relu(z W1^T + b1)               (B, H)   H = max(1, C / reduction)
- *                   s = sigmoid(h W2^T + b2)            (B, C)   excitation
- *                   y = x * s   (per channel)           (B, C, S)
- * W1 (H, C) and W2 (C, H) are row-major, one row per output.
- * .weights order: b1[H], W1[H*C], b2[C], W2[C*H].
- * Initialisation: uniform +-1/sqrt(fan_in) for weights and biases (PyTorch's
- * nn.Linear default; fan_in = C for the first FC, H for the second).
+ * se.h - the state of an [se] layer (l->priv), read by se.c (cfg, CPU) and
+ * se.cu (CUDA): the squeeze-and-excitation op (src/ops/se.h) on the
+ * previous layer's output.
  */
-#ifndef DN_SE_H
-#define DN_SE_H
+#ifndef DN_LAYER_SE_H
+#define DN_LAYER_SE_H
+
+#ifdef __cplusplus
+extern "C" { /* the C headers below too, when included from a .cu file */
+#endif
 
 #include "../core/layer.h"
+#include "../ops/se.h"
 
-struct network;
-
-struct se {
-    int B, C, S, H;
-    struct param *b1, *w1, *b2, *w2;
-    float *z, *h, *s;     /* saved by forward for backward */
-    float *dz, *dh, *ds;  /* scratch for backward */
+struct se_layer {
+    struct se se; /* its device buffers in se.gpu */
+#ifdef GPU
+    struct {
+        float *scratch; /* dx when the layer has no input gradient (first layer) */
+    } gpu;
+#endif
 };
 
-/* Registers b1, W1, b2, W2 on l and initialises them from net's RNG. */
-void se_init(struct se *se, struct layer *l, struct network *net, int B, int C, int S, int reduction);
-void se_free(struct se *se);
-/* y (=) se(x); y must not alias x (backward needs x). */
-void se_forward(struct se *se, const float *x, float *y);
-/* dx (+=) dL/dx given dy = dL/dy; accumulates the four parameter grads. */
-void se_backward(struct se *se, const float *x, const float *dy, float *dx);
-/* Multiply-accumulates per sample of the two FCs (what the reference counts). */
-double se_macs(const struct se *se);
+#ifdef GPU
+/* se.cu: the ops table's device entries */
+void se_layer_init_gpu(struct layer *l, struct network *net);
+void se_layer_forward_gpu(struct layer *l, struct network *net);
+void se_layer_backward_gpu(struct layer *l, struct network *net);
+void se_layer_free_gpu(struct layer *l);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

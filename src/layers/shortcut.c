@@ -20,14 +20,8 @@
 #include "../backend/cpu/simd.h"
 #include "../core/activations.h"
 #include "../core/network.h"
+#include "shortcut.h"
 #include "layer_ref.h"
-
-struct shortcut_layer {
-    int from;
-    enum dn_act act;
-    int stride, sample; /* from-pixel step, output-pixel step */
-    int minc, minh, minw;
-};
 
 static int shortcut_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
 {
@@ -156,16 +150,6 @@ static void shortcut_describe(const struct layer *l, char *buf, size_t n)
 
 static void shortcut_free(struct layer *l) { free(l->priv); }
 
-#ifdef GPU
-#include "layers_gpu.h"
-
-static void shortcut_init_gpu(struct layer *l, struct network *net)
-{
-    struct shortcut_layer *sc = l->priv;
-    shortcut_setup_gpu(l, net, sc->from, sc->act, sc->stride, sc->sample, sc->minc, sc->minh, sc->minw);
-}
-#endif
-
 const struct layer_ops shortcut_ops = {
     .name = "shortcut",
     .alias = NULL,
@@ -175,9 +159,7 @@ const struct layer_ops shortcut_ops = {
     .free = shortcut_free,
     .describe = shortcut_describe,
 #ifdef GPU
-    .init_gpu = shortcut_init_gpu,
     .forward_gpu = shortcut_forward_gpu,
     .backward_gpu = shortcut_backward_gpu,
-    .free_gpu = shortcut_free_gpu,
 #endif
 };

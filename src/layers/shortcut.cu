@@ -7,29 +7,7 @@
  * writes an address twice: one thread each, no atomics.
  */
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
-
-struct shortcut_gpu {
-    int from;
-    enum dn_act act;
-    int stride, sample, minc, minh, minw;
-};
-
-void shortcut_setup_gpu(struct layer *l, struct network *net, int from, enum dn_act act, int stride, int sample,
-                        int minc, int minh, int minw)
-{
-    (void)net;
-    struct shortcut_gpu *s = (struct shortcut_gpu *)xcalloc(1, sizeof(*s));
-    s->from = from, s->act = act, s->stride = stride, s->sample = sample;
-    s->minc = minc, s->minh = minh, s->minw = minw;
-    l->priv_gpu = s;
-}
-
-void shortcut_free_gpu(struct layer *l)
-{
-    free(l->priv_gpu);
-    l->priv_gpu = NULL;
-}
+#include "shortcut.h"
 
 struct shortcut_map {
     int minc, minh, minw, stride, sample;
@@ -57,7 +35,7 @@ static int same_shape(const struct layer *l, const struct layer *f)
     return f->outputs == l->outputs && f->out_c == l->c;
 }
 
-static struct shortcut_map make_map(const struct shortcut_gpu *s, const struct layer *l, const struct layer *f)
+static struct shortcut_map make_map(const struct shortcut_layer *s, const struct layer *l, const struct layer *f)
 {
     struct shortcut_map m = {s->minc, s->minh, s->minw, s->stride, s->sample,
                              l->c,    l->h,    l->w,    f->out_c,  f->out_h, f->out_w};
@@ -66,35 +44,35 @@ static struct shortcut_map make_map(const struct shortcut_gpu *s, const struct l
 
 void shortcut_forward_gpu(struct layer *l, struct network *net)
 {
-    struct shortcut_gpu *s = (struct shortcut_gpu *)l->priv_gpu;
+    struct shortcut_layer *s = (struct shortcut_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     const struct layer *f = &net->layers[s->from];
     size_t n = (size_t)l->batch * l->outputs;
     if (same_shape(l, f)) {
-        gpu_sum(ctx, n, l->input_gpu, f->output_gpu, l->output_gpu);
+        cuda_sum(ctx, n, l->input_gpu, f->output_gpu, l->output_gpu);
     } else {
-        gpu_copy(ctx, n, l->input_gpu, l->output_gpu);
+        cuda_copy(ctx, n, l->input_gpu, l->output_gpu);
         size_t total = (size_t)l->batch * s->minc * s->minh * s->minw;
-        shortcut_kernel<<<dn_grid(total), DN_THREADS, 0, ctx->stream>>>(make_map(s, l, f), l->batch, f->output_gpu,
+        shortcut_kernel<<<cuda_grid(total), DN_THREADS, 0, ctx->stream>>>(make_map(s, l, f), l->batch, f->output_gpu,
                                                                         l->output_gpu, 0);
         KERNEL_CHECK();
     }
-    gpu_activate(ctx, l->output_gpu, n, s->act);
+    cuda_activate(ctx, l->output_gpu, n, s->act);
 }
 
 void shortcut_backward_gpu(struct layer *l, struct network *net)
 {
-    struct shortcut_gpu *s = (struct shortcut_gpu *)l->priv_gpu;
+    struct shortcut_layer *s = (struct shortcut_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     struct layer *f = &net->layers[s->from];
     size_t n = (size_t)l->batch * l->outputs;
-    gpu_gradient(ctx, l->output_gpu, n, s->act, l->delta_gpu);
-    if (l->dinput_gpu) gpu_add(ctx, n, l->delta_gpu, l->dinput_gpu);
+    cuda_gradient(ctx, l->output_gpu, n, s->act, l->delta_gpu);
+    if (l->dinput_gpu) cuda_add(ctx, n, l->delta_gpu, l->dinput_gpu);
     if (same_shape(l, f)) {
-        gpu_add(ctx, n, l->delta_gpu, f->delta_gpu);
+        cuda_add(ctx, n, l->delta_gpu, f->delta_gpu);
     } else {
         size_t total = (size_t)l->batch * s->minc * s->minh * s->minw;
-        shortcut_kernel<<<dn_grid(total), DN_THREADS, 0, ctx->stream>>>(make_map(s, l, f), l->batch, l->delta_gpu,
+        shortcut_kernel<<<cuda_grid(total), DN_THREADS, 0, ctx->stream>>>(make_map(s, l, f), l->batch, l->delta_gpu,
                                                                         f->delta_gpu, 1);
         KERNEL_CHECK();
     }

@@ -11,8 +11,10 @@
  * No cfg keys.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "../core/network.h"
+#include "softmax.h"
 
 static int loss_mode(const struct layer *l, const struct network *net)
 {
@@ -22,12 +24,16 @@ static int loss_mode(const struct layer *l, const struct network *net)
 static int softmax_init(struct layer *l, struct cfg *c, struct cfg_section *s, struct network *net)
 {
     (void)c, (void)s, (void)net;
+    struct softmax_layer *sm = xcalloc(1, sizeof(*sm));
+    l->priv = sm;
+    sm->ce = xcalloc((size_t)l->batch, sizeof(double));
     l->out_c = l->c, l->out_h = l->h, l->out_w = l->w;
     return 0;
 }
 
 static void softmax_forward(struct layer *l, struct network *net)
 {
+    struct softmax_layer *sm = l->priv;
     int n = l->inputs;
     float scale = 1.0f / ((float)net->batch * net->subdivisions);
     for (int b = 0; b < l->batch; b++) {
@@ -46,6 +52,7 @@ static void softmax_forward(struct layer *l, struct network *net)
                 if (t[i] != 0) ce -= t[i] * (x[i] - lse);
                 d[i] = (p[i] - t[i]) * scale;
             }
+            sm->ce[b] = ce;
             net->loss += (float)(ce * scale);
         }
     }
@@ -69,15 +76,19 @@ static void softmax_backward(struct layer *l, struct network *net)
     }
 }
 
-#ifdef GPU
-#include "layers_gpu.h"
-#endif
+static void softmax_free(struct layer *l)
+{
+    struct softmax_layer *sm = l->priv;
+    if (sm) free(sm->ce);
+    free(sm);
+}
 
 const struct layer_ops softmax_ops = {
     .name = "softmax",
     .init = softmax_init,
     .forward = softmax_forward,
     .backward = softmax_backward,
+    .free = softmax_free,
 #ifdef GPU
     .init_gpu = softmax_init_gpu,
     .forward_gpu = softmax_forward_gpu,

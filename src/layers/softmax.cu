@@ -10,13 +10,9 @@
 #include <math.h>
 
 #include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
+#include "softmax.h"
 
 #define SOFTMAX_THREADS 256
-
-struct softmax_gpu {
-    double *ce; /* (B) per-sample cross-entropy of the last loss-mode forward */
-};
 
 static int loss_mode(const struct layer *l, const struct network *net)
 {
@@ -26,18 +22,16 @@ static int loss_mode(const struct layer *l, const struct network *net)
 void softmax_init_gpu(struct layer *l, struct network *net)
 {
     (void)net;
-    struct softmax_gpu *s = (struct softmax_gpu *)xcalloc(1, sizeof(*s));
-    CUDA_CHECK(cudaMalloc((void **)&s->ce, (size_t)l->batch * sizeof(double)));
-    l->priv_gpu = s;
+    struct softmax_layer *s = (struct softmax_layer *)l->priv;
+    CUDA_CHECK(cudaMalloc((void **)&s->gpu.ce, (size_t)l->batch * sizeof(double)));
 }
 
 void softmax_free_gpu(struct layer *l)
 {
-    struct softmax_gpu *s = (struct softmax_gpu *)l->priv_gpu;
+    struct softmax_layer *s = (struct softmax_layer *)l->priv;
     if (!s) return;
-    dn_gpu_free(s->ce);
-    free(s);
-    l->priv_gpu = NULL;
+    cuda_free(s->gpu.ce);
+    s->gpu.ce = NULL;
 }
 
 __global__ static void softmax_kernel(const float *x, float *p, int n, const float *truth, float *delta, double *ce,
@@ -47,14 +41,14 @@ __global__ static void softmax_kernel(const float *x, float *p, int n, const flo
     x += b * n, p += b * n;
     float mx = -INFINITY;
     for (int i = threadIdx.x; i < n; i += blockDim.x) mx = fmaxf(mx, x[i]);
-    mx = dn_block_max(mx);
+    mx = cuda_block_max(mx);
     double sum = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
         float e = expf(x[i] - mx);
         p[i] = e;
         sum += e;
     }
-    sum = dn_block_sum(sum);
+    sum = cuda_block_sum(sum);
     for (int i = threadIdx.x; i < n; i += blockDim.x) p[i] = (float)(p[i] / sum);
     if (!loss) return; /* uniform across the block */
     const float *t = truth + b * n;
@@ -64,7 +58,7 @@ __global__ static void softmax_kernel(const float *x, float *p, int n, const flo
         if (t[i] != 0) c -= t[i] * (x[i] - lse);
         d[i] = (p[i] - t[i]) * scale;
     }
-    c = dn_block_sum(c);
+    c = cuda_block_sum(c);
     if (threadIdx.x == 0) ce[b] = c;
 }
 
@@ -77,15 +71,15 @@ __global__ static void loss_add_kernel(const double *ce, int B, float scale, flo
 
 void softmax_forward_gpu(struct layer *l, struct network *net)
 {
-    struct softmax_gpu *s = (struct softmax_gpu *)l->priv_gpu;
+    struct softmax_layer *s = (struct softmax_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     float scale = 1.0f / ((float)net->batch * net->subdivisions);
     int loss = loss_mode(l, net);
     softmax_kernel<<<l->batch, SOFTMAX_THREADS, 0, ctx->stream>>>(l->input_gpu, l->output_gpu, l->inputs,
-                                                                  net->truth_gpu, l->delta_gpu, s->ce, scale, loss);
+                                                                  net->truth_gpu, l->delta_gpu, s->gpu.ce, scale, loss);
     KERNEL_CHECK();
     if (loss) {
-        loss_add_kernel<<<1, 1, 0, ctx->stream>>>(s->ce, l->batch, scale, ctx->loss);
+        loss_add_kernel<<<1, 1, 0, ctx->stream>>>(s->gpu.ce, l->batch, scale, ctx->loss);
         KERNEL_CHECK();
     }
 }
@@ -96,7 +90,7 @@ __global__ static void softmax_jacobian_kernel(const float *p, const float *d, f
     p += b * n, d += b * n, dx += b * n;
     double dot = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) dot += p[i] * d[i];
-    float fd = (float)dn_block_sum(dot);
+    float fd = (float)cuda_block_sum(dot);
     for (int i = threadIdx.x; i < n; i += blockDim.x) dx[i] += p[i] * (d[i] - fd);
 }
 
@@ -105,7 +99,7 @@ void softmax_backward_gpu(struct layer *l, struct network *net)
     if (!l->dinput_gpu) return;
     struct dn_cuda *ctx = net->cuda;
     if (loss_mode(l, net)) {
-        gpu_add(ctx, (size_t)l->batch * l->inputs, l->delta_gpu, l->dinput_gpu);
+        cuda_add(ctx, (size_t)l->batch * l->inputs, l->delta_gpu, l->dinput_gpu);
         return;
     }
     softmax_jacobian_kernel<<<l->batch, SOFTMAX_THREADS, 0, ctx->stream>>>(l->output_gpu, l->delta_gpu,

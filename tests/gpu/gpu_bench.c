@@ -9,10 +9,14 @@
  * preparing the next batch in parallel, is not counted.
  *
  *     tests/gpu_bench <cfg> [-batch 128] [-iters 100] [-warmup 10]
- *                     [-classes 10] [-i device] [-cpu] [-tf32]
+ *                     [-classes 10] [-i device] [-cpu] [-tf32] [-infer]
  *
- * Prints a human line and a machine-readable one:
- *     RESULT ours <cfg name> <batch> <images/s> <ms/iteration>
+ * -infer times inference instead: the batch fed the same way, one forward
+ * with train = 0 per iteration (the output copied back to the host).
+ * Prints a human line (with the convolution path: cuDNN or im2col, and the
+ * kernel launches per timed iteration, cuda_launch_count: our kernels
+ * plus one per cuBLAS/cuDNN call) and a machine-readable one:
+ *     RESULT ours <cfg name> <batch> <images/s> <ms/iteration> <launches/iteration>
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -43,7 +47,7 @@ static void feed(struct network *net, struct u8_batch *u, const struct u8_batch 
 int main(int argc, char **argv)
 {
     const char *cfg = NULL;
-    int batch = 128, iters = 100, warmup = 10, classes = 10, device = 0, cpu = 0, flags = 0;
+    int batch = 128, iters = 100, warmup = 10, classes = 10, device = 0, cpu = 0, flags = 0, infer = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-batch") == 0 && i + 1 < argc) batch = atoi(argv[++i]);
         else if (strcmp(argv[i], "-iters") == 0 && i + 1 < argc) iters = atoi(argv[++i]);
@@ -52,12 +56,13 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "-i") == 0 && i + 1 < argc) device = atoi(argv[++i]);
         else if (strcmp(argv[i], "-cpu") == 0) cpu = 1;
         else if (strcmp(argv[i], "-tf32") == 0) flags |= DN_CUDA_TF32;
+        else if (strcmp(argv[i], "-infer") == 0) infer = 1;
         else if (!cfg && argv[i][0] != '-') cfg = argv[i];
         else cfg = NULL, i = argc;
     }
     if (!cfg || batch < 1 || iters < 1 || warmup < 0) {
         fprintf(stderr, "usage: tests/gpu_bench <cfg> [-batch 128] [-iters 100] [-warmup 10] [-classes 10] "
-                        "[-i device] [-cpu] [-tf32]\n");
+                        "[-i device] [-cpu] [-tf32] [-infer]\n");
         return 2;
     }
     char err[DN_ERR_LEN];
@@ -92,21 +97,28 @@ int main(int argc, char **argv)
     for (int i = 0; i < 3; i++) a.mean[i] = net->mean[i], a.std[i] = net->std[i];
     if (net->cuda) u = net_cuda_u8_batch(net, &a);
 #endif
-    net->train = 1;
+    net->train = !infer;
     double start = 0;
     float loss = 0;
+    unsigned long long launches0 = 0, launches = 0;
     for (int it = 0; it < warmup + iters; it++) {
-        if (it == warmup) start = dn_time();
+        if (it == warmup) {
+            start = dn_time();
+#ifdef GPU
+            launches0 = cuda_launch_count();
+#endif
+        }
         for (int s = 0; s < net->subdivisions; s++) {
             feed(net, u, &ready, x, t);
             net_forward(net);
-            net_backward(net);
+            if (!infer) net_backward(net);
             loss = net->loss;
         }
-        net_update(net, it + 1);
+        if (!infer) net_update(net, it + 1);
     }
 #ifdef GPU
     if (net->cuda) dn_cuda_sync(net); /* the last backward and update are still queued */
+    launches = cuda_launch_count() - launches0;
 #endif
     double sec = dn_time() - start;
     double ms = 1e3 * sec / iters, ips = (double)iters * net->batch * net->subdivisions / sec;
@@ -116,10 +128,12 @@ int main(int argc, char **argv)
 #else
     const char *where = "CPU";
 #endif
-    printf("ours  %-24s batch %d: %9.1f images/s %8.2f ms/iteration (%d iterations after %d warm-up; last loss "
-           "%.3f; %s)\n",
-           name, net->batch * net->subdivisions, ips, ms, iters, warmup, loss, where);
-    printf("RESULT ours %s %d %.1f %.3f\n", name, net->batch * net->subdivisions, ips, ms);
+    double kpi = (double)launches / iters;
+    printf("ours  %-24s %s batch %d: %9.1f images/s %8.2f ms/iteration, %.0f kernel launches/iteration (%d "
+           "iterations after %d warm-up; last loss %.3f; %s)\n",
+           name, infer ? "inference" : "training", net->batch * net->subdivisions, ips, ms, kpi, iters, warmup, loss,
+           where);
+    printf("RESULT ours %s %d %.1f %.3f %.0f\n", name, net->batch * net->subdivisions, ips, ms, kpi);
     free(x);
     free(t);
     free(ready.buf);

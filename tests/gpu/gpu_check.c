@@ -6,7 +6,7 @@
  * needs a CUDA device to run:
  *
  *     tests/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N]
- *                     [-train-iters N] [-i device]
+ *                     [-train-iters N] [-exact-batch N] [-no-large] [-i device]
  *
  * -l runs only the layer cases whose name contains the substring; -q prints
  * failing checks and the per-case summaries only; -no-train skips the
@@ -55,6 +55,13 @@
  *    next forward must read the fed batch. Runs with the layer cases
  *    (-l augment: alone).
  *
+ * 5. Exact convolutions (gpu_conv_exact.c): every ResNet-20/110 convolution
+ *    shape at batch 128 (-exact-batch) against float64, with a tolerance
+ *    TF32 fails; cuDNN's algorithms FMA-only, deterministic, reproducible.
+ *    Large tensors (gpu_large.c): batch 128 cases past one launch's grid.
+ *    Both run with the layer cases (-l exact, -l large: alone; -no-large
+ *    leaves out the large cases).
+ *
  * Prints one line per check, then "N passed, N failed"; exits 1 on any
  * failure, 2 on wrong usage or when no GPU can be used.
  */
@@ -70,6 +77,7 @@
 #include "../../src/core/network_gpu.h"
 #include "../../src/core/weights.h"
 #include "../../src/data/data.h"
+#include "gpu_extra.h"
 
 #define ATOL 1e-6
 #define RTOL 1e-3
@@ -578,23 +586,26 @@ static void augment_check(int device)
 int main(int argc, char **argv)
 {
     const char *filter = NULL;
-    int train = 1, layers = 1, device = 0, train_batch = 32, train_iters = 20;
+    int train = 1, layers = 1, device = 0, train_batch = 32, train_iters = 20, exact_batch = 128, no_large = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-l") == 0 && i + 1 < argc) filter = argv[++i];
         else if (strcmp(argv[i], "-i") == 0 && i + 1 < argc) device = atoi(argv[++i]);
         else if (strcmp(argv[i], "-q") == 0) quiet = 1;
         else if (strcmp(argv[i], "-no-train") == 0) train = 0;
         else if (strcmp(argv[i], "-no-layers") == 0) layers = 0;
+        else if (strcmp(argv[i], "-no-large") == 0) no_large = 1;
         else if (strcmp(argv[i], "-train-batch") == 0 && i + 1 < argc) train_batch = atoi(argv[++i]);
         else if (strcmp(argv[i], "-train-iters") == 0 && i + 1 < argc) train_iters = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-exact-batch") == 0 && i + 1 < argc) exact_batch = atoi(argv[++i]);
         else {
             fprintf(stderr, "usage: tests/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N] "
-                            "[-train-iters N] [-i device]\n");
+                            "[-train-iters N] [-exact-batch N] [-no-large] [-i device]\n");
             return 2;
         }
     }
-    if (train_batch < 2 || train_iters < 2 || train_iters > MAX_ITERS) {
-        fprintf(stderr, "gpu_check: -train-batch must be at least 2, -train-iters in 2..%d\n", MAX_ITERS);
+    if (train_batch < 2 || train_iters < 2 || train_iters > MAX_ITERS || exact_batch < 1) {
+        fprintf(stderr, "gpu_check: -train-batch must be at least 2, -train-iters in 2..%d, -exact-batch positive\n",
+                MAX_ITERS);
         return 2;
     }
     if (dn_cuda_device_count() <= device) {
@@ -648,6 +659,10 @@ int main(int argc, char **argv)
         }
     }
     if (layers && (!filter || strstr("augment", filter))) augment_check(device);
+    struct gx_tally extra = {0, 0, quiet};
+    if (layers && (!filter || strstr("exact", filter))) gpu_conv_exact_checks(&extra, device, exact_batch);
+    if (layers && !no_large && (!filter || strstr("large", filter))) gpu_large_checks(&extra, device);
+    passed += extra.passed, failed += extra.failed;
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

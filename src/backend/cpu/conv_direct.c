@@ -22,7 +22,7 @@
 
 #include "../../core/activations.h"
 #include "../../core/utils.h"
-#include "../../layers/convolutional.h"
+#include "../../ops/conv2d.h"
 #include "simd.h"
 
 #define TF 4 /* filters per tile */
@@ -45,11 +45,6 @@ static void *take(struct arena *a, size_t nfloats)
     a->used = at + nfloats;
     return a->base ? a->base + at : NULL;
 }
-
-/* The most threads any workspace was sized for (conv_direct_workspace). */
-static int sized_threads = 1;
-
-static int threads_now(void) { return threads_capped(sized_threads); }
 
 /* ------------------------------------------------------------------ staging */
 
@@ -381,7 +376,7 @@ void conv_direct_forward(const struct conv_geom *g, const float *in, const float
 void conv_direct_forward_epi(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws,
                              const struct conv_epilogue *e)
 {
-    int nt = threads_now();
+    int nt = threads_capped(g->threads);
     struct arena a = {ws, 0};
     struct stage st;
     struct plan pl;
@@ -584,7 +579,7 @@ static void pack_din(const struct conv_geom *g, const struct din_layout *d, cons
 void conv_direct_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
                           float *dw, float *din, float *ws)
 {
-    int nt = threads_now();
+    int nt = threads_capped(g->threads);
     struct arena a = {ws, 0};
     struct stage st;
     struct plan pl;
@@ -654,10 +649,9 @@ int conv_direct_ok(const struct conv_geom *g)
     return 1;
 }
 
-size_t conv_direct_workspace(const struct conv_geom *g, int nthreads)
+size_t conv_direct_workspace(const struct conv_geom *g)
 {
-    if (nthreads < 1) nthreads = 1;
-    if (nthreads > sized_threads) sized_threads = nthreads;
+    int nthreads = g->threads < 1 ? 1 : g->threads;
     struct arena a = {NULL, 0};
     struct stage st;
     struct plan pl;

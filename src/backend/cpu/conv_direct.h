@@ -4,9 +4,10 @@
  * output rows, for every geometry whose output rows (and, for the input
  * gradient, input rows per stride phase) are whole multiples of 8 pixels
  * (all the CIFAR networks). conv_direct_ok() says whether it applies;
- * src/layers/convolutional.c falls back to im2col + GEMM otherwise.
+ * the conv2d op (src/backend/cpu/conv2d.c) falls back to im2col + GEMM
+ * otherwise.
  *
- * Semantics are those of conv2d_forward/conv2d_backward (convolutional.h):
+ * Semantics are those of conv2d_forward/conv2d_backward (src/ops/conv2d.h):
  *   forward:  out (B, F, OH, OW) (=) conv(in (B, C, H, W), w (F, C, k, k))
  *   backward: dw (+=) dL/dw, din (+=) dL/din (unless NULL)
  *
@@ -34,8 +35,9 @@ struct conv_geom;
 
 /* 1 if the direct kernels handle g. */
 int conv_direct_ok(const struct conv_geom *g);
-/* Floats of scratch conv_direct_forward/backward need with nthreads threads. */
-size_t conv_direct_workspace(const struct conv_geom *g, int nthreads);
+/* Floats of scratch conv_direct_forward/backward need with g->threads threads
+ * (the kernels then use at most that many). */
+size_t conv_direct_workspace(const struct conv_geom *g);
 void conv_direct_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
 
 /*

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "../../core/utils.h"
-#include "../../layers/convolutional.h"
+#include "../../ops/conv2d.h"
 #include "simd.h"
 
 #define TF 4                       /* output channels per register tile of the products */
@@ -37,11 +37,6 @@ static ALWAYS_INLINE void vst_n(float *p, vf v, int half)
     else vst(p, v);
 }
 
-/* The most threads any workspace was sized for (conv_wino_workspace). */
-static int sized_threads = 1;
-
-static int threads_now(void) { return threads_capped(sized_threads); }
-
 struct wino {
     int B, nin, nout, h, w, th, tw;
     int ru, nunits; /* tile rows per unit, units */
@@ -54,6 +49,7 @@ struct wino {
     float *scratch; /* per thread: V [16][nin][tu], M [16][nout][tu] (the weight gradient: W),
                      * rows [4][rowlen], a zero row [w] */
     size_t per_thread;
+    int nt;         /* threads: the scratch holds nt per_thread blocks */
 };
 
 static size_t up16(size_t n) { return (n + 15) & ~(size_t)15; }
@@ -67,7 +63,7 @@ static float *align64(float *ws) { return (float *)(((uintptr_t)ws + 63) & ~(uin
 static size_t wino_layout(struct wino *z, int B, int nin, int nout, int h, int w, int nthreads, int budget,
                           int max_rows, float *ws)
 {
-    z->B = B, z->nin = nin, z->nout = nout, z->h = h, z->w = w;
+    z->B = B, z->nin = nin, z->nout = nout, z->h = h, z->w = w, z->nt = nthreads;
     z->th = h / 2, z->tw = w / 2;
     int rows = B * z->th;
     z->ru = budget / (16 * (nin + nout) * z->tw);
@@ -94,7 +90,7 @@ static size_t wino_layout(struct wino *z, int B, int nin, int nout, int h, int w
 static void transform_filters(const struct wino *z, const float *w, int flip)
 {
     memset(z->u, 0, sizeof(float) * 16 * z->nfb * z->nin * TF);
-#pragma omp parallel for schedule(static) num_threads(threads_now())
+#pragma omp parallel for schedule(static) num_threads(z->nt)
     for (int o = 0; o < z->nout; o++)
         for (int i = 0; i < z->nin; i++) {
             float g[3][3], gg[4][3];
@@ -252,7 +248,7 @@ static void transform_output(const struct wino *z, const float *m, int r0, int r
 static void wino_run(const struct wino *z, const float *in, float *out, int add)
 {
     int rows = z->B * z->th;
-#pragma omp parallel for schedule(static) num_threads(threads_now())
+#pragma omp parallel for schedule(static) num_threads(z->nt)
     for (int un = 0; un < z->nunits; un++) {
         float *s = z->scratch + (size_t)thread_id() * z->per_thread;
         float *v = s, *m = v + up16(16 * z->vps + VL);
@@ -359,7 +355,7 @@ void conv_wino_backward_filter(const struct conv_geom *g, const float *in, const
 {
     DN_ASSERT(conv_wino_ok(g));
     struct wino z;
-    int groups, nt = threads_now();
+    int groups, nt = threads_capped(g->threads);
     float *base = align64(ws);
     size_t nd = (size_t)16 * g->F * g->C;
     float *part = base + wgrad_layout(g, &z, &groups, nt, base) - (size_t)groups * nd; /* [groups][16][F][C] */
@@ -411,10 +407,9 @@ int conv_wino_ok(const struct conv_geom *g)
            g->OW == g->W && g->B >= 1 && g->C >= 1 && g->F >= 1;
 }
 
-size_t conv_wino_workspace(const struct conv_geom *g, int nthreads)
+size_t conv_wino_workspace(const struct conv_geom *g)
 {
-    if (nthreads < 1) nthreads = 1;
-    if (nthreads > sized_threads) sized_threads = nthreads;
+    int nthreads = g->threads < 1 ? 1 : g->threads;
     struct wino a, b, c;
     int rows = g->B * (g->H / 2), groups;
     size_t fwd = wino_layout(&a, g->B, g->C, g->F, g->H, g->W, nthreads, UNIT_FLOATS, rows, NULL);
@@ -429,7 +424,8 @@ void conv_wino_forward(const struct conv_geom *g, const float *in, const float *
 {
     DN_ASSERT(conv_wino_ok(g));
     struct wino z;
-    wino_layout(&z, g->B, g->C, g->F, g->H, g->W, threads_now(), UNIT_FLOATS, g->B * (g->H / 2), align64(ws));
+    wino_layout(&z, g->B, g->C, g->F, g->H, g->W, threads_capped(g->threads), UNIT_FLOATS, g->B * (g->H / 2),
+                align64(ws));
     transform_filters(&z, w, 0);
     wino_run(&z, in, out, 0);
 }
@@ -438,7 +434,8 @@ void conv_wino_backward_data(const struct conv_geom *g, const float *w, const fl
 {
     DN_ASSERT(conv_wino_ok(g));
     struct wino z;
-    wino_layout(&z, g->B, g->F, g->C, g->H, g->W, threads_now(), UNIT_FLOATS, g->B * (g->H / 2), align64(ws));
+    wino_layout(&z, g->B, g->F, g->C, g->H, g->W, threads_capped(g->threads), UNIT_FLOATS, g->B * (g->H / 2),
+                align64(ws));
     transform_filters(&z, w, 1);
     wino_run(&z, dout, din, 1);
 }

@@ -42,8 +42,9 @@ struct conv_geom;
 /* 1 if g is a 3x3, stride 1, pad 1 convolution with even output height and
  * output rows of a multiple of 8 pixels. */
 int conv_wino_ok(const struct conv_geom *g);
-/* Floats of scratch conv_wino_forward/backward_data need with nthreads threads. */
-size_t conv_wino_workspace(const struct conv_geom *g, int nthreads);
+/* Floats of scratch conv_wino_forward/backward_data need with g->threads threads
+ * (the kernels then use at most that many). */
+size_t conv_wino_workspace(const struct conv_geom *g);
 /* out (B, F, H, W) = conv(in (B, C, H, W), w (F, C, 3, 3)) */
 void conv_wino_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
 /* din (B, C, H, W) += dL/din for dout = dL/dout (B, F, H, W) */

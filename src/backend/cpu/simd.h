@@ -53,12 +53,14 @@ static ALWAYS_INLINE vf vset1(float s) { return (vf){s, s, s, s, s, s, s, s}; }
 #define IN_REG(v) ((void)0)
 #endif
 
-/* OpenMP's thread count, but at most `most` (what the workspace was sized for). */
+/* OpenMP's thread count, but at most `most` (what the workspace was sized
+ * for), and at least 1. */
 static inline int threads_capped(int most)
 {
 #ifdef _OPENMP
     int n = omp_get_max_threads();
-    return n < most ? n : most;
+    n = n < most ? n : most;
+    return n < 1 ? 1 : n;
 #else
     (void)most;
     return 1;

@@ -5,7 +5,11 @@
  */
 #include "cuda_common.h"
 
-float *dn_gpu_alloc(size_t n)
+unsigned long long cuda_launches;
+
+unsigned long long cuda_launch_count(void) { return cuda_launches; }
+
+float *cuda_alloc(size_t n)
 {
     if (n == 0) return NULL;
     float *p = NULL;
@@ -14,16 +18,16 @@ float *dn_gpu_alloc(size_t n)
     return p;
 }
 
-void dn_gpu_free(void *p)
+void cuda_free(void *p)
 {
     if (p) CUDA_CHECK(cudaFree(p));
 }
 
-void dn_cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes)
+void cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes)
 {
     if (bytes <= ctx->workspace_bytes) return;
     CUDA_CHECK(cudaStreamSynchronize(ctx->stream));
-    dn_gpu_free(ctx->workspace);
+    cuda_free(ctx->workspace);
     ctx->workspace = NULL;
     CUDA_CHECK(cudaMalloc(&ctx->workspace, bytes));
     ctx->workspace_bytes = bytes;

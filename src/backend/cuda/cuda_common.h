@@ -57,21 +57,33 @@ extern "C" {
     } while (0)
 #endif
 
+/* Kernels launched by this process: ours (counted by KERNEL_CHECK) plus one
+ * per cuBLAS gemm and cuDNN convolution call (DN_COUNT_LIBRARY_CALL; such a
+ * call launches one or more kernels). Read by cuda_launch_count(). */
+extern unsigned long long cuda_launches;
+#define DN_COUNT_LIBRARY_CALL() (cuda_launches++)
+
 #ifdef DN_CUDA_SYNC
 #define KERNEL_CHECK()                                                                             \
     do {                                                                                           \
+        cuda_launches++;                                                                        \
         CUDA_CHECK(cudaGetLastError());                                                            \
         CUDA_CHECK(cudaDeviceSynchronize());                                                       \
     } while (0)
 #else
-#define KERNEL_CHECK() CUDA_CHECK(cudaGetLastError())
+#define KERNEL_CHECK()                                                                             \
+    do {                                                                                           \
+        cuda_launches++;                                                                        \
+        CUDA_CHECK(cudaGetLastError());                                                            \
+    } while (0)
 #endif
 
-/* One cached cuDNN algorithm choice per convolution shape (convolutional.cu). */
+/* One cached cuDNN algorithm choice per convolution shape (conv_algo.cu). */
 struct dn_conv_algo {
     int key[8];                    /* B, C, H, W, F, k, s, p */
     int fwd, bwd_data, bwd_filter; /* cudnnConvolution*Algo_t values */
-    int math[3];                   /* cudnnMathType_t of each of the three */
+    int math[3];                   /* cudnnMathType_t each of the three runs with */
+    int det[3];                    /* 1: cuDNN says deterministic */
     size_t ws_bytes;               /* largest workspace of the three */
 };
 
@@ -79,13 +91,14 @@ struct dn_cuda {
     int device;
     int use_cudnn; /* 0: convolution through im2col + cuBLAS */
     int tf32;      /* TF32 tensor-core math allowed */
-    char desc[160];
+    int cudnn_benchmark; /* 1: cuDNN's timed search picks the fastest algorithms (conv_algo.cu) */
+    char desc[224];
     cudaStream_t stream;
     cublasHandle_t blas;
 #ifdef CUDNN
     cudnnHandle_t dnn;
 #endif
-    /* shared scratch, sized during attach by dn_cuda_reserve_*; read the
+    /* shared scratch, sized during attach by cuda_reserve_*; read the
      * pointers at run time (a later layer's reservation may move them) */
     void *workspace;
     size_t workspace_bytes;
@@ -111,11 +124,11 @@ struct dn_cuda {
     int nalgos;
 };
 
-static inline struct dn_cuda *dn_ctx(const struct network *net) { return net->cuda; }
+static inline struct dn_cuda *cuda_ctx(const struct network *net) { return net->cuda; }
 
 /* Launch geometry: grid-stride loops over n elements with 256 threads. */
 #define DN_THREADS 256
-static inline unsigned dn_grid(size_t n)
+static inline unsigned cuda_grid(size_t n)
 {
     size_t g = (n + DN_THREADS - 1) / DN_THREADS;
     if (g < 1) g = 1;
@@ -126,10 +139,10 @@ static inline unsigned dn_grid(size_t n)
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (size_t)(n);                \
          i += (size_t)blockDim.x * gridDim.x)
 /* The same with 32-bit indices, for kernels that divide indices (64-bit
- * integer division is emulated on GPUs); dn_n32() checks n on the host. */
+ * integer division is emulated on GPUs); cuda_n32() checks n on the host. */
 #define GRID_STRIDE32(i, n)                                                                        \
     for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < (unsigned)(n); i += blockDim.x * gridDim.x)
-static inline unsigned dn_n32(size_t n)
+static inline unsigned cuda_n32(size_t n)
 {
     DN_ASSERT(n <= 0x7fffffffu);
     return (unsigned)n;
@@ -156,52 +169,61 @@ __device__ static inline float act_df(float y, int a)
     }
 }
 
+#ifdef CUDNN
+/* The cuDNN algorithms of one convolution shape, key = {B, C, H, W, F, k, s,
+ * p}, from ctx's cache or chosen now (conv_algo.cu; leaves cd's math type
+ * set to the last choice's: set a->math[i] before running pass i). */
+void cuda_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDescriptor_t xd,
+                         cudnnFilterDescriptor_t wd, cudnnConvolutionDescriptor_t cd, cudnnTensorDescriptor_t yd,
+                         struct dn_conv_algo *a);
+#endif
+
 /* Scratch (attach time only). */
-void dn_cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes);
+void cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes);
 /* Room for the partial sums of a per-channel reduction over (B, C, S). */
-void dn_cuda_reserve_reduce(struct dn_cuda *ctx, int B, int C, int S);
+void cuda_reserve_reduce(struct dn_cuda *ctx, int B, int C, int S);
 /* Free the u8 batch buffers (detach; nothing if none were made). */
-void dn_cuda_u8_free(struct dn_cuda *ctx);
+void cuda_u8_free(struct dn_cuda *ctx);
 /* Zeroed device array of n floats (n may be 0: returns NULL). */
-float *dn_gpu_alloc(size_t n);
-void dn_gpu_free(void *p);
+float *cuda_alloc(size_t n);
+void cuda_free(void *p);
 
 /* Row-major gemm with the CPU gemm's arguments (src/backend/cpu/gemm.h):
  * C(M,N) = alpha op(A) op(B) + beta C. */
-void gpu_gemm(struct dn_cuda *ctx, int ta, int tb, int M, int N, int K, float alpha, const float *A,
+void cuda_gemm(struct dn_cuda *ctx, int ta, int tb, int M, int N, int K, float alpha, const float *A,
               int lda, const float *B, int ldb, float beta, float *C, int ldc);
 
 /* Element-wise, as activations.h: x = f(x); delta *= f'(y). */
-void gpu_activate(struct dn_cuda *ctx, float *x, size_t n, enum dn_act a);
-void gpu_gradient(struct dn_cuda *ctx, const float *y, size_t n, enum dn_act a, float *delta);
+void cuda_activate(struct dn_cuda *ctx, float *x, size_t n, enum dn_act a);
+void cuda_gradient(struct dn_cuda *ctx, const float *y, size_t n, enum dn_act a, float *delta);
 /* y += x */
-void gpu_add(struct dn_cuda *ctx, size_t n, const float *x, float *y);
+void cuda_add(struct dn_cuda *ctx, size_t n, const float *x, float *y);
 /* y = a + b */
-void gpu_sum(struct dn_cuda *ctx, size_t n, const float *a, const float *b, float *y);
+void cuda_sum(struct dn_cuda *ctx, size_t n, const float *a, const float *b, float *y);
 /* y = x (device to device) */
-void gpu_copy(struct dn_cuda *ctx, size_t n, const float *x, float *y);
-void gpu_zero(struct dn_cuda *ctx, size_t n, float *y);
+void cuda_copy(struct dn_cuda *ctx, size_t n, const float *x, float *y);
+void cuda_zero(struct dn_cuda *ctx, size_t n, float *y);
 /* y (B, C, S) += bias[c] */
-void gpu_bias_add(struct dn_cuda *ctx, float *y, const float *bias, int B, int C, int S);
+void cuda_bias_add(struct dn_cuda *ctx, float *y, const float *bias, int B, int C, int S);
 /* grad[c] += sum over b, s of dy (B, C, S) */
-void gpu_bias_grad(struct dn_cuda *ctx, const float *dy, float *grad, int B, int C, int S);
+void cuda_bias_grad(struct dn_cuda *ctx, const float *dy, float *grad, int B, int C, int S);
 /* out[r] = mean of x[r*S .. r*S+S-1] for rows r < R */
-void gpu_row_mean(struct dn_cuda *ctx, const float *x, int R, int S, float *out);
+void cuda_row_mean(struct dn_cuda *ctx, const float *x, int R, int S, float *out);
 
 /*
  * Per-channel sums over (B, C, S): for every channel c, in double,
  *   sums[2c]   = sum over b, s of x
  *   sums[2c+1] = sum of x*y (y given) or of x*x (y NULL).
  * Deterministic (fixed partition, fixed summation order). Writes P partials
- * per channel to ctx->red and returns P: use dn_chan_total() in a kernel to
+ * per channel to ctx->red and returns P: use cuda_chan_total() in a kernel to
  * add them up.
  */
-int gpu_chan_partials(struct dn_cuda *ctx, const float *x, const float *y, int B, int C, int S);
+int cuda_chan_partials(struct dn_cuda *ctx, const float *x, const float *y, int B, int C, int S);
 /* The same for x = dy after first applying an activation's gradient in
- * place: dy *= f'(out) (gpu_gradient fused into the reduction's read). */
-int gpu_chan_partials_grad(struct dn_cuda *ctx, float *dy, const float *y, const float *out, enum dn_act act, int B,
+ * place: dy *= f'(out) (cuda_gradient fused into the reduction's read). */
+int cuda_chan_partials_grad(struct dn_cuda *ctx, float *dy, const float *y, const float *out, enum dn_act act, int B,
                            int C, int S);
-__device__ static inline void dn_chan_total(const double *red, int P, int c, double *a, double *b)
+__device__ static inline void cuda_chan_total(const double *red, int P, int c, double *a, double *b)
 {
     double s = 0, t = 0;
     for (int p = 0; p < P; p++) {
@@ -213,7 +235,7 @@ __device__ static inline void dn_chan_total(const double *red, int P, int c, dou
 
 /* Block-wide reductions for blockDim.x <= 1024 (a multiple of 32); every
  * thread of the block must call them; all threads get the result. */
-__device__ static inline double dn_block_sum(double v)
+__device__ static inline double cuda_block_sum(double v)
 {
     __shared__ double part[32];
     __shared__ double total;
@@ -231,7 +253,7 @@ __device__ static inline double dn_block_sum(double v)
     return total;
 }
 
-__device__ static inline float dn_block_max(float v)
+__device__ static inline float cuda_block_max(float v)
 {
     __shared__ float part[32];
     __shared__ float total;

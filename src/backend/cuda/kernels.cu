@@ -9,12 +9,13 @@
  */
 #include "cuda_common.h"
 
-void gpu_gemm(struct dn_cuda *ctx, int ta, int tb, int M, int N, int K, float alpha, const float *A,
+void cuda_gemm(struct dn_cuda *ctx, int ta, int tb, int M, int N, int K, float alpha, const float *A,
               int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
     if (M <= 0 || N <= 0) return;
     /* Row-major C (M,N) is column-major C^T (N,M) = op(B)^T op(A)^T: swap the
      * operands; each row-major matrix read column-major is its transpose. */
+    DN_COUNT_LIBRARY_CALL();
     CUBLAS_CHECK(cublasSgemm(ctx->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
                              N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc));
 }
@@ -29,17 +30,17 @@ __global__ static void gradient_kernel(const float *y, size_t n, int a, float *d
     GRID_STRIDE(i, n) d[i] *= act_df(y[i], a);
 }
 
-void gpu_activate(struct dn_cuda *ctx, float *x, size_t n, enum dn_act a)
+void cuda_activate(struct dn_cuda *ctx, float *x, size_t n, enum dn_act a)
 {
     if (a == ACT_LINEAR || n == 0) return;
-    activate_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(x, n, (int)a);
+    activate_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(x, n, (int)a);
     KERNEL_CHECK();
 }
 
-void gpu_gradient(struct dn_cuda *ctx, const float *y, size_t n, enum dn_act a, float *delta)
+void cuda_gradient(struct dn_cuda *ctx, const float *y, size_t n, enum dn_act a, float *delta)
 {
     if (a == ACT_LINEAR || n == 0) return;
-    gradient_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(y, n, (int)a, delta);
+    gradient_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(y, n, (int)a, delta);
     KERNEL_CHECK();
 }
 
@@ -53,27 +54,27 @@ __global__ static void sum_kernel(size_t n, const float *a, const float *b, floa
     GRID_STRIDE(i, n) y[i] = a[i] + b[i];
 }
 
-void gpu_add(struct dn_cuda *ctx, size_t n, const float *x, float *y)
+void cuda_add(struct dn_cuda *ctx, size_t n, const float *x, float *y)
 {
     if (n == 0) return;
-    add_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(n, x, y);
+    add_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(n, x, y);
     KERNEL_CHECK();
 }
 
-void gpu_sum(struct dn_cuda *ctx, size_t n, const float *a, const float *b, float *y)
+void cuda_sum(struct dn_cuda *ctx, size_t n, const float *a, const float *b, float *y)
 {
     if (n == 0) return;
-    sum_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(n, a, b, y);
+    sum_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(n, a, b, y);
     KERNEL_CHECK();
 }
 
-void gpu_copy(struct dn_cuda *ctx, size_t n, const float *x, float *y)
+void cuda_copy(struct dn_cuda *ctx, size_t n, const float *x, float *y)
 {
     if (n == 0 || x == y) return;
     CUDA_CHECK(cudaMemcpyAsync(y, x, n * sizeof(float), cudaMemcpyDeviceToDevice, ctx->stream));
 }
 
-void gpu_zero(struct dn_cuda *ctx, size_t n, float *y)
+void cuda_zero(struct dn_cuda *ctx, size_t n, float *y)
 {
     if (n == 0) return;
     CUDA_CHECK(cudaMemsetAsync(y, 0, n * sizeof(float), ctx->stream));
@@ -84,11 +85,11 @@ __global__ static void bias_add_kernel(float *y, const float *bias, unsigned C, 
     GRID_STRIDE32(i, n) y[i] += bias[(i / S) % C];
 }
 
-void gpu_bias_add(struct dn_cuda *ctx, float *y, const float *bias, int B, int C, int S)
+void cuda_bias_add(struct dn_cuda *ctx, float *y, const float *bias, int B, int C, int S)
 {
     size_t n = (size_t)B * C * S;
     if (n == 0) return;
-    bias_add_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(y, bias, C, S, dn_n32(n));
+    bias_add_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(y, bias, C, S, cuda_n32(n));
     KERNEL_CHECK();
 }
 
@@ -105,7 +106,7 @@ __global__ static void row_mean_kernel(const float *x, int R, int S, float *out)
     if (lane == 0) out[r] = s / S;
 }
 
-void gpu_row_mean(struct dn_cuda *ctx, const float *x, int R, int S, float *out)
+void cuda_row_mean(struct dn_cuda *ctx, const float *x, int R, int S, float *out)
 {
     if (R <= 0) return;
     int warps = DN_THREADS / 32;
@@ -113,12 +114,14 @@ void gpu_row_mean(struct dn_cuda *ctx, const float *x, int R, int S, float *out)
     KERNEL_CHECK();
 }
 
-/* Partials of the per-channel sums: grid (P, C); block p of channel c sums
- * elements e = p*256 + t, p*256 + t + P*256, ... of the channel's B*S. */
+/* Partials of the per-channel sums: grid (C, P), channels on x (up to 2^31-1
+ * blocks; a bias-only [connected] has one channel per output) and the at
+ * most 64 partitions on y (at most 65535); block (c, p) sums elements
+ * e = p*256 + t, p*256 + t + P*256, ... of channel c's B*S. */
 __global__ static void chan_partial_kernel(float *x, const float *y, const float *gy, int act, unsigned N,
                                            unsigned C, unsigned S, int P, double *red)
 {
-    unsigned c = blockIdx.y, p = blockIdx.x;
+    unsigned c = blockIdx.x, p = blockIdx.y;
     double a = 0, b = 0;
     for (unsigned e = p * blockDim.x + threadIdx.x; e < N; e += P * blockDim.x) {
         unsigned bi = e / S, s = e - bi * S;
@@ -128,8 +131,8 @@ __global__ static void chan_partial_kernel(float *x, const float *y, const float
         a += v;
         b += y ? (double)v * y[i] : (double)v * v;
     }
-    a = dn_block_sum(a);
-    b = dn_block_sum(b);
+    a = cuda_block_sum(a);
+    b = cuda_block_sum(b);
     if (threadIdx.x == 0) {
         red[((size_t)c * P + p) * 2] = a;
         red[((size_t)c * P + p) * 2 + 1] = b;
@@ -147,33 +150,32 @@ static int chan_partials(struct dn_cuda *ctx, float *x, const float *y, const fl
 {
     int P = chan_parts(B, S);
     DN_ASSERT((size_t)C * P * 2 <= ctx->red_n);
-    DN_ASSERT(C <= 65535);
-    dim3 grid(P, C);
-    dn_n32((size_t)B * C * S);
+    dim3 grid(C, P);
+    cuda_n32((size_t)B * C * S);
     if (act == ACT_LINEAR) gy = NULL;
     chan_partial_kernel<<<grid, DN_THREADS, 0, ctx->stream>>>(x, y, gy, (int)act, (unsigned)B * S, C, S, P, ctx->red);
     KERNEL_CHECK();
     return P;
 }
 
-int gpu_chan_partials(struct dn_cuda *ctx, const float *x, const float *y, int B, int C, int S)
+int cuda_chan_partials(struct dn_cuda *ctx, const float *x, const float *y, int B, int C, int S)
 {
     /* x is only read when no gradient is applied */
     return chan_partials(ctx, (float *)x, y, NULL, ACT_LINEAR, B, C, S);
 }
 
-int gpu_chan_partials_grad(struct dn_cuda *ctx, float *dy, const float *y, const float *out, enum dn_act act, int B,
+int cuda_chan_partials_grad(struct dn_cuda *ctx, float *dy, const float *y, const float *out, enum dn_act act, int B,
                            int C, int S)
 {
     return chan_partials(ctx, dy, y, out, act, B, C, S);
 }
 
-void dn_cuda_reserve_reduce(struct dn_cuda *ctx, int B, int C, int S)
+void cuda_reserve_reduce(struct dn_cuda *ctx, int B, int C, int S)
 {
     size_t need = (size_t)C * chan_parts(B, S) * 2;
     if (need <= ctx->red_n) return;
     CUDA_CHECK(cudaStreamSynchronize(ctx->stream));
-    dn_gpu_free(ctx->red);
+    cuda_free(ctx->red);
     CUDA_CHECK(cudaMalloc((void **)&ctx->red, need * sizeof(double)));
     ctx->red_n = need;
 }
@@ -183,13 +185,13 @@ __global__ static void bias_grad_kernel(const double *red, int P, int C, float *
     int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= C) return;
     double a, b;
-    dn_chan_total(red, P, c, &a, &b);
+    cuda_chan_total(red, P, c, &a, &b);
     grad[c] += (float)a;
 }
 
-void gpu_bias_grad(struct dn_cuda *ctx, const float *dy, float *grad, int B, int C, int S)
+void cuda_bias_grad(struct dn_cuda *ctx, const float *dy, float *grad, int B, int C, int S)
 {
-    int P = gpu_chan_partials(ctx, dy, NULL, B, C, S);
+    int P = cuda_chan_partials(ctx, dy, NULL, B, C, S);
     bias_grad_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(ctx->red, P, C, grad);
     KERNEL_CHECK();
 }

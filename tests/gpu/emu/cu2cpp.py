@@ -20,7 +20,7 @@ for m in re.finditer(r'__global__\s+(?:static\s+)?void\s+(\w+)\s*\(', src):
             if depth == 0: break
         j += 1
     body = src[i:j]
-    if re.search(r'__syncthreads|__shfl|dn_block_', body): sync.add(m.group(1))
+    if re.search(r'__syncthreads|__shfl|cuda_block_', body): sync.add(m.group(1))
 def split_top(s):
     parts, depth, cur = [], 0, ''
     for ch in s:

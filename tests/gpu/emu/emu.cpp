@@ -4,7 +4,7 @@
  * dimensions, and block execution.
  *
  * A kernel marked as synchronising (cu2cpp.py marks those whose body calls
- * __syncthreads, a warp shuffle or a dn_block_* reduction) runs each block
+ * __syncthreads, a warp shuffle or a cuda_block_* reduction) runs each block
  * as blockDim cooperative fibers (ucontext): every fiber runs to its next
  * barrier, then the next fiber; when all live fibers have arrived, the
  * round repeats. A shuffle is two barriers around a slot exchange. Other

@@ -9,7 +9,11 @@
 # concurrency or the CUDA toolchain. A real GPU run (tests/gpu_check) is the
 # reference; this is the cheap check in between.
 #
-#   sh tests/gpu/emu/run.sh [gpu_check arguments]     (default: -no-train -q)
+#   sh tests/gpu/emu/run.sh [gpu_check arguments]
+#
+# Default arguments: -no-train -q -exact-batch 4 -no-large (the exact
+# convolutions at batch 4, no large-tensor cases: at full size they take many
+# minutes here; -no-train -q alone runs everything, -l large those cases).
 #
 # EMU_ASAN=1 builds the emulated code with AddressSanitizer and UBSan.
 set -eu
@@ -23,8 +27,9 @@ if [ "${EMU_ASAN:-0}" = 1 ]; then SAN="-fsanitize=address,undefined" EOBJ="$OUT/
 
 csrc=$(ls src/core/*.c src/layers/*.c src/data/*.c src/backend/cpu/*.c)
 cobj=$(for f in $csrc; do echo "$OUT/${f%.c}.o"; done)
+tobj="$OUT/tests/gpu/gpu_check.o $OUT/tests/gpu/gpu_conv_exact.o $OUT/tests/gpu/gpu_large.o"
 # shellcheck disable=SC2086
-make -s GPU=1 CUDNN=0 OBJDIR=$OUT $cobj $OUT/tests/gpu/gpu_check.o
+make -s GPU=1 CUDNN=0 OBJDIR=$OUT $cobj $tobj
 
 mkdir -p "$EOBJ"
 objs=""
@@ -40,8 +45,8 @@ for f in src/core/*.cu src/layers/*.cu src/data/*.cu src/backend/cuda/*.cu; do
 done
 $CXX -std=c++17 -O2 -g $SAN -c "$EMU/emu.cpp" -o "$EOBJ/emu.o"
 # shellcheck disable=SC2086
-$CXX $SAN -fopenmp $objs "$EOBJ/emu.o" $cobj "$OUT/tests/gpu/gpu_check.o" -o "$OUT/gpu_check_emu" \
+$CXX $SAN -fopenmp $objs "$EOBJ/emu.o" $cobj $tobj -o "$OUT/gpu_check_emu" \
     -lopenblas -lstb -lpthread -lm
 echo "built $OUT/gpu_check_emu (CUDA code emulated on the CPU)"
-if [ $# -eq 0 ]; then set -- -no-train -q; fi
+if [ $# -eq 0 ]; then set -- -no-train -q -exact-batch 4 -no-large; fi
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} "$OUT/gpu_check_emu" "$@"

@@ -1,6 +1,8 @@
 /*
- * batchnorm.h - batch normalisation over (B, C, S) arrays, shared by the
- * convolutional, connected and bridge layers (it is not a layer itself).
+ * batchnorm.h - the batch-norm op over (B, C, S) arrays, composed by the
+ * convolutional, connected and bridge layers: CPU implementation in
+ * src/backend/cpu/batchnorm.c, CUDA twin (same names + _gpu) in
+ * src/backend/cuda/batchnorm.cu. One struct bn serves both.
  *
  * Semantics are PyTorch's/cuDNN's: in training the batch mean and the BIASED
  * batch variance normalise, xhat = (x - mean) / sqrt(var + 1e-5); the running
@@ -12,8 +14,12 @@
  * beta as "biases", then "scales", "rolling_mean", "rolling_variance") and a
  * B*C*S buffer that keeps x, the input of the normalisation, for the backward pass.
  */
-#ifndef DN_BATCHNORM_H
-#define DN_BATCHNORM_H
+#ifndef DN_OPS_BATCHNORM_H
+#define DN_OPS_BATCHNORM_H
+
+#ifdef __cplusplus
+extern "C" { /* the C headers below too, when included from a .cu file */
+#endif
 
 #include "../core/activations.h"
 #include "../core/layer.h"
@@ -25,6 +31,15 @@ struct bn {
     struct param *beta, *gamma, *mean, *var;
     float *inv_std; /* per channel, of the last training forward */
     float *mean_b;  /* per channel batch mean of the last training forward */
+#ifdef GPU
+    /* device scratch, per channel (bn_init_gpu); the parameters are read
+     * through beta->val_gpu etc. */
+    struct {
+        float *mean_b, *inv_std; /* of the last training forward (backward uses inv_std) */
+        float *imean, *iinv;     /* inference-time mean and 1/std */
+        float *mdy, *mdyx;       /* backward: per-channel means of dy and dy*xhat */
+    } gpu;
+#endif
 };
 
 /* Register the BN parameters on l (beta must be registered by the caller
@@ -45,5 +60,28 @@ void bn_free(struct bn *bn);
 void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int train, float momentum,
                     enum dn_act act);
 void bn_backward_act(struct bn *bn, const float *x, const float *y, float *dy, int B, int S, enum dn_act act);
+
+#ifdef GPU
+/*
+ * The CUDA twins, on device arrays queued on ctx's stream. One difference
+ * in the buffers: bn_forward_act_gpu overwrites x with xhat (the
+ * normalised input), and bn_backward_act_gpu reads that xhat instead of x,
+ * and the activated output `out` (not read with ACT_LINEAR, may be NULL).
+ * Sums are in double through the deterministic per-channel reduction of
+ * src/backend/cuda/kernels.cu. bn_init_gpu allocates bn->gpu and reserves
+ * the reduction scratch for (B, C, S); bn_free_gpu releases bn->gpu.
+ */
+struct dn_cuda;
+void bn_init_gpu(struct dn_cuda *ctx, struct bn *bn, int B, int S);
+void bn_free_gpu(struct bn *bn);
+void bn_forward_act_gpu(struct dn_cuda *ctx, struct bn *bn, float *x, float *y, int B, int S, int train,
+                        float momentum, enum dn_act act);
+void bn_backward_act_gpu(struct dn_cuda *ctx, struct bn *bn, const float *xhat, float *dy, int B, int S,
+                         const float *out, enum dn_act act);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,11 +1,11 @@
-/* batchnorm.c - see batchnorm.h. */
-#include "batchnorm.h"
+/* batchnorm.c - the CPU batch-norm op; see src/ops/batchnorm.h. */
+#include "../../ops/batchnorm.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../backend/cpu/simd.h"
+#include "simd.h"
 
 void bn_init(struct bn *bn, struct layer *l, struct param *beta, int C)
 {

@@ -1,9 +1,9 @@
 /*
- * batchnorm.cu - batch normalisation on the device, the semantics of
- * batchnorm.c (see batchnorm.h): in training the batch mean and the BIASED
- * batch variance normalise, xhat = (x - mean) / sqrt(var + 1e-5), and the
- * running statistics move by momentum with the UNBIASED variance; at
- * inference the running statistics normalise.
+ * batchnorm.cu - the CUDA twin of the batch-norm op, the semantics of
+ * src/backend/cpu/batchnorm.c (see src/ops/batchnorm.h): in training the
+ * batch mean and the BIASED batch variance normalise, xhat = (x - mean) /
+ * sqrt(var + 1e-5), and the running statistics move by momentum with the
+ * UNBIASED variance; at inference the running statistics normalise.
  *
  * Forward (training): per-channel sums of x and x^2 in double through the
  * deterministic partial reduction of kernels.cu, one thread per channel
@@ -17,38 +17,27 @@
  * beta/gamma gradients (+=) by the same thread per channel, then dx over dy
  * element-wise.
  */
-#include "../backend/cuda/cuda_common.h"
-#include "layers_gpu.h"
+#include <string.h>
 
-struct bn_gpu {
-    int C;
-    struct param *beta, *gamma, *mean, *var;
-    float *bmean, *inv_std; /* of the last training forward (backward uses inv_std) */
-    float *imean, *iinv;    /* inference-time mean and 1/std */
-    float *mdy, *mdyx;      /* backward: per-channel means of dy and dy*xhat */
-};
+#include "../../ops/batchnorm.h"
+#include "cuda_common.h"
 
-struct bn_gpu *bn_gpu_create(struct network *net, const struct bn *bn, int B, int S)
+void bn_init_gpu(struct dn_cuda *ctx, struct bn *bn, int B, int S)
 {
-    struct bn_gpu *bg = (struct bn_gpu *)xcalloc(1, sizeof(*bg));
-    bg->C = bn->C;
-    bg->beta = bn->beta, bg->gamma = bn->gamma, bg->mean = bn->mean, bg->var = bn->var;
-    bg->bmean = dn_gpu_alloc(bn->C);
-    bg->inv_std = dn_gpu_alloc(bn->C);
-    bg->imean = dn_gpu_alloc(bn->C);
-    bg->iinv = dn_gpu_alloc(bn->C);
-    bg->mdy = dn_gpu_alloc(bn->C);
-    bg->mdyx = dn_gpu_alloc(bn->C);
-    dn_cuda_reserve_reduce(net->cuda, B, bn->C, S);
-    return bg;
+    bn->gpu.mean_b = cuda_alloc(bn->C);
+    bn->gpu.inv_std = cuda_alloc(bn->C);
+    bn->gpu.imean = cuda_alloc(bn->C);
+    bn->gpu.iinv = cuda_alloc(bn->C);
+    bn->gpu.mdy = cuda_alloc(bn->C);
+    bn->gpu.mdyx = cuda_alloc(bn->C);
+    cuda_reserve_reduce(ctx, B, bn->C, S);
 }
 
-void bn_gpu_free(struct bn_gpu *bg)
+void bn_free_gpu(struct bn *bn)
 {
-    if (!bg) return;
-    dn_gpu_free(bg->bmean), dn_gpu_free(bg->inv_std), dn_gpu_free(bg->imean), dn_gpu_free(bg->iinv);
-    dn_gpu_free(bg->mdy), dn_gpu_free(bg->mdyx);
-    free(bg);
+    cuda_free(bn->gpu.mean_b), cuda_free(bn->gpu.inv_std), cuda_free(bn->gpu.imean);
+    cuda_free(bn->gpu.iinv), cuda_free(bn->gpu.mdy), cuda_free(bn->gpu.mdyx);
+    memset(&bn->gpu, 0, sizeof(bn->gpu));
 }
 
 __global__ static void bn_stats_kernel(const double *red, int P, int C, double N, float m, float *bmean,
@@ -57,7 +46,7 @@ __global__ static void bn_stats_kernel(const double *red, int P, int C, double N
     int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= C) return;
     double sum, sq;
-    dn_chan_total(red, P, c, &sum, &sq);
+    cuda_chan_total(red, P, c, &sum, &sq);
     double mu = sum / N, var = sq / N - mu * mu;
     if (var < 0) var = 0;
     bmean[c] = (float)mu;
@@ -88,28 +77,27 @@ __global__ static void bn_norm_kernel(float *x, float *y, unsigned n, unsigned C
     }
 }
 
-void bn_gpu_forward(struct network *net, struct bn_gpu *bg, float *x, float *y, int B, int S, int train,
-                    float momentum, enum dn_act act)
+void bn_forward_act_gpu(struct dn_cuda *ctx, struct bn *bn, float *x, float *y, int B, int S, int train,
+                        float momentum, enum dn_act act)
 {
-    struct dn_cuda *ctx = net->cuda;
-    int C = bg->C;
+    int C = bn->C;
     const float *mean, *inv;
     if (train) {
-        int P = gpu_chan_partials(ctx, x, NULL, B, C, S);
+        int P = cuda_chan_partials(ctx, x, NULL, B, C, S);
         bn_stats_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(ctx->red, P, C, (double)B * S, momentum,
-                                                                   bg->bmean, bg->inv_std, bg->mean->val_gpu,
-                                                                   bg->var->val_gpu);
+                                                                   bn->gpu.mean_b, bn->gpu.inv_std, bn->mean->val_gpu,
+                                                                   bn->var->val_gpu);
         KERNEL_CHECK();
-        mean = bg->bmean, inv = bg->inv_std;
+        mean = bn->gpu.mean_b, inv = bn->gpu.inv_std;
     } else {
-        bn_infer_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(C, bg->mean->val_gpu, bg->var->val_gpu,
-                                                                   bg->imean, bg->iinv);
+        bn_infer_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(C, bn->mean->val_gpu, bn->var->val_gpu,
+                                                                   bn->gpu.imean, bn->gpu.iinv);
         KERNEL_CHECK();
-        mean = bg->imean, inv = bg->iinv;
+        mean = bn->gpu.imean, inv = bn->gpu.iinv;
     }
     size_t n = (size_t)B * C * S;
-    bn_norm_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(x, y, dn_n32(n), C, S, mean, inv, bg->gamma->val_gpu,
-                                                              bg->beta->val_gpu, (int)act);
+    bn_norm_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(x, y, cuda_n32(n), C, S, mean, inv, bn->gamma->val_gpu,
+                                                              bn->beta->val_gpu, (int)act);
     KERNEL_CHECK();
 }
 
@@ -119,7 +107,7 @@ __global__ static void bn_grad_kernel(const double *red, int P, int C, double N,
     int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= C) return;
     double sdy, sdyx;
-    dn_chan_total(red, P, c, &sdy, &sdyx);
+    cuda_chan_total(red, P, c, &sdy, &sdyx);
     dbeta[c] += (float)sdy;
     dgamma[c] += (float)sdyx;
     mdy[c] = (float)(sdy / N);
@@ -138,17 +126,16 @@ __global__ static void bn_dx_kernel(float *dy, const float *xhat, unsigned n, un
     }
 }
 
-void bn_gpu_backward(struct network *net, struct bn_gpu *bg, const float *xhat, float *dy, int B, int S,
-                     const float *out, enum dn_act act)
+void bn_backward_act_gpu(struct dn_cuda *ctx, struct bn *bn, const float *xhat, float *dy, int B, int S,
+                         const float *out, enum dn_act act)
 {
-    struct dn_cuda *ctx = net->cuda;
-    int C = bg->C;
-    int P = gpu_chan_partials_grad(ctx, dy, xhat, out, act, B, C, S);
-    bn_grad_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(ctx->red, P, C, (double)B * S, bg->beta->grad_gpu,
-                                                              bg->gamma->grad_gpu, bg->mdy, bg->mdyx);
+    int C = bn->C;
+    int P = cuda_chan_partials_grad(ctx, dy, xhat, out, act, B, C, S);
+    bn_grad_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(ctx->red, P, C, (double)B * S, bn->beta->grad_gpu,
+                                                              bn->gamma->grad_gpu, bn->gpu.mdy, bn->gpu.mdyx);
     KERNEL_CHECK();
     size_t n = (size_t)B * C * S;
-    bn_dx_kernel<<<dn_grid(n), DN_THREADS, 0, ctx->stream>>>(dy, xhat, dn_n32(n), C, S, bg->gamma->val_gpu, bg->inv_std,
-                                                            bg->mdy, bg->mdyx);
+    bn_dx_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(dy, xhat, cuda_n32(n), C, S, bn->gamma->val_gpu,
+                                                            bn->gpu.inv_std, bn->gpu.mdy, bn->gpu.mdyx);
     KERNEL_CHECK();
 }

@@ -1,0 +1,32 @@
+/*
+ * shortcut.h - the state of a [shortcut] layer (l->priv), read by shortcut.c
+ * (cfg, CPU) and shortcut.cu (CUDA); it needs no device buffers.
+ */
+#ifndef DN_LAYER_SHORTCUT_H
+#define DN_LAYER_SHORTCUT_H
+
+#ifdef __cplusplus
+extern "C" { /* the C headers below too, when included from a .cu file */
+#endif
+
+#include "../core/activations.h"
+#include "../core/layer.h"
+
+struct shortcut_layer {
+    int from;
+    enum dn_act act;
+    int stride, sample; /* from-pixel step, output-pixel step */
+    int minc, minh, minw;
+};
+
+#ifdef GPU
+/* shortcut.cu: the ops table's device entries */
+void shortcut_forward_gpu(struct layer *l, struct network *net);
+void shortcut_backward_gpu(struct layer *l, struct network *net);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

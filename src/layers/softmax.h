@@ -1,0 +1,35 @@
+/*
+ * softmax.h - the state of a [softmax] layer (l->priv), read by softmax.c
+ * (CPU) and softmax.cu (CUDA).
+ */
+#ifndef DN_LAYER_SOFTMAX_H
+#define DN_LAYER_SOFTMAX_H
+
+#ifdef __cplusplus
+extern "C" { /* the C headers below too, when included from a .cu file */
+#endif
+
+#include "../core/layer.h"
+
+struct softmax_layer {
+    double *ce; /* (B) per-sample cross-entropy of the last loss-mode forward */
+#ifdef GPU
+    struct {
+        double *ce; /* the same on the device */
+    } gpu;
+#endif
+};
+
+#ifdef GPU
+/* softmax.cu: the ops table's device entries */
+void softmax_init_gpu(struct layer *l, struct network *net);
+void softmax_forward_gpu(struct layer *l, struct network *net);
+void softmax_backward_gpu(struct layer *l, struct network *net);
+void softmax_free_gpu(struct layer *l);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * conv2d.h - the 2-D convolution op, composed by [convolutional] and
+ * [bridge]: one contract, a CPU implementation (src/backend/cpu/conv2d.c)
+ * and its CUDA twin (src/backend/cuda/conv2d.cu, the same names + _gpu).
+ *
+ * Geometry: in (B, C, H, W), weights (F, C, k, k) filter-major as in Darknet
+ * and PyTorch, zero padding p, stride s, out (B, F, OH, OW) with
+ * OH = (H + 2p - k)/s + 1.
+ *
+ * Contract, both twins: forward writes out (=); backward ACCUMULATES dw (+=)
+ * and, unless din is NULL, din (+=).
+ */
+#ifndef DN_OPS_CONV2D_H
+#define DN_OPS_CONV2D_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct conv_geom {
+    int B, C, H, W; /* input */
+    int F, k, s, p; /* filters, kernel, stride, padding */
+    int OH, OW;     /* output (derived by conv_geom_set) */
+    /* CPU threads the kernels use at most, and the workspace
+     * (conv2d_workspace) is sized for; conv_geom_set sets gemm_threads(). The
+     * results do not depend on it. */
+    int threads;
+};
+
+void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k, int s, int p);
+
+/* ---- CPU (src/backend/cpu/conv2d.c) ----
+ * The fastest path that takes the shape: Winograd F(2x2,3x3) for 3x3
+ * stride-1 pad-1 (conv_winograd.h), else the direct kernels
+ * (conv_direct.h), else im2col of every image side by side into one
+ * (C*k*k, B*OH*OW) matrix and one GEMM with the (F, C*k*k) weights. */
+
+/* Floats of scratch needed by conv2d_forward/backward with g->threads threads. */
+size_t conv2d_workspace(const struct conv_geom *g);
+/* out (=) conv(in, w). */
+void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
+/* dw (+=) dL/dw; din (+=) dL/din unless din is NULL. dout is (B, F, OH, OW). */
+void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
+                     float *dw, float *din, float *ws);
+/* The im2col + GEMM path alone (any geometry; the tests' reference). */
+size_t conv2d_workspace_gemm(const struct conv_geom *g);
+void conv2d_forward_gemm(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
+void conv2d_backward_gemm(const struct conv_geom *g, const float *in, const float *w, const float *dout,
+                          float *dw, float *din, float *ws);
+
+#ifdef GPU
+/* ---- CUDA twin (src/backend/cuda/conv2d.cu) ----
+ * Device arrays, queued on ctx's stream. cuDNN when the context uses it
+ * (algorithms chosen once per shape), otherwise im2col + cuBLAS in the
+ * context's shared workspace. A struct conv2d_gpu holds the per-shape state
+ * (descriptors, chosen algorithms); conv2d_create_gpu reserves the
+ * workspace, so call it while the network is attached, before running. */
+struct dn_cuda;
+struct conv2d_gpu;
+struct conv2d_gpu *conv2d_create_gpu(struct dn_cuda *ctx, const struct conv_geom *g);
+void conv2d_forward_gpu(struct dn_cuda *ctx, struct conv2d_gpu *cg, const float *in, const float *w, float *out);
+void conv2d_backward_gpu(struct dn_cuda *ctx, struct conv2d_gpu *cg, const float *in, const float *w,
+                         const float *dout, float *dw, float *din);
+void conv2d_free_gpu(struct conv2d_gpu *cg); /* NULL: nothing */
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

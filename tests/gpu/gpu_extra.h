@@ -1,0 +1,30 @@
+/*
+ * gpu_extra.h - checks of tests/gpu_check that live in their own files:
+ * gpu_conv_exact.c (every ResNet convolution shape against float64) and
+ * gpu_large.c (tensors large enough for the grid-stride loops' second pass,
+ * a grid wider than 65535 channels). They count into a struct gx_tally,
+ * which gpu_check adds to its own totals.
+ */
+#ifndef DN_GPU_EXTRA_H
+#define DN_GPU_EXTRA_H
+
+#include <stddef.h>
+
+#include "../../src/core/utils.h"
+
+struct gx_tally {
+    int passed, failed;
+    int quiet; /* 1: print failing checks only */
+};
+
+/* Count one check and print "ok   ..." or "FAIL ..." (only FAIL when quiet). */
+void gx_check(struct gx_tally *t, int ok, const char *fmt, ...) DN_PRINTF(3, 4);
+
+/* ResNet-20/110 convolution shapes at batch `batch` (128 for the real run)
+ * on every convolution path, against float64 (gpu_conv_exact.c). */
+void gpu_conv_exact_checks(struct gx_tally *t, int device, int batch);
+
+/* Large-tensor and wide-grid layer cases, CPU against GPU (gpu_large.c). */
+void gpu_large_checks(struct gx_tally *t, int device);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * gpu_large.c - part of tests/gpu_check: layer cases at sizes the small
+ * cases of gpu_check.c never reach, CPU against GPU as there (same seed,
+ * same parameters, same random input and output gradient; one training
+ * forward and backward; max|gpu - cpu| <= 1e-6 + 1e-3 * max|cpu| for every
+ * output, delta, input gradient and parameter gradient):
+ *
+ *   large_b128: batch 128 of 4x182x182 images, 16,959,488 elements per
+ *     tensor, more than the 65535 blocks x 256 threads one launch covers
+ *     (cuda_grid's cap), so every element-wise grid-stride loop (activation,
+ *     gradient, BN apply, bias add, shortcut add, SE scale, route copy)
+ *     runs a second pass; the im2col columns and the BN channel reductions
+ *     are that large too.
+ *   wide_connected_bias: a [connected] layer without batch norm and 70000
+ *     outputs: its bias gradient reduces 70000 channels, more than a grid's
+ *     y dimension may hold (65535).
+ *
+ * Both run on every convolution path (cuDNN and im2col); gpu_check
+ * -no-large skips them (each takes many minutes in the CPU emulator).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/core/network.h"
+#include "../../src/core/network_gpu.h"
+#include "gpu_extra.h"
+
+struct large_case {
+    const char *name;
+    const char *text; /* the whole cfg */
+};
+
+static const struct large_case large_cases[] = {
+    {"large_b128",
+     "[net]\nbatch=128\nwidth=182\nheight=182\nchannels=4\ninit=fan_in\nbn_momentum=0.5\n"
+     "[convolutional]\nbatch_normalize=1\nfilters=4\nsize=1\nactivation=leaky\n"
+     "[convolutional]\nfilters=4\nsize=1\nactivation=relu\n"
+     "[shortcut]\nfrom=0\nactivation=linear\n"
+     "[se]\nreduction=4\n"
+     "[route]\nlayers=-1\n"
+     "[maxpool]\nsize=2\nstride=2\n"
+     "[avgpool]\n"
+     "[connected]\noutput=10\nactivation=linear\n"},
+    {"wide_connected_bias",
+     "[net]\nbatch=2\nwidth=3\nheight=1\nchannels=1\ninit=fan_in\n"
+     "[connected]\noutput=70000\nactivation=leaky\n"},
+};
+
+static int compare(struct gx_tally *t, const char *what, const float *got, const float *ref, size_t n)
+{
+    double max_abs = 0, max_ref = 0;
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(got[i]) || !isfinite(ref[i])) {
+            bad++;
+            continue;
+        }
+        double d = fabs((double)got[i] - ref[i]);
+        if (d > max_abs) max_abs = d;
+        if (fabs(ref[i]) > max_ref) max_ref = fabs(ref[i]);
+    }
+    int ok = !bad && max_abs <= 1e-6 + 1e-3 * max_ref;
+    gx_check(t, ok, "%-58s n=%-9zu max|cpu| %.2e max_abs %.2e%s", what, n, max_ref, max_abs,
+             bad ? " (NaN/Inf)" : "");
+    return ok;
+}
+
+static struct network *build(const struct large_case *c, char *err)
+{
+    struct cfg *cfg = cfg_read_text(c->name, c->text, 0, err);
+    struct network *net = cfg ? net_build(cfg, 10, 0, 1, 4321, err) : NULL;
+    cfg_free(cfg);
+    return net;
+}
+
+static void run_large(struct gx_tally *t, const struct large_case *c, const char *mode, int flags, int device)
+{
+    char err[DN_ERR_LEN], what[200];
+    struct network *cpu = build(c, err), *gpu = cpu ? build(c, err) : NULL;
+    if (!gpu || net_cuda_attach(gpu, device, flags, err)) {
+        gx_check(t, 0, "%s/%s: cannot build or attach: %s", mode, c->name, err);
+        net_free(cpu), net_free(gpu);
+        return;
+    }
+    struct dn_rng r;
+    rng_seed(&r, 5);
+    size_t nin = (size_t)cpu->batch * cpu->inputs;
+    for (size_t i = 0; i < nin; i++) cpu->input[i] = rng_uniform(&r, -1, 1);
+    memcpy(gpu->input, cpu->input, nin * sizeof(float));
+    cpu->train = gpu->train = 1;
+    net_forward(cpu);
+    net_forward(gpu);
+    struct layer *lc = net_output_layer(cpu), *lg = net_output_layer(gpu);
+    size_t nout = (size_t)lc->batch * lc->outputs;
+    for (size_t i = 0; i < nout; i++) lc->delta[i] = rng_uniform(&r, -1, 1);
+    dn_cuda_upload(gpu, lg->delta_gpu, lc->delta, nout);
+    net_backward(cpu);
+    net_backward(gpu);
+    net_cuda_pull_activations(gpu);
+    net_cuda_pull(gpu);
+    for (int i = 0; i < cpu->n; i++) {
+        const struct layer *a = &cpu->layers[i], *b = &gpu->layers[i];
+        size_t n = (size_t)a->batch * a->outputs;
+        snprintf(what, sizeof(what), "%s/%s L%d %s output", mode, c->name, i, a->ops->name);
+        compare(t, what, b->output, a->output, n);
+        snprintf(what, sizeof(what), "%s/%s L%d %s delta", mode, c->name, i, a->ops->name);
+        compare(t, what, b->delta, a->delta, n);
+        for (int j = 0; j < a->nparams; j++) {
+            const struct param *p = &a->params[j], *q = &b->params[j];
+            snprintf(what, sizeof(what), "%s/%s L%d %s %s", mode, c->name, i, p->name,
+                     p->kind == PARAM_STAT ? "(after forward)" : "grad");
+            compare(t, what, p->kind == PARAM_STAT ? q->val : q->grad, p->kind == PARAM_STAT ? p->val : p->grad, p->n);
+        }
+    }
+    snprintf(what, sizeof(what), "%s/%s input gradient", mode, c->name);
+    compare(t, what, gpu->delta, cpu->delta, nin);
+    net_free(cpu);
+    net_free(gpu);
+}
+
+void gpu_large_checks(struct gx_tally *t, int device)
+{
+    static const struct {
+        const char *name;
+        int flags;
+    } modes[] = {
+#ifdef CUDNN
+        {"cudnn", 0},
+#endif
+        {"im2col", DN_CUDA_NO_CUDNN},
+    };
+    for (size_t m = 0; m < ARRAY_LEN(modes); m++)
+        for (size_t i = 0; i < ARRAY_LEN(large_cases); i++)
+            run_large(t, &large_cases[i], modes[m].name, modes[m].flags, device);
+}
