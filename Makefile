@@ -1,4 +1,4 @@
-# Makefile - builds ./darknet and tests/run_tests.
+# Makefile - builds ./darknet; objects and test programs go under build/.
 #
 #   make                   CPU build with OpenBLAS and OpenMP
 #   make test              build and run the CPU test suite
@@ -6,15 +6,15 @@
 #   make GPU=1 CUDNN=1     CUDA build (nvcc from CUDA_PATH, default /usr/local/cuda;
 #                          CUDNN_PATH=dir if cuDNN is not inside CUDA_PATH;
 #                          ARCH="-gencode ..." to choose the GPU architectures)
-#   make GPU=1 CUDNN=1 gpu_check   tests/gpu_check and tests/gpu_bench (CPU vs GPU)
+#   make GPU=1 CUDNN=1 gpu_check   build/gpu_check (CPU vs GPU; GPU speed: ./darknet bench)
 #   make DEBUG=1           -O0 -g with AddressSanitizer and UBSan; with GPU=1
 #                          UBSan only (ASan's shadow memory makes cudaMalloc
 #                          fail) and every kernel launch synchronised
-#   make SANITIZE=1 test   ASan + UBSan build (objects in obj-san/); its test
+#   make SANITIZE=1 test   ASan + UBSan build (objects in build/obj-san/); its test
 #                          run is the unit tests, the cli and bad-input
 #                          catalogue and a short train/resume (run_all.sh sanitize)
 #   make fuzz              libFuzzer harnesses (clang, ASan + UBSan) in
-#                          obj-fuzz/, each run FUZZ_SECONDS (default 60)
+#                          build/fuzz/, each run FUZZ_SECONDS (default 60)
 #   make NATIVE=0          portable binary: no -march=native (the default CPU
 #                          build uses this CPU's vector instructions, AVX2/FMA,
 #                          for the direct convolutions; GPU builds default to 0)
@@ -38,8 +38,10 @@ ARCH     ?= -gencode arch=compute_75,code=sm_75 -gencode arch=compute_80,code=sm
 
 CC      ?= gcc
 NVCC    ?= $(CUDA_PATH)/bin/nvcc
-# GPU objects live apart from CPU ones (and cuDNN from non-cuDNN ones)
-OBJDIR  := obj$(if $(filter 1,$(GPU)),-gpu$(if $(filter 1,$(CUDNN)),,-nocudnn),)$(if $(filter 1,$(SANITIZE)),-san,)
+# Everything built except ./darknet lives in build/: objects of each
+# configuration apart (GPU from CPU, cuDNN from non-cuDNN), test programs.
+BUILD   := build
+OBJDIR  := $(BUILD)/obj$(if $(filter 1,$(GPU)),-gpu$(if $(filter 1,$(CUDNN)),,-nocudnn),)$(if $(filter 1,$(SANITIZE)),-san,)
 CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -MMD -MP
 LDLIBS  := -lstb -lpthread -lm
 
@@ -116,54 +118,56 @@ config:
 # Executables are relinked whenever the switches differ from their last link
 # (their objects may be older than them when they come from another OBJDIR).
 LINK_ID    := GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG) SANITIZE=$(SANITIZE) ARCH=$(ARCH)
-LINK_STAMP := .link-config
-$(shell echo '$(LINK_ID)' | cmp -s - $(LINK_STAMP) 2>/dev/null || echo '$(LINK_ID)' > $(LINK_STAMP))
+LINK_STAMP := $(BUILD)/.link-config
+$(shell mkdir -p $(BUILD) && (echo '$(LINK_ID)' | cmp -s - $(LINK_STAMP) 2>/dev/null || echo '$(LINK_ID)' > $(LINK_STAMP)))
 
 darknet: $(LIB_OBJ) $(CLI_OBJ) $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
-tests/run_tests: $(LIB_OBJ) $(TEST_OBJ) $(LINK_STAMP)
+$(BUILD)/run_tests: $(LIB_OBJ) $(TEST_OBJ) $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
-# CPU-vs-GPU checks and the training benchmark: GPU builds only, never part
-# of `make` or `make test` (they need a GPU to run).
+# The CPU-vs-GPU checks and the GPU benchmark that scripts/gpu_check_device.sh
+# runs (-infer, kernel launch counts; ./darknet bench -gpus N is the user's
+# command): GPU builds only, never part of `make` or `make test` (they need a
+# GPU to run).
 GPU_CHECK_SRC := tests/gpu/gpu_check.c tests/gpu/gpu_conv_exact.c tests/gpu/gpu_large.c
 GPU_TEST_SRC := $(GPU_CHECK_SRC) tests/gpu/gpu_bench.c
 GPU_TEST_OBJ := $(GPU_TEST_SRC:%.c=$(OBJDIR)/%.o)
 ifeq ($(GPU),1)
-gpu_check: config tests/gpu_check tests/gpu_bench
+gpu_check: config $(BUILD)/gpu_check $(BUILD)/gpu_bench
 
-tests/gpu_check: $(LIB_OBJ) $(GPU_CHECK_SRC:%.c=$(OBJDIR)/%.o) $(LINK_STAMP)
+$(BUILD)/gpu_check: $(LIB_OBJ) $(GPU_CHECK_SRC:%.c=$(OBJDIR)/%.o) $(OBJDIR)/tests/layer_cases.o $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
-tests/gpu_bench: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_bench.o $(LINK_STAMP)
+$(BUILD)/gpu_bench: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_bench.o $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 else
 gpu_check:
 	@echo "gpu_check needs a CUDA build: make GPU=1 CUDNN=1 gpu_check"; exit 2
 endif
 
-test: config darknet tests/run_tests
+test: config darknet $(BUILD)/run_tests
 	sh tests/run_all.sh$(if $(filter 1,$(SANITIZE)), sanitize,)
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c): the library built by clang with
 # ASan + UBSan and a small network size limit, one binary per parser.
 # `make fuzz` runs each for FUZZ_SECONDS on a seed corpus from the repository
-# (tests/fuzz/run.sh); a crash fails the target and leaves its input in obj-fuzz/.
+# (tests/fuzz/run.sh); a crash fails the target and leaves its input in $(BUILD)/fuzz/.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZERS      := cfg data weights cifar image
 FUZZ_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Wno-unknown-pragmas -MMD -MP -Wno-psabi \
                 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                 -DNET_MAX_VALUES=262144.0
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=obj-fuzz/%.o)
-FUZZ_BINS    := $(FUZZERS:%=obj-fuzz/fuzz_%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
+FUZZ_BINS    := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 
-obj-fuzz/%.o: %.c
+$(BUILD)/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-obj-fuzz/fuzz_%: $(FUZZ_LIB_OBJ) obj-fuzz/tests/fuzz/fuzz_%.o
+$(BUILD)/fuzz/fuzz_%: $(FUZZ_LIB_OBJ) $(BUILD)/fuzz/tests/fuzz/fuzz_%.o
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ -lstb -lpthread -lm
 
 fuzz_build: $(FUZZ_BINS)
@@ -185,7 +189,7 @@ $(OBJDIR)/%.cu.o: %.cu $(FLAGS_STAMP)
 	$(NVCC) $(NVFLAGS) -c $< -o $@
 
 clean:
-	rm -rf obj obj-gpu obj-gpu-nocudnn obj-emu obj-san obj-fuzz darknet tests/run_tests tests/gpu_check tests/gpu_bench $(LINK_STAMP)
+	rm -rf $(BUILD) darknet
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d)

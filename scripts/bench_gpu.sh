@@ -4,14 +4,14 @@
 # 128 (images/s and ms per iteration), plus what the paper's schedule
 # (64k iterations) would take at that speed.
 #
-#   make GPU=1 CUDNN=1 gpu_check        (builds tests/gpu_bench)
+#   make GPU=1 CUDNN=1                  (builds ./darknet with CUDA)
 #   sh scripts/bench_gpu.sh             (from the repository root)
 #
 # Environment: BATCH (128), NETS ("resnet_20 res_se_net_110"), ITERS (100),
 # WARMUP (10), DEVICE (0), TF32=1 (allow TF32 on both sides; default strict
 # FP32 on both), PYTHON (python3, needs torch with CUDA; its column is left
 # empty without it). Both sides use synthetic data and upload each batch from
-# host memory; ours is tests/gpu_bench (the training loop's calls), theirs
+# host memory; ours is ./darknet bench -gpus N (the training loop's calls), theirs
 # scripts/bench_torch.py (our networks written in PyTorch).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,8 +27,8 @@ TORCH_FLAGS=""
 MODE="strict FP32"
 if [ "${TF32:-0}" = 1 ]; then OURS_FLAGS="-tf32"; TORCH_FLAGS="--tf32"; MODE="TF32 allowed"; fi
 
-if [ ! -x tests/gpu_bench ]; then
-    echo "bench_gpu.sh: tests/gpu_bench is missing: make GPU=1 CUDNN=1 gpu_check" >&2
+if [ ! -x ./darknet ]; then
+    echo "bench_gpu.sh: ./darknet is missing: make GPU=1 CUDNN=1" >&2
     exit 2
 fi
 have_torch=1
@@ -45,9 +45,9 @@ for net in $NETS; do
     it=$ITERS
     case $net in *_110|*_56) it=$((ITERS / 2 > 10 ? ITERS / 2 : 10)) ;; esac
     echo "== $net, batch $BATCH, $it iterations"
-    if tests/gpu_bench "cfg/$net.cfg" -batch "$BATCH" -iters "$it" -warmup "$WARMUP" -i "$DEVICE" $OURS_FLAGS \
+    if ./darknet bench "cfg/$net.cfg" -batch "$BATCH" -iters "$it" -warmup "$WARMUP" -gpus "$DEVICE" $OURS_FLAGS \
         >"$TMP/ours.$net" 2>&1; then
-        grep -v '^RESULT' "$TMP/ours.$net"
+        grep -v '^bench ' "$TMP/ours.$net"
     else
         cat "$TMP/ours.$net"; fail=1
     fi
@@ -65,9 +65,9 @@ echo
 printf '%-16s %5s | %10s %9s | %10s %9s | %6s | %s\n' network batch "ours img/s" "ours ms" "torch img/s" "torch ms" \
     "ratio" "64k iterations (ours)"
 for net in $NETS; do
-    o=$(grep '^RESULT' "$TMP/ours.$net" 2>/dev/null)
+    o=$(grep '^bench ' "$TMP/ours.$net" 2>/dev/null)
     t=$(grep '^RESULT' "$TMP/torch.$net" 2>/dev/null)
-    oi=$(echo "$o" | awk '{print $5}'); om=$(echo "$o" | awk '{print $6}')
+    oi=$(echo "$o" | tr ' ' '\n' | sed -n 's/^img_s=//p'); om=$(echo "$o" | tr ' ' '\n' | sed -n 's/^median_ms=//p')
     ti=$(echo "$t" | awk '{print $5}'); tm=$(echo "$t" | awk '{print $6}')
     ratio=$(awk -v a="$oi" -v b="$ti" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.2fx", a / b; else print "-" }')
     eta=$(awk -v m="$om" 'BEGIN { if (m != "") printf "%.1f min", m * 64000 / 60000; else print "-" }')

@@ -42,6 +42,7 @@ NET_KEYS = [
     ("batch", "128"), ("subdivisions", "1"),
     ("width", "32"), ("height", "32"), ("channels", "3"),
     ("learning_rate", "0.1"), ("momentum", "0.9"), ("decay", "0.0001"),
+    ("decay_scope", "all"),  # PyTorch's weight_decay reaches every parameter (Darknet: weights only)
     ("policy", "steps"), ("steps", "32000,48000"), ("scales", ".1,.1"),
     ("max_batches", "64000"),
     ("crop_pad", "4"), ("flip", "1"),

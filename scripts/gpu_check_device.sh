@@ -25,12 +25,12 @@
 #              is then NOT tested: the summary says so); no OpenBLAS:
 #              OPENBLAS=0; no libstb-dev: a static libstb built from
 #              gpu_run/stb (--prepare copies /usr/include/stb there).
-#   2 gpu_check  tests/gpu_check, every case (layers on cuDNN and im2col,
+#   2 gpu_check  build/gpu_check, every case (layers on cuDNN and im2col,
 #              exact convolutions at batch 128, large tensors, training,
 #              augmentation).
 #   3 sanitize compute-sanitizer memcheck and racecheck on a few small
 #              gpu_check cases.
-#   4 speed    batch 128, ours (tests/gpu_bench) and PyTorch
+#   4 speed    batch 128, ours (build/gpu_bench) and PyTorch
 #              (scripts/bench_torch.py) in the same run: resnet_20,
 #              res_se_net_20, resnet_110, training and inference: images/s,
 #              ms/iteration, kernels per iteration (ours: cuda_launch_count,
@@ -225,8 +225,8 @@ step_sanitize() {
     # small cases that together run every kernel family: conv + BN + SE +
     # bridge, softmax + avgpool + connected, max-pool, the u8 renderer
     for tool in memcheck racecheck; do
-        for c in bridge_se_after_r4 softmax_cross_entropy maxpool_3x3 augment; do
-            [ $tool = racecheck ] && [ $c = maxpool_3x3 ] && continue
+        for c in bridge/se_after_r4 softmax/cross_entropy maxpool/3x3_s2_odd9 augment; do
+            [ $tool = racecheck ] && [ $c = maxpool/3x3_s2_odd9 ] && continue
             echo "### $tool -l $c" >>"$log"
             timeout "$(limit 25)" "$CS" --tool $tool --error-exitcode 99 "$GPU_CHECK" -l $c -no-train -q >>"$log" 2>&1
             rc=$?

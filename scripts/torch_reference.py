@@ -22,7 +22,7 @@ to float32, so the C test's tolerances bound the C code's own float32 error):
     1. training-mode forward of a batch of 4 seeded N(0,1) 32x32x3 images with
        seeded random labels, cross-entropy loss (mean), backward;
     2. one torch.optim.SGD step (lr 0.1, momentum 0.9, weight_decay 1e-4 on
-       every parameter: PyTorch's behaviour, our default decay_scope=all);
+       every parameter: PyTorch's behaviour, our cfgs' decay_scope=all);
     3. eval-mode logits AFTER the step (running statistics as updated by
        step 1's forward);
     4. a second training forward/backward/step on the same batch (the first

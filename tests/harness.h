@@ -40,6 +40,14 @@ void test_fail(const char *file, int line, const char *fmt, ...)
             test_fail(__FILE__, __LINE__, "%s: got %.9g, expected %.9g", (what), a_, b_);      \
     } while (0)
 
+/* EXPECT_NEAR(got[i], want[i], atol, 1e-6) for i < n, named "what[i]". */
+void expect_array(const float *got, const double *want, int n, double atol, const char *what);
+
+/* A network from cfg text (tests/gradcheck.h's gc_build with seed 7 and
+ * net->delta when want_delta); NULL and a failure when it does not build. */
+struct network;
+struct network *test_build(const char *cfg_text, int want_delta);
+
 /* A scratch directory for the current test run (created once). */
 const char *test_tmpdir(void);
 /* Directory of the shared CIFAR subset or NULL (then the test must fail

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run_all.sh - the whole test suite (what `make test` runs): the C unit tests
-# (tests/run_tests) and the command-line tests (tests/test_*.sh). Every test
+# (build/run_tests) and the command-line tests (tests/test_*.sh). Every test
 # prints "ok  <name>" or "FAIL <name>"; this script ends with the totals as
 # "N passed, N failed" and exits non-zero on any failure.
 # Usage: tests/run_all.sh [fast|sanitize]
@@ -16,7 +16,7 @@ run() {
     echo "== $*"
     "$@" 2>&1 | tee -a "$log" || true
 }
-run tests/run_tests
+run build/run_tests
 for t in tests/test_cfgs.sh tests/test_cli.sh tests/test_bad_inputs.sh tests/test_resume.sh tests/test_e2e.sh \
          tests/test_experiments.sh tests/test_cluster.sh; do
     case $t in tests/test_e2e.sh|tests/test_experiments.sh|tests/test_cluster.sh) [ "${1:-}" = fast ] || [ "${1:-}" = sanitize ] && continue ;; esac

@@ -99,7 +99,10 @@ static void test_cfg_errors(void)
     expect_err("[convolutional]\nfilters=4\n[convolutional]\nfilters=4\nsize=3\nstride=2\n[shortcut]\nfrom=-2\n",
                "[shortcut] from=-2: layer 0's 8x8x4 output cannot be added to 3x3x4");
     expect_err("[convolutional]\nfilters=4\nactivation=swish\n", "activation=swish: unknown value");
-    expect_err("[convolutional]\nfilters=4\nfilters=5\n", "t.cfg:8: [convolutional] filters: duplicate key");
+    expect_err("[convolutional]\nfilters=4\nxnor=1\n", "t.cfg:8: [convolutional] xnor=1: not supported here (XNOR");
+    expect_err("[convolutional]\nfilters=4\ngroups=2\n", "t.cfg:8: [convolutional] groups=2: not supported here (grouped");
+    expect_err("[convolutional]\nfilters=4\nfilters=5\nxnor=0\nsize=3#5\nfiltres=2\n",
+               "t.cfg:11: [convolutional] filtres=2: unknown key");
     expect_err("[route]\n", "[route] layers: missing required key");
     expect_err("[convolutional]\nfilters=4\nsize=3\nstride=2\n[route]\nlayers=-1,-2\n", "[route] layers=-1,-2:");
     expect_err("[bridge]\nfrom=-1\n", "from=-1: points before the first layer");
@@ -143,7 +146,70 @@ static void test_cfg_errors(void)
     EXPECT(!c && strstr(err, "/nonexistent/x.cfg: cannot open"), "got '%s'", err);
 }
 
+/* Upstream Darknet's reading: an inline comment ends a value, a repeated key
+ * keeps its first value, a known-but-unsupported key set to 0 is accepted. */
+static void test_cfg_upstream_syntax(void)
+{
+    char err[DN_ERR_LEN];
+    char text[512];
+    snprintf(text, sizeof(text), "%s[convolutional]\nfilters=4\t# was 8\nsize=3;x\nfilters=6\nxnor=0\ngroups=1\n"
+             "[connected]\noutput=5#\n", NET);
+    struct cfg *c = cfg_read_text("u.cfg", text, 0, err);
+    struct network *net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
+    EXPECT(net != NULL, "upstream syntax: %s", err);
+    if (net) {
+        EXPECT(net->layers[0].out_c == 4, "first filters= wins: got %d", net->layers[0].out_c);
+        EXPECT(net->layers[0].out_w == 6, "size=3: got width %d", net->layers[0].out_w);
+        EXPECT(net->layers[1].outputs == 5, "output=5#: got %d", net->layers[1].outputs);
+    }
+    net_free(net);
+    cfg_free(c);
+    c = cfg_read_text("u.cfg", "[net]\nwidth=8\nheight=8\nchannels=3\nmosaic=1\n[connected]\noutput=2\n", 0, err);
+    net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
+    EXPECT(!net && strstr(err, "u.cfg:5: [net] mosaic=1: not supported here (mosaic"), "got '%s'", err);
+    cfg_free(c);
+}
+
+/* [net] keys a cfg leaves out mean what they mean in Darknet: flip=1, decay
+ * on weights only, a 1x..2x zoom crop; crop_pad (ours) turns the zoom off. */
+static void test_cfg_upstream_defaults(void)
+{
+    char err[DN_ERR_LEN];
+    const char *texts[3] = {
+        "[net]\nwidth=8\nheight=8\nchannels=3\n[connected]\noutput=2\n",
+        "[net]\nwidth=8\nheight=8\nchannels=3\ncrop_pad=2\nflip=0\ndecay_scope=all\n[connected]\noutput=2\n",
+        "[net]\nwidth=8\nheight=8\nchannels=3\nmax_crop=12\nmin_crop=9\nangle=7\naspect=.75\nhue=.1\n"
+        "saturation=1.5\nexposure=1.5\nlabel_smooth_eps=0.1\n[connected]\noutput=2\n"};
+    for (int i = 0; i < 3; i++) {
+        struct cfg *c = cfg_read_text("d.cfg", texts[i], 0, err);
+        struct network *net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
+        EXPECT(net != NULL, "%s", err);
+        if (net && i == 0)
+            EXPECT(net->flip == 1 && net->decay_scope == DECAY_WEIGHTS && net->min_crop == 8 && net->max_crop == 16 &&
+                   net->aspect == 1 && net->saturation == 1 && net->exposure == 1 && net->hue == 0 &&
+                   net->angle == 0 && net->label_smooth == 0,
+                   "defaults: flip %d scope %d crop %d..%d", net->flip, net->decay_scope, net->min_crop, net->max_crop);
+        if (net && i == 1)
+            EXPECT(net->flip == 0 && net->decay_scope == DECAY_ALL && net->min_crop == 0 && net->max_crop == 0,
+                   "crop_pad: flip %d scope %d crop %d..%d", net->flip, net->decay_scope, net->min_crop, net->max_crop);
+        if (net && i == 2)
+            EXPECT(net->min_crop == 9 && net->max_crop == 12 && net->angle == 7 && net->aspect == 0.75f &&
+                   net->hue == 0.1f && net->saturation == 1.5f && net->exposure == 1.5f && net->label_smooth == 0.1f,
+                   "augmentation keys");
+        net_free(net);
+        cfg_free(c);
+    }
+    struct cfg *c = cfg_read_text("d.cfg", "[net]\nwidth=8\nheight=8\nchannels=3\ncrop_pad=2\nmax_crop=16\n"
+                                  "[connected]\noutput=2\n", 0, err);
+    struct network *net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
+    EXPECT(!net && strstr(err, "d.cfg:5: [net] crop_pad=2: cannot be combined with Darknet's zoom crop"), "got '%s'",
+           err);
+    cfg_free(c);
+}
+
 const struct test_case cfg_tests[] = {
+    {"cfg_upstream_defaults", test_cfg_upstream_defaults},
+    {"cfg_upstream_syntax", test_cfg_upstream_syntax},
     {"cfg_good_files_parse", test_cfg_good},
     {"cfg_net_keys_and_lr_policy", test_cfg_net_keys},
     {"cfg_errors_name_file_line_key", test_cfg_errors},

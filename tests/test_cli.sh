@@ -32,8 +32,19 @@ expect "classifier without sub-command" 2 "usage: darknet classifier" ./darknet 
 expect "train with missing args" 2 "usage: darknet classifier train" ./darknet classifier train cfg/cifar10.data
 expect "missing .data file" 1 "nope.data: cannot open" ./darknet classifier train nope.data cfg/resnet_20.cfg
 expect "missing cfg file" 1 "nope.cfg: cannot open" ./darknet summary nope.cfg
-expect "-gpus on a CPU build" 2 "built without GPU support" ./darknet -gpus 0 summary cfg/cifar10.data cfg/resnet_20.cfg
+expect "-gpus on a CPU build runs on the CPU" 0 "built without GPU support (make GPU=1); -gpus 0 ignored" ./darknet -gpus 0 summary cfg/cifar10.data cfg/resnet_20.cfg
+expect "Darknet display flags anywhere are no-ops" 0 "-dont_show -benchmark_layers -mjpeg_port 8090: accepted for Darknet compatibility" \
+    ./darknet summary cfg/cifar10.data -dont_show cfg/resnet_20.cfg -mjpeg_port 8090 -benchmark_layers
+expect "export without arguments" 2 "usage: darknet export" ./darknet export cfg/resnet_20.cfg
+expect "partial without arguments" 2 "usage: darknet partial" ./darknet partial cfg/resnet_20.cfg
+expect "an unknown flag is named" 2 "unknown option '-dont_shw'" ./darknet summary cfg/cifar10.data cfg/resnet_20.cfg -dont_shw
+expect "an unknown flag after train is named" 2 "unknown option '-bogus'" ./darknet classifier train cfg/cifar10.data cfg/resnet_20.cfg -bogus
 expect "summary needs classes for output=classes" 1 "output=classes: no class count known" ./darknet summary cfg/resnet_20.cfg
+# bench: one small timed iteration ends in the machine-readable line the scripts parse
+expect "bench usage" 2 "usage: darknet bench" ./darknet bench
+expect "bench on the CPU" 0 "bench mode=train cfg=cfg/resnet_20.cfg batch=2 device=cpu" \
+    ./darknet bench cfg/resnet_20.cfg -batch 2 -iters 1 -warmup 0
+expect "bench -gpus on a CPU build" 2 "built without GPU support" ./darknet bench cfg/resnet_20.cfg -gpus 0
 
 printf '[net]\nbatch=2\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=4\n[shortcut]\nfrom=-9\n' > "$TMP/bad.cfg"
 expect "bad cfg names file and line" 1 "$TMP/bad.cfg:9: [shortcut] from=-9: points before the first layer" ./darknet summary "$TMP/bad.cfg"

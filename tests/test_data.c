@@ -113,7 +113,7 @@ static float norm(int v, const struct augment *a, int ch)
     return ((float)v / 255.0f - a->mean[ch]) / a->std[ch];
 }
 
-static const struct augment plain_aug = {0, 0, 0, {0.4914f, 0.4822f, 0.4465f}, {0.247f, 0.243f, 0.261f}};
+static const struct augment plain_aug = {.mean = {0.4914f, 0.4822f, 0.4465f}, .std = {0.247f, 0.243f, 0.261f}};
 
 /* Label of sample b of a batch from its one-hot truth, -1 if not one-hot. */
 static int truth_label(const float *truth, int classes, int b)
@@ -256,7 +256,10 @@ static void test_data_cfg(void)
     expect_data_error("unknown.data", "classes=10\nvaild=x\n", "unknown.data:2:", "vaild=x",
                       "unknown key");
     expect_data_error("zero.data", "classes=0\n", "zero.data:1:", "classes=0", "> 0");
-    expect_data_error("top.data", "classes=10\ntop=11\n", "top.data:2:", "top=11", "between 1 and");
+    expect_data_error("top.data", "classes=10\ntop=0\n", "top.data:2:", "top=0", "at least 1");
+    rc = read_data_text("upstream.data", "classes=10\ntop=11\ntest=data/test.list\neval=imagenet\n", &d, err);
+    EXPECT(rc == 0 && d.top == 10, "top=11 clamped to classes, Darknet's unused keys accepted: rc %d top %d %s", rc,
+           d.top, err);
     expect_data_error("section.data", "[net]\nclasses=10\n", "section.data:1:", "[net]", "section");
     expect_data_error("emptyval.data", "classes=10\n\ntrain=\n", "emptyval.data:3:", "train",
                       "empty");
@@ -641,6 +644,98 @@ static void test_fill_normalise(void)
     free_synth(&d);
 }
 
+/* Darknet's [net] augmentation (struct augment's min_crop.. exposure and
+ * label_smooth), checked through invariants that do not restate the code:
+ *  - exposure alone (no zoom) scales every channel of a pixel by the plan's
+ *    dexp (V scales, H and S stay), then clamps;
+ *  - hue alone keeps each pixel's max and min channel (V and S), and the
+ *    shifted hue of a pure red pixel is the plan's dhue;
+ *  - the zoom (max_crop = 2 w, angle 0) samples only inside the image, at a
+ *    scale 1/s with s in [1, 2];
+ *  - label smoothing: 1 - eps at the label, eps / (k - 1) elsewhere. */
+static void test_fill_darknet_augment(void)
+{
+    struct dataset d;
+    const int c = 3, h = 8, w = 8, S = h * w, img = c * S, batch = 16;
+    make_synth(&d, 3, c, h, w);
+    float x[16 * 192], truth[16 * 3];
+    struct sample_plan plan[16];
+    struct augment a = {.train = 1, .exposure = 2, .label_smooth = 0.3f, .std = {1, 1, 1}};
+    EXPECT(augment_warps(&a), "exposure=2 needs the colour path");
+    dataset_fill_batch(&d, &a, 5, 0, batch, x, truth);
+    dataset_plan_batch(&d, &a, 5, 0, batch, plan);
+    int bad = 0, scaled = 0;
+    for (int b = 0; b < batch; b++) {
+        const uint8_t *src = d.pixels + (size_t)plan[b].idx * img;
+        scaled += plan[b].dexp != 1;
+        EXPECT(plan[b].dexp >= 0.5f && plan[b].dexp <= 2.0f, "dexp %g outside [1/2, 2]", plan[b].dexp);
+        for (int j = 0; j < img; j++) {
+            float want = src[j] / 255.0f * plan[b].dexp;
+            want = want > 1 ? 1 : want;
+            bad += fabsf(x[b * img + j] - want) > 2e-6f;
+        }
+        for (int k = 0; k < 3; k++) {
+            float t = truth[b * 3 + k], want = k == plan[b].label ? 0.7f : 0.15f;
+            bad += fabsf(t - want) > 1e-7f;
+        }
+    }
+    EXPECT(bad == 0 && scaled == batch, "exposure / label smoothing: %d values differ, %d of %d scaled", bad, scaled,
+           batch);
+
+    /* hue: V = max and max - min = S * V are kept per pixel */
+    a = (struct augment){.train = 1, .hue = 0.5f, .std = {1, 1, 1}};
+    dataset_fill_batch(&d, &a, 6, 0, batch, x, truth);
+    dataset_plan_batch(&d, &a, 6, 0, batch, plan);
+    bad = 0;
+    for (int b = 0; b < batch; b++) {
+        const uint8_t *src = d.pixels + (size_t)plan[b].idx * img;
+        for (int i = 0; i < S; i++) {
+            float r0 = src[i] / 255.0f, g0 = src[S + i] / 255.0f, b0 = src[2 * S + i] / 255.0f;
+            float r1 = x[b * img + i], g1 = x[b * img + S + i], b1 = x[b * img + 2 * S + i];
+            float mx0 = fmaxf(r0, fmaxf(g0, b0)), mn0 = fminf(r0, fminf(g0, b0));
+            float mx1 = fmaxf(r1, fmaxf(g1, b1)), mn1 = fminf(r1, fminf(g1, b1));
+            bad += fabsf(mx0 - mx1) > 1e-6f || fabsf(mn0 - mn1) > 1e-5f;
+        }
+    }
+    EXPECT(bad == 0, "hue jitter changed V or S of %d pixels", bad);
+
+    /* a pure red image: its hue after the jitter is the plan's dhue */
+    struct dataset red;
+    make_synth(&red, 1, 3, 2, 2);
+    memset(red.pixels, 0, 12);
+    memset(red.pixels, 255, 4);
+    float xr[12];
+    dataset_fill_batch(&red, &a, 9, 0, 1, xr, NULL);
+    dataset_plan_batch(&red, &a, 9, 0, 1, plan);
+    float hue = plan[0].dhue < 0 ? plan[0].dhue + 1 : plan[0].dhue; /* red is hue 0 */
+    float r = xr[0], g = xr[4], bl = xr[8], mx = fmaxf(r, fmaxf(g, bl)), mn = fminf(r, fminf(g, bl));
+    float got = r == mx ? (g - bl) / (mx - mn) : g == mx ? 2 + (bl - r) / (mx - mn) : 4 + (r - g) / (mx - mn);
+    got = (got < 0 ? got + 6 : got) / 6;
+    EXPECT(fabsf(got - hue) < 1e-5f || fabsf(fabsf(got - hue) - 1) < 1e-5f, "red shifted by %g has hue %g", hue, got);
+    free_synth(&red);
+
+    /* zoom: Darknet's default max_crop = 2 w, min_crop = w */
+    a = (struct augment){.train = 1, .min_crop = w, .max_crop = 2 * w, .std = {1, 1, 1}};
+    int outside = 0, zoomed = 0;
+    for (int round = 0; round < 8; round++) {
+        dataset_plan_batch(&d, &a, 11, (uint64_t)round * batch, batch, plan);
+        for (int b = 0; b < batch; b++) {
+            const float *m = plan[b].m;
+            float s = 1 / m[0];
+            EXPECT(plan[b].warp && m[1] == 0 && m[3] == 0 && m[0] == m[4], "zoom without rotation: plan %d", b);
+            EXPECT(s > 0.999f && s < 2.001f, "scale %g outside [1, 2]", s);
+            zoomed += s > 1.01f;
+            for (int y = 0; y < h; y += h - 1)
+                for (int xx = 0; xx < w; xx += w - 1) {
+                    float sx = m[0] * xx + m[1] * y + m[2], sy = m[3] * xx + m[4] * y + m[5];
+                    outside += sx < -1e-4f || sy < -1e-4f || sx >= w || sy >= h;
+                }
+        }
+    }
+    EXPECT(outside == 0 && zoomed > 64, "zoom: %d corners outside the image, %d of 128 zoomed in", outside, zoomed);
+    free_synth(&d);
+}
+
 static void test_fill_crop_flip(void)
 {
     struct dataset d;
@@ -842,7 +937,11 @@ static void test_u8_batch(void)
         struct u8_batch u, v;
         u8_batch_init(&u, batch, d.c, d.h, d.w, xmalloc(u8_batch_bytes(batch, d.c, d.h, d.w)));
         u8_batch_init(&v, batch, d.c, d.h, d.w, xmalloc(u8_batch_bytes(batch, d.c, d.h, d.w)));
-        struct loader *L = loader_start_u8(&d, &a, 11, 5, batch);
+        /* the loader thread gets its own copy: a dataset caches its epoch's
+         * permutation, so two threads must not share one */
+        struct dataset d2;
+        make_synth(&d2, n, set[i].c, set[i].h, set[i].w);
+        struct loader *L = loader_start_u8(&d2, &a, 11, 5, batch);
         int bad = 0;
         for (uint64_t first = 5; first < 5 + 3 * batch; first += batch) { /* crosses epochs */
             dataset_fill_batch(&d, &a, 11, first, batch, want, wt);
@@ -857,7 +956,7 @@ static void test_u8_batch(void)
         EXPECT(bad == 0, "u8 batch c=%d %dx%d train=%d crop_pad=%d flip=%d: %d mismatches", d.c, d.h, d.w,
                a.train, a.crop_pad, a.flip, bad);
         free(u.buf), free(v.buf), free(want), free(wt), free(x), free(t);
-        free_synth(&d);
+        free_synth(&d), free_synth(&d2);
     }
 }
 
@@ -872,6 +971,7 @@ const struct test_case data_tests[] = {
     {"data_dataset_errors", test_dataset_errors},
     {"data_fill_normalise", test_fill_normalise},
     {"data_fill_crop_flip", test_fill_crop_flip},
+    {"data_fill_darknet_augment", test_fill_darknet_augment},
     {"data_fill_epochs", test_fill_epochs},
     {"data_fill_determinism", test_fill_determinism},
     {"data_loader", test_loader},

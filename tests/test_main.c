@@ -1,6 +1,6 @@
 /*
  * test_main.c - runs every suite and prints "N passed, N failed".
- * Usage: tests/run_tests [substring]   (only tests whose name contains it)
+ * Usage: build/run_tests [substring]   (only tests whose name contains it)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
@@ -10,9 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gradcheck.h"
 #include "harness.h"
 
-#define SUITES(X) X(cfg_tests) X(layer_tests) X(network_tests) X(data_tests) X(parity_tests)
+#define SUITES(X)                                                                          \
+    X(cfg_tests) X(gradcheck_tests) X(forward_tests) X(bridge_tests) X(kernel_tests) X(network_tests) \
+    X(data_tests) X(parity_tests)
 #define DECLARE(s) extern const struct test_case s[];
 SUITES(DECLARE)
 #define LIST(s) s,
@@ -37,6 +40,22 @@ void test_fail(const char *file, int line, const char *fmt, ...)
     fputc('\n', stdout);
     fflush(stdout);
     current_failures++;
+}
+
+void expect_array(const float *got, const double *want, int n, double atol, const char *what)
+{
+    for (int i = 0; i < n; i++) {
+        char w[96];
+        snprintf(w, sizeof(w), "%s[%d]", what, i);
+        EXPECT_NEAR(got[i], want[i], atol, 1e-6, w);
+    }
+}
+
+struct network *test_build(const char *cfg_text, int want_delta)
+{
+    struct network *net = gc_build("test.cfg", cfg_text, 0, 0, want_delta, 7);
+    if (!net) test_fail(__FILE__, __LINE__, "network did not build");
+    return net;
 }
 
 const char *test_tmpdir(void)

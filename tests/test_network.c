@@ -5,6 +5,7 @@
  * (net_share_deltas) bit-identical to training without, and inference with
  * forward buffers only (net_plan_inference) bit-identical to inference without.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,10 +152,11 @@ static void test_sgd_step(void)
 {
     /* Independent restatement of torch.optim.SGD with momentum and weight decay:
        v = m v + (g + wd w); w = w - lr v; here lr 0.1, m 0.9, wd 0.01, two steps.
-       decay_scope=weights decays only PARAM_WEIGHT tensors. */
-    static char weights_only[2048];
-    snprintf(weights_only, sizeof(weights_only), "[net]\ndecay_scope=weights\n%s", SMALL + 6);
-    const char *cases[2] = {SMALL, weights_only};
+       decay_scope=all decays every parameter; by default (Darknet's
+       decay_scope=weights) only PARAM_WEIGHT tensors are decayed. */
+    static char all[2048];
+    snprintf(all, sizeof(all), "[net]\ndecay_scope=all\n%s", SMALL + 6);
+    const char *cases[2] = {all, SMALL};
     for (int ci = 0; ci < 2; ci++) {
         struct network *net = small_net(5, cases[ci]);
         if (!net) return;
@@ -279,6 +281,99 @@ static void test_shared_deltas(void)
     net_free(net[1]);
 }
 
+/* Darknet's partial: the first k layers' parameters, seen = 0; loaded as a
+ * prefix they set those layers only (the rest keep their init), and only
+ * when the caller allows prefixes; other short or long files are refused. */
+static void test_weights_prefix(void)
+{
+    struct network *a = small_net(1, SMALL), *b = small_net(2, SMALL), *c = small_net(2, SMALL);
+    char path[512], bad[512], err[DN_ERR_LEN];
+    if (!a || !b || !c) goto out;
+    path_in_tmp(path, sizeof(path), "small.conv.2");
+    path_in_tmp(bad, sizeof(bad), "small.bad");
+    a->seen = 1234;
+    EXPECT(weights_save_upto(a, path, 2, 0, 0, err) == 0, "%s", err);
+    struct stat st;
+    stat(path, &st);
+    /* conv0: 4 biases + 3*4 BN floats + 4*3*3*3 weights; conv1: 4 + 16 */
+    EXPECT(st.st_size == 20 + 4 * (4 + 12 + 108 + 4 + 16), "prefix file is %ld bytes", (long)st.st_size);
+    EXPECT(weights_load(b, path, 0, err) != 0 && strstr(err, "needs"), "a prefix is refused by weights_load: %s", err);
+    int k = -1;
+    EXPECT(weights_load_prefix(b, path, 0, &k, err) == 0, "%s", err);
+    EXPECT(k == 2 && b->seen == 0, "loaded %d layers, seen %llu", k, (unsigned long long)b->seen);
+    for (int i = 0; i < b->n; i++)
+        for (int j = 0; j < b->layers[i].nparams; j++) {
+            const struct param *p = &b->layers[i].params[j];
+            const struct param *want = i < 2 ? &a->layers[i].params[j] : &c->layers[i].params[j];
+            EXPECT(memcmp(p->val, want->val, p->n * sizeof(float)) == 0, "layer %d %s is not the %s's", i, p->name,
+                   i < 2 ? "file" : "initialisation");
+        }
+    /* one float more than the prefix: neither a full file nor a prefix */
+    FILE *f = fopen(path, "rb"), *g = fopen(bad, "wb");
+    char buf[4096];
+    size_t got = f ? fread(buf, 1, sizeof(buf), f) : 0;
+    if (g) fwrite(buf, 1, got, g), fwrite(buf, 1, 4, g);
+    if (f) fclose(f);
+    if (g) fclose(g);
+    EXPECT(weights_load_prefix(b, bad, 0, &k, err) != 0 && strstr(err, "nor is it the parameters of its first layers"),
+           "a non-prefix short file: %s", err);
+out:
+    net_free(a), net_free(b), net_free(c);
+}
+
+/* export's fold of [net] mean/std into the first convolution: the folded
+ * network on raw pixels gives the original's outputs on normalised ones
+ * (inference, with and without batch norm); a padded first convolution is
+ * refused with the reason. */
+static void test_fold_normalisation(void)
+{
+    const char *layers[2] = {"[convolutional]\nfilters=4\nsize=3\nbatch_normalize=1\nactivation=leaky\n",
+                             "[convolutional]\nfilters=4\nsize=2\nstride=2\nactivation=relu\n"};
+    for (int t = 0; t < 2; t++) {
+        char text[1024], err[DN_ERR_LEN];
+        snprintf(text, sizeof(text), "[net]\nbatch=2\nwidth=5\nheight=6\nchannels=3\nmean=.4,.5,.6\nstd=.2,.25,.3\n"
+                 "%s[avgpool]\n[connected]\noutput=3\nactivation=linear\n", layers[t]);
+        struct network *a = small_net(3, text), *b = small_net(4, text);
+        if (!a || !b) goto next;
+        struct dn_rng r;
+        rng_seed(&r, 9 + t);
+        for (int i = 0; i < a->n; i++)
+            for (int j = 0; j < a->layers[i].nparams; j++) {
+                struct param *p = &a->layers[i].params[j], *q = &b->layers[i].params[j];
+                int var = strcmp(p->name, "rolling_variance") == 0;
+                for (size_t k = 0; k < p->n; k++)
+                    p->val[k] = q->val[k] = var ? rng_uniform(&r, 0.5f, 2) : rng_uniform(&r, -0.5f, 0.5f);
+            }
+        EXPECT(weights_fold_normalisation(b, 0, err) == 0, "%s", err);
+        EXPECT(b->mean[1] == 0 && b->std[1] == 1, "folded network still normalises");
+        for (int i = 0; i < a->batch * a->inputs; i++) {
+            int c = i / (a->w * a->h) % 3;
+            float x = rng_uniform(&r, 0, 1);
+            b->input[i] = x;
+            a->input[i] = (x - a->mean[c]) / a->std[c];
+        }
+        a->train = b->train = 0;
+        net_forward(a);
+        net_forward(b);
+        const float *ya = net_output_layer(a)->output, *yb = net_output_layer(b)->output;
+        double worst = 0;
+        for (int i = 0; i < a->batch * 3; i++) worst = fmax(worst, fabs(ya[i] - yb[i]));
+        EXPECT(worst < 1e-5, "%s: folded outputs differ by %g", t ? "no batch norm" : "batch norm", worst);
+    next:
+        net_free(a), net_free(b);
+    }
+    char err[DN_ERR_LEN];
+    struct network *p = small_net(5, "[net]\nbatch=1\nwidth=5\nheight=5\nchannels=3\nmean=.4,.5,.6\nstd=.2,.25,.3\n"
+                                     "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=relu\n");
+    if (p) {
+        float w0 = p->layers[0].params[1].val[0];
+        EXPECT(weights_fold_normalisation(p, 1, err) != 0 && strstr(err, "pads by 1") &&
+                   strstr(err, "black in Darknet") && p->layers[0].params[1].val[0] == w0 && p->std[0] != 1,
+               "padded first convolution: %s", err);
+    }
+    net_free(p);
+}
+
 /* Inference with net_plan_inference (no gradients, outputs in shared buffers)
  * gives the same bytes as the network with every buffer its own, over
  * inputs that change, on a network where every layer type reads earlier
@@ -342,6 +437,8 @@ static void test_inference_plan(void)
 }
 
 const struct test_case network_tests[] = {
+    {"weights_fold_normalisation", test_fold_normalisation},
+    {"weights_prefix_partial", test_weights_prefix},
     {"weights_roundtrip_bit_exact", test_weights_roundtrip},
     {"weights_bad_sizes_rejected", test_weights_bad_sizes},
     {"weights_darknet_resnet20_size", test_weights_darknet_size},

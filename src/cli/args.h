@@ -1,6 +1,7 @@
 /*
- * args.h - Darknet-style flag handling: a flag is found anywhere on the
- * command line and removed from argv, leaving the positional arguments.
+ * args.h - Darknet-style flag handling for the sub-commands (args.c): a flag
+ * is found anywhere on the command line and removed from argv, leaving the
+ * positional arguments.
  */
 #ifndef DN_ARGS_H
 #define DN_ARGS_H
@@ -16,11 +17,11 @@ const char *arg_str(int *argc, char **argv, const char *name, const char *def);
  * (call it once a command has taken its own flags). */
 int arg_unknown(int argc, char **argv, int first);
 
-/* gpu: CUDA device to run on, -1 for the CPU (always -1 in CPU builds). */
-int cmd_classifier(int argc, char **argv, int gpu);
-int cmd_summary(int argc, char **argv);
-int cmd_cifar(int argc, char **argv);
-int cmd_plot(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
+/*
+ * The device flags, removed from argv: -i N or -gpus N (a CUDA device,
+ * default 0) and -nogpu (the CPU). Returns the device, -1 for the CPU (always
+ * in CPU builds, where -i/-gpus only warn, as in Darknet), or -2 after printing an error.
+ */
+int arg_device(int *argc, char **argv);
 
 #endif

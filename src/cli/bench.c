@@ -1,17 +1,24 @@
 /*
  * bench.c - `./darknet bench`: throughput of a network on synthetic data,
- * and the machine's SGEMM rate, for scripts/bench_cpu.sh.
+ * on the CPU or one GPU, and the machine's SGEMM rate, for
+ * scripts/bench_cpu.sh and scripts/bench_gpu.sh.
  *
  *   ./darknet bench <cfg> [-batch N] [-iters N] [-warmup N] [-classes N]
- *                         [-train 0|1] [-layers]
+ *                         [-train 0|1] [-layers] [-tf32] [-gpus N | -nogpu]
  *   ./darknet bench gemm  [-n N] [-iters N]
  *
  * Network mode builds the cfg (mini-batch -batch, default 128; -classes for
  * `output=classes`, default 10), fills the input with seeded normal noise and
  * the targets with seeded random one-hot labels, then times -warmup (default
  * 3) untimed and -iters (default 10) timed iterations. A training iteration
- * is what `classifier train` does per step: forward, backward and the SGD
- * update (-train 0: one inference forward). It prints the median iteration
+ * is what `classifier train` does per step: forward and backward of each of
+ * the cfg's subdivisions, then the SGD update (-train 0: one inference
+ * forward). GPU builds run on the GPU (-gpus N / -i N, default 0; -nogpu:
+ * the CPU; -tf32 allows TF32 math): every mini-batch is a ready uint8 batch
+ * (random pixels, labels, crops and flips) copied in and rendered on the
+ * device as in training (train.h feed_ready); the loader thread that would
+ * prepare it is not counted. Each timed iteration waits for the device. The
+ * per-layer table (-layers) is CPU only. It prints the median iteration
  * time, images/s, the achieved GFLOP/s (2 flops per multiply-accumulate of
  * net_macs; a training image counts 3x the forward: forward, input gradient
  * and weight gradient), the same over the convolution layers alone
@@ -32,7 +39,12 @@
 
 #include "../backend/cpu/gemm.h"
 #include "../core/network.h"
+#include "../core/train.h"
+#ifdef GPU
+#include "../core/network_gpu.h"
+#endif
 #include "args.h"
+#include "commands.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -92,12 +104,36 @@ static int bench_gemm(int argc, char **argv)
     return 0;
 }
 
+/* Move net onto CUDA device gpu (-1: stay on the CPU); tf32: allow TF32 math. */
+static int use_device(struct network *net, int gpu, int tf32, char *err)
+{
+#ifdef GPU
+    if (gpu >= 0) return net_cuda_attach(net, gpu, tf32 ? DN_CUDA_TF32 : 0, err);
+#endif
+    (void)net, (void)err;
+    if (tf32 && gpu < 0) fprintf(stderr, "warning: -tf32 has no effect on the CPU\n");
+    return 0;
+}
+
+/* A ready u8 batch of net's shape, as the loader hands the GPU one: random
+ * pixels, labels, crops (pad 4) and flips. Its buffer is the caller's to free. */
+static void ready_u8_batch(const struct network *net, struct dn_rng *r, struct u8_batch *u)
+{
+    u8_batch_init(u, net->batch, net->c, net->h, net->w, xmalloc(u8_batch_bytes(net->batch, net->c, net->h, net->w)));
+    for (size_t i = 0; i < (size_t)net->batch * net->inputs; i++) u->pixels[i] = (uint8_t)rng_u32(r);
+    for (int b = 0; b < net->batch; b++) {
+        struct sample_plan *p = &u->plan[b];
+        p->idx = b, p->label = (int)rng_below(r, net->truths), p->pad = 4;
+        p->dx = (int)rng_below(r, 9), p->dy = (int)rng_below(r, 9), p->flip = (int)rng_below(r, 2);
+    }
+}
+
 static int is_conv(const struct layer *l)
 {
     return !strcmp(l->ops->name, "convolutional") || !strcmp(l->ops->name, "bridge");
 }
 
-int cmd_bench(int argc, char **argv)
+int cmd_bench(int argc, char **argv, int gpu)
 {
     if (argc >= 3 && !strcmp(argv[2], "gemm")) return bench_gemm(argc, argv);
     int bad = 0;
@@ -107,10 +143,11 @@ int cmd_bench(int argc, char **argv)
     long classes = arg_long(&argc, argv, "-classes", 10, &bad);
     long train = arg_long(&argc, argv, "-train", 1, &bad);
     int layers = arg_flag(&argc, argv, "-layers");
+    int tf32 = arg_flag(&argc, argv, "-tf32");
     if (bad || argc != 3 || batch < 1 || iters < 1 || warmup < 0 || classes < 1 ||
         (train != 0 && train != 1)) {
         fprintf(stderr, "usage: darknet bench <cfg> [-batch N] [-iters N] [-warmup N] [-classes N] "
-                        "[-train 0|1] [-layers]\n"
+                        "[-train 0|1] [-layers] [-tf32]\n"
                         "       darknet bench gemm [-n N] [-iters N]\n");
         return 2;
     }
@@ -120,27 +157,40 @@ int cmd_bench(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    if (use_device(net, gpu, tf32, err)) {
+        fprintf(stderr, "%s\n", err);
+        net_free(net);
+        return 1;
+    }
     struct dn_rng r;
     rng_seed(&r, 2);
     for (size_t i = 0; i < (size_t)net->batch * net->inputs; i++) net->input[i] = rng_normal(&r);
     for (int b = 0; b < net->batch; b++)
         net->truth[(size_t)b * net->truths + rng_below(&r, net->truths)] = 1;
+    struct feeder f;
+    feeder_init(&f, net, 1);
+    struct u8_batch ready = {0};
+    if (f.u8) ready_u8_batch(net, &r, &ready);
     net->train = (int)train;
-    if (train) net_share_deltas(net); /* as classifier train does */
-    else net_plan_inference(net);     /* as classifier valid and predict do */
+    if (train && !net->cuda) net_share_deltas(net);         /* as classifier train does */
+    else if (!train && !net->cuda) net_plan_inference(net); /* as classifier valid and predict do */
     double *prof = xcalloc(2 * net->n, sizeof(double));
     double *t = xcalloc(iters, sizeof(double)), cpu0 = 0;
     for (long i = 0; i < warmup + iters; i++) {
         if (i == warmup) {
-            net->prof = prof; /* profile the timed iterations only */
+            if (!net->cuda) net->prof = prof; /* profile the timed iterations only */
             cpu0 = cpu_seconds();
         }
         double t0 = dn_time();
-        net_forward(net);
-        if (train) {
-            net_backward(net);
-            net_update(net, (int)i + 1);
+        for (int s = 0; s < (train ? net->subdivisions : 1); s++) {
+            if (f.u8) feed_ready(&f, &ready, NULL, NULL); /* the GPU's only host-to-device copy */
+            net_forward(net);
+            if (train) net_backward(net);
         }
+        if (train) net_update(net, (int)i + 1);
+#ifdef GPU
+        if (net->cuda) dn_cuda_sync(net); /* the backward and update are still queued */
+#endif
         if (i >= warmup) t[i - warmup] = dn_time() - t0;
     }
     double cpu_ms = (cpu_seconds() - cpu0) / iters * 1e3;
@@ -155,9 +205,10 @@ int cmd_bench(int argc, char **argv)
         }
     }
     double mult = train ? 3 : 1; /* forward, input gradient, weight gradient */
-    double macs = net_macs(net), med = median(t, iters), imgs = net->batch / med;
+    int images = net->batch * (train ? net->subdivisions : 1); /* per iteration */
+    double macs = net_macs(net), med = median(t, iters), imgs = images / med;
     double gflops = 2 * mult * macs * imgs / 1e9;
-    double conv_gflops = conv_s > 0 ? 2 * mult * conv_macs * net->batch * iters / conv_s / 1e9 : 0;
+    double conv_gflops = conv_s > 0 ? 2 * mult * conv_macs * images * iters / conv_s / 1e9 : 0;
     if (layers) {
         printf("layer type            forward ms  backward ms  GFLOP/s\n");
         for (int i = 0; i < net->n; i++) {
@@ -169,15 +220,21 @@ int cmd_bench(int argc, char **argv)
         }
         printf("layers total %.2f ms of a %.2f ms median iteration\n", total_s / iters * 1e3, med * 1e3);
     }
-    printf("%s %s batch %d, %d threads (%s): median %.2f ms/iteration, %.1f images/s, %.1f GFLOP/s, "
+    char where[200];
+    snprintf(where, sizeof(where), "%d threads (%s)", gemm_threads(), gemm_backend());
+#ifdef GPU
+    if (net->cuda) snprintf(where, sizeof(where), "%s", dn_cuda_describe(net));
+#endif
+    printf("%s %s batch %d, %s: median %.2f ms/iteration, %.1f images/s, %.1f GFLOP/s, "
            "conv layers %.1f GFLOP/s (%.0f%% of the time), peak RSS %.1f MB\n",
-           argv[2], train ? "training" : "inference", net->batch, gemm_threads(), gemm_backend(), med * 1e3,
-           imgs, gflops, conv_gflops, total_s > 0 ? 100 * conv_s / total_s : 0, peak_rss_mb());
-    printf("bench mode=%s cfg=%s batch=%d threads=%d iters=%ld median_ms=%.3f img_s=%.2f gflops=%.2f "
+           argv[2], train ? "training" : "inference", images, where, med * 1e3, imgs, gflops, conv_gflops,
+           total_s > 0 ? 100 * conv_s / total_s : 0, peak_rss_mb());
+    printf("bench mode=%s cfg=%s batch=%d device=%s threads=%d iters=%ld median_ms=%.3f img_s=%.2f gflops=%.2f "
            "conv_gflops=%.2f macs=%.0f rss_mb=%.1f cpu_ms=%.1f\n",
-           train ? "train" : "infer", argv[2], net->batch, gemm_threads(), iters, med * 1e3, imgs, gflops,
-           conv_gflops, macs, peak_rss_mb(), cpu_ms);
-    free(prof), free(t);
+           train ? "train" : "infer", argv[2], images, net->cuda ? "gpu" : "cpu", gemm_threads(), iters, med * 1e3,
+           imgs, gflops, conv_gflops, macs, peak_rss_mb(), cpu_ms);
+    free(prof), free(t), free(ready.buf);
+    feeder_free(&f);
     net_free(net);
     return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "../data/data.h"
 #include "args.h"
+#include "commands.h"
 
 int cmd_cifar(int argc, char **argv)
 {

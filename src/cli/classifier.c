@@ -24,9 +24,11 @@
 #include <stb/stb_image.h>
 
 #include "../core/network.h"
+#include "../core/train.h"
 #include "../core/weights.h"
 #include "../data/data.h"
 #include "args.h"
+#include "commands.h"
 #include "evaluate.h"
 #ifdef GPU
 #include "../core/network_gpu.h"
@@ -66,13 +68,6 @@ static void join(char *out, size_t n, const char *dir, const char *name)
     snprintf(out, n, "%s%s%s", dir, len && dir[len - 1] == '/' ? "" : "/", name);
 }
 
-static struct augment net_augment(const struct network *net, int train)
-{
-    struct augment a = {.train = train, .crop_pad = net->crop_pad, .flip = net->flip};
-    for (int i = 0; i < 3; i++) a.mean[i] = net->mean[i], a.std[i] = net->std[i];
-    return a;
-}
-
 /* Keep the loss log consistent with the checkpoint: drop rows after iter
  * (csv_log_trim: atomic, the log is kept whole if that fails). *avg gets the
  * average loss of the last row kept (-1 if none), so that a resumed run
@@ -94,7 +89,7 @@ static int trim_loss_log(const char *path, int iter, float *avg, char *err)
 }
 
 /* Move net onto CUDA device gpu; -1 keeps it on the CPU. Training and
- * validation feed the GPU uint8 batches (gpu_u8_batch), predict feeds
+ * validation feed the GPU uint8 batches (core/train.h), predict feeds
  * net->input on both (see network_gpu.h). */
 static int use_gpu(struct network *net, int gpu, char *err)
 {
@@ -106,32 +101,6 @@ static int use_gpu(struct network *net, int gpu, char *err)
     (void)net, (void)gpu, (void)err;
 #endif
     return 0;
-}
-
-/* GPU runs take training batches as uint8 images augmented on the device
- * (network_gpu.h): the network's u8 buffer, or NULL on the CPU, where the
- * loader renders float batches. */
-static struct u8_batch *gpu_u8_batch(struct network *net, const struct augment *a)
-{
-#ifdef GPU
-    if (net->cuda) return net_cuda_u8_batch(net, a);
-#endif
-    (void)net, (void)a;
-    return NULL;
-}
-
-/* The loader's next mini-batch into net (u from gpu_u8_batch). */
-static void next_batch(struct loader *L, struct network *net, struct u8_batch *u)
-{
-#ifdef GPU
-    if (u) {
-        loader_next_u8(L, u);
-        net_cuda_feed_u8(net, u);
-        return;
-    }
-#endif
-    (void)u;
-    loader_next(L, net->input, net->truth);
 }
 
 /*
@@ -181,9 +150,12 @@ static int train(int argc, char **argv, int gpu)
     char *sets[32];
     int nsets = 0;
     for (const char *v; nsets < 32 && (v = arg_str(&argc, argv, "-set", NULL));) sets[nsets++] = (char *)v;
+    int topk = arg_flag(&argc, argv, "-topk");          /* Darknet: validate top-k while training */
+    const char *chart = arg_str(&argc, argv, "-chart", NULL); /* Darknet: where chart.png goes */
     if (bad || arg_unknown(argc, argv, 3)) return 2;
     if (argc != 5 && argc != 6) {
-        fprintf(stderr, "usage: darknet classifier train <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]...\n");
+        fprintf(stderr, "usage: darknet classifier train <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]... "
+                        "[-topk] [-chart PATH]\n");
         return 2;
     }
     const char *datafile = argv[3], *cfgfile = argv[4], *weightfile = argc == 6 ? argv[5] : NULL;
@@ -191,6 +163,7 @@ static int train(int argc, char **argv, int gpu)
     struct network *net = NULL;
     struct dataset ds = {0};
     struct loader *L = NULL;
+    struct feeder feed = {0};
     struct validator val = {0};
     FILE *log = NULL;
     int rc = 1;
@@ -202,7 +175,11 @@ static int train(int argc, char **argv, int gpu)
         goto fail;
     }
     if (weightfile) {
-        if (weights_load(net, weightfile, !clear, err)) goto fail;
+        int nloaded = 0; /* a Darknet prefix file (partial, *.conv.N) starts a training too */
+        if (weights_load_prefix(net, weightfile, !clear, &nloaded, err)) goto fail;
+        if (nloaded < net->n)
+            fprintf(stderr, "%s: weights of layers 0-%d only (a prefix file); the other layers start from their "
+                            "initialisation\n", weightfile, nloaded - 1);
         if (clear) net->seen = 0;
     }
     net_print_summary(net, stderr);
@@ -236,29 +213,19 @@ static int train(int argc, char **argv, int gpu)
         goto fail;
     }
     if (ftell(log) == 0) fprintf(log, "iteration,epoch,loss,avg_loss,rate,seconds,images\n");
+    if (topk && net->valid_every == 0) net->valid_every = -1; /* once per epoch */
     if (validator_open(&val, net, &d, d.backup, base, iter, ds.n, err)) goto fail;
+    if (chart) snprintf(val.chart, sizeof(val.chart), "%s", chart);
 
     fprintf(stderr, "training %s on %d images of %s, %d classes, batch %d x %d, seed %ld, from iteration %d\n",
             cfgfile, ds.n, d.train, d.classes, net->batch, net->subdivisions, seed, iter);
-    struct augment aug = net_augment(net, 1);
-    uint64_t data_seed = hash64((uint64_t)seed ^ 0xDA7A5EEDull);
-    struct u8_batch *u8 = gpu_u8_batch(net, &aug);
-    L = u8 ? loader_start_u8(&ds, &aug, data_seed, net->seen, net->batch)
-           : loader_start(&ds, &aug, data_seed, net->seen, net->batch);
-    net->train = 1;
+    feeder_init(&feed, net, 1);
+    L = feeder_loader(&feed, &ds, hash64((uint64_t)seed ^ 0xDA7A5EEDull), net->seen);
     double start = dn_time(), spent = 0;
     int first_iter = iter;
     while (iter < net->max_batches) {
         double t0 = dn_time();
-        float loss = 0;
-        for (int s = 0; s < net->subdivisions; s++) {
-            next_batch(L, net, u8);
-            net->seen += net->batch;
-            net_forward(net);
-            net_backward(net);
-            loss += net->loss;
-        }
-        net_update(net, iter + 1);
+        float loss = train_step(&feed, L);
         iter = net_iteration(net);
         double sec = dn_time() - t0;
         spent = dn_time() - start;
@@ -285,6 +252,9 @@ static int train(int argc, char **argv, int gpu)
             fprintf(stderr, "saved %s\n", backup);
         }
     }
+    /* measured after the loop: the last iteration's validation counts in
+     * val.seconds, so it must count in the elapsed time too */
+    spent = dn_time() - start;
     if (weights_save(net, backup, 1, err) || weights_save(net, final, 1, err)) goto fail;
     fprintf(stderr, "saved %s\n", final);
     double train_s = spent - val.seconds; /* throughput without the validations */
@@ -296,6 +266,7 @@ static int train(int argc, char **argv, int gpu)
 fail:
     if (rc) fprintf(stderr, "%s\n", err);
     if (L) loader_stop(L);
+    feeder_free(&feed);
     if (log) fclose(log);
     validator_close(&val);
     dataset_free(&ds);
@@ -398,11 +369,8 @@ static int predict(int argc, char **argv, int gpu)
     }
     double t0 = dn_time();
     resize_to(im, w, h, net->c, net->input, net->w, net->h);
-    for (int k = 0; k < net->c; k++)
-        for (int i = 0; i < net->w * net->h; i++) {
-            float *x = &net->input[(long)k * net->w * net->h + i];
-            *x = (*x - net->mean[k]) / net->std[k];
-        }
+    struct augment test_time = net_augment(net, 0); /* as validation: normalisation only */
+    augment_normalize(&test_time, net->c, net->h, net->w, net->input);
     net->train = 0;
     net_forward(net);
     fprintf(stderr, "%s: Predicted in %f seconds.\n", argv[6], dn_time() - t0);

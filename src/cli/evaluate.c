@@ -9,37 +9,14 @@
 #include <string.h>
 
 #include "chart.h"
-#ifdef GPU
-#include "../core/network_gpu.h"
-#endif
-
-/* Samples first .. of ds, in list order and not augmented, into net: on the
- * GPU (u, from net_cuda_u8_batch) as a u8 batch rendered on the device
- * (network_gpu.h), on the CPU (u NULL) as floats in net->input. */
-static void feed_batch(struct network *net, struct dataset *ds, const struct augment *a, int first,
-                       struct u8_batch *u)
-{
-#ifdef GPU
-    if (u) {
-        dataset_gather_batch(ds, a, 0, (uint64_t)first, u);
-        net_cuda_feed_u8(net, u);
-        return;
-    }
-#endif
-    (void)u;
-    dataset_fill_batch(ds, a, 0, (uint64_t)first, net->batch, net->input, NULL);
-}
+#include "../core/train.h"
 
 void evaluate(struct network *net, struct dataset *ds, int k, struct eval_result *r)
 {
     double t0 = dn_time();
     int was_training = net->train;
-    struct augment aug = {.train = 0};
-    for (int i = 0; i < 3; i++) aug.mean[i] = net->mean[i], aug.std[i] = net->std[i];
-    struct u8_batch *u = NULL;
-#ifdef GPU
-    if (net->cuda) u = net_cuda_u8_batch(net, &aug);
-#endif
+    struct feeder feed;
+    feeder_init(&feed, net, 0); /* test-time preprocessing: normalisation only */
     int classes = net_output_layer(net)->outputs;
     if (k > classes) k = classes;
     memset(r, 0, sizeof(*r));
@@ -47,7 +24,7 @@ void evaluate(struct network *net, struct dataset *ds, int k, struct eval_result
     net->train = 0;
     for (int first = 0; first < ds->n; first += net->batch) {
         /* not training: samples first.. in list order, wrapping at the end */
-        feed_batch(net, ds, &aug, first, u);
+        feed_samples(&feed, ds, (uint64_t)first);
         net_forward(net);
         const float *p = net_output_layer(net)->output;
         for (int b = 0; b < net->batch && first + b < ds->n; b++) {
@@ -62,6 +39,7 @@ void evaluate(struct network *net, struct dataset *ds, int k, struct eval_result
             r->hitk += rank < k;
         }
     }
+    feeder_free(&feed);
     net->train = was_training;
     r->seconds = dn_time() - t0;
 }

@@ -3,8 +3,6 @@
  * only part of the program that prints errors and chooses exit codes:
  * 0 success, 1 a runtime error (bad file, bad cfg), 2 wrong usage.
  */
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,60 +10,31 @@
 
 #include "../backend/cpu/gemm.h"
 #include "args.h"
+#include "commands.h"
 
-static void remove_arg(int *argc, char **argv, int i, int n)
+/*
+ * Flags of upstream Darknet (AlexeyAB) that only concern its display, OpenCV
+ * or per-layer timing: accepted anywhere on the line so that a Darknet
+ * command runs unchanged, removed, and named once on stderr as doing nothing.
+ */
+static int drop_display_flags(int *argc, char **argv)
 {
-    for (int k = i; k + n < *argc; k++) argv[k] = argv[k + n];
-    *argc -= n;
-    argv[*argc] = NULL;
-}
-
-int arg_flag(int *argc, char **argv, const char *name)
-{
-    for (int i = 1; i < *argc; i++)
-        if (strcmp(argv[i], name) == 0) {
-            remove_arg(argc, argv, i, 1);
-            return 1;
-        }
-    return 0;
-}
-
-long arg_long(int *argc, char **argv, const char *name, long def, int *bad)
-{
-    for (int i = 1; i < *argc; i++)
-        if (strcmp(argv[i], name) == 0) {
-            char *end;
-            errno = 0;
-            long v = i + 1 < *argc ? strtol(argv[i + 1], &end, 10) : 0;
-            if (i + 1 >= *argc || *end || end == argv[i + 1] || errno) {
-                fprintf(stderr, "darknet: %s needs a number\n", name);
-                *bad = 1;
-                return def;
-            }
-            remove_arg(argc, argv, i, 2);
-            return v;
-        }
-    return def;
-}
-
-const char *arg_str(int *argc, char **argv, const char *name, const char *def)
-{
-    for (int i = 1; i < *argc; i++)
-        if (strcmp(argv[i], name) == 0 && i + 1 < *argc) {
-            const char *v = argv[i + 1];
-            remove_arg(argc, argv, i, 2);
-            return v;
-        }
-    return def;
-}
-
-int arg_unknown(int argc, char **argv, int first)
-{
-    for (int i = first; i < argc; i++)
-        if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "darknet: unknown option '%s' (see darknet with no arguments for the usage)\n", argv[i]);
-            return 1;
-        }
+    static const char *const plain[] = {"-dont_show", "-show_imgs", "-dontuse_opencv", "-benchmark_layers", NULL};
+    char seen[256] = "";
+    for (int i = 0; plain[i]; i++) {
+        if (!arg_flag(argc, argv, plain[i])) continue;
+        strncat(seen, " ", sizeof(seen) - strlen(seen) - 1);
+        strncat(seen, plain[i], sizeof(seen) - strlen(seen) - 1);
+    }
+    int bad = 0;
+    long port = arg_long(argc, argv, "-mjpeg_port", -1, &bad);
+    if (bad) return -1;
+    if (port >= 0) {
+        char buf[40];
+        snprintf(buf, sizeof(buf), " -mjpeg_port %ld", port);
+        strncat(seen, buf, sizeof(seen) - strlen(seen) - 1);
+    }
+    if (seen[0]) fprintf(stderr, "darknet:%s: accepted for Darknet compatibility; no effect here (no display)\n", seen);
     return 0;
 }
 
@@ -73,50 +42,20 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: darknet <command> ...\n"
-            "  classifier train   <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]...\n"
+            "  classifier train   <data> <cfg> [weights] [-clear] [-seed N] [-set key=value]... [-topk] [-chart PATH]\n"
             "  classifier valid   <data> <cfg> <weights>\n"
             "  classifier predict <data> <cfg> <weights> <image> [-t N]\n"
             "  summary [<data>] <cfg>\n"
+            "  partial [<data>] <cfg> <weights> <out.weights> <N>   (the first N layers' weights, as Darknet)\n"
+            "  export [<data>] <cfg> <weights> <out.cfg> <out.weights>   (mean/std folded in, for Darknet)\n"
             "  cifar extract <cifar-binary-dir> <out-dir>\n"
             "  plot <out.png> [-x COL] [-y COL] [-panel TITLE] LABEL=CSV ...   (line charts of CSV logs)\n"
-            "  bench <cfg> [-batch N] [-iters N] [-warmup N] [-classes N] [-train 0|1] [-layers]\n"
+            "  bench <cfg> [-batch N] [-iters N] [-warmup N] [-classes N] [-train 0|1] [-layers] [-tf32]\n"
             "  bench gemm [-n N] [-iters N]\n"
             "Any command: -threads N uses N CPU threads (default OMP_NUM_THREADS, else all cores)\n"
-            "GPU builds (make GPU=1): -i N or -gpus N runs on CUDA device N (default 0), -nogpu on the CPU\n");
+            "GPU builds (make GPU=1): -i N or -gpus N runs on CUDA device N (default 0), -nogpu on the CPU\n"
+            "Accepted from Darknet and ignored: -dont_show -show_imgs -dontuse_opencv -benchmark_layers -mjpeg_port N\n");
 }
-
-#ifdef GPU
-/*
- * The device to use, as Darknet: -i N (default 0), or `-gpus N` for
- * training; -nogpu runs on the CPU. One run uses one GPU: a list of several
- * is refused (Darknet averages weights across GPUs every few iterations; we
- * do not, and independent runs use several GPUs better for these networks).
- * Returns the device, -1 for the CPU, or -2 after printing an error.
- */
-static int select_gpu(long index, const char *gpus, int nogpu)
-{
-    if (nogpu) return -1;
-    if (!gpus) {
-        if (index < 0) {
-            fprintf(stderr, "darknet: -i %ld: not a GPU index\n", index);
-            return -2;
-        }
-        return (int)index;
-    }
-    if (strchr(gpus, ',')) {
-        fprintf(stderr, "darknet: -gpus %s: multi-GPU data parallelism is not supported; "
-                        "run one training per GPU instead (-gpus 0, -gpus 1, ...)\n", gpus);
-        return -2;
-    }
-    char *end;
-    long g = strtol(gpus, &end, 10);
-    if (end == gpus || *end || g < 0) {
-        fprintf(stderr, "darknet: -gpus %s: expected a GPU index such as 0\n", gpus);
-        return -2;
-    }
-    return (int)g;
-}
-#endif
 
 /*
  * How OpenMP threads wait. A thread that reaches the end of a parallel loop
@@ -157,21 +96,9 @@ int main(int argc, char **argv)
         return 2;
     }
     gemm_init_threads((int)threads);
-    long gpu = arg_long(&argc, argv, "-i", 0, &bad);
-    const char *gpus = arg_str(&argc, argv, "-gpus", NULL);
-    int nogpu = arg_flag(&argc, argv, "-nogpu");
-    if (bad) return 2;
-#ifdef GPU
-    int device = select_gpu(gpu, gpus, nogpu);
+    if (bad || drop_display_flags(&argc, argv)) return 2;
+    int device = arg_device(&argc, argv);
     if (device == -2) return 2;
-#else
-    int device = -1;
-    (void)nogpu;
-    if (gpus || gpu != 0) {
-        fprintf(stderr, "darknet: this binary was built without GPU support (make GPU=1); drop -gpus/-i\n");
-        return 2;
-    }
-#endif
     if (argc < 2) {
         usage();
         return 2;
@@ -180,7 +107,9 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "summary") == 0) return cmd_summary(argc, argv);
     if (strcmp(argv[1], "cifar") == 0) return cmd_cifar(argc, argv);
     if (strcmp(argv[1], "plot") == 0) return cmd_plot(argc, argv);
-    if (strcmp(argv[1], "bench") == 0) return cmd_bench(argc, argv);
+    if (strcmp(argv[1], "bench") == 0) return cmd_bench(argc, argv, device);
+    if (strcmp(argv[1], "partial") == 0) return cmd_partial(argc, argv);
+    if (strcmp(argv[1], "export") == 0) return cmd_export(argc, argv);
     fprintf(stderr, "darknet: unknown command '%s'\n", argv[1]);
     usage();
     return 2;

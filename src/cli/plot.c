@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "../core/utils.h"
-#include "args.h"
+#include "commands.h"
 #include "chart.h"
 
 #define PLOT_MAX_PANELS 8

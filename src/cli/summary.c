@@ -9,6 +9,7 @@
 #include "../core/network.h"
 #include "../data/data.h"
 #include "args.h"
+#include "commands.h"
 
 int cmd_summary(int argc, char **argv)
 {

@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-const char *const act_names[] = {"linear", "relu", "leaky", "logistic", NULL};
+const char *const act_names[] = {"linear", "relu", "leaky", "logistic", "relu6", "ramp", NULL};
 
 /* Element-wise over large arrays: split between the threads (any split
  * gives the same result). */
@@ -25,6 +25,11 @@ void activate(float *x, size_t n, enum dn_act a)
     case ACT_LOGISTIC:
         PAR_FOR
         for (size_t i = 0; i < n; i++) x[i] = 1.0f / (1.0f + expf(-x[i]));
+        break;
+    case ACT_RELU6:
+    case ACT_RAMP:
+        PAR_FOR
+        for (size_t i = 0; i < n; i++) x[i] = act_value(x[i], a);
         break;
     }
 }
@@ -53,6 +58,11 @@ void gradient(const float *restrict y, size_t n, enum dn_act a, float *restrict 
     case ACT_LOGISTIC:
         PAR_FOR
         for (size_t i = 0; i < n; i++) delta[i] *= y[i] * (1.0f - y[i]);
+        break;
+    case ACT_RELU6:
+    case ACT_RAMP:
+        PAR_FOR
+        for (size_t i = 0; i < n; i++) delta[i] *= act_slope(y[i], a);
         break;
     }
 }

@@ -9,7 +9,8 @@
 #include <math.h>
 #include <stddef.h>
 
-enum dn_act { ACT_LINEAR, ACT_RELU, ACT_LEAKY, ACT_LOGISTIC };
+/* relu6 = min(max(x, 0), 6); ramp = max(x, 0) + 0.1 x (Darknet's). */
+enum dn_act { ACT_LINEAR, ACT_RELU, ACT_LEAKY, ACT_LOGISTIC, ACT_RELU6, ACT_RAMP };
 
 /* NULL-terminated cfg names, indexed by enum dn_act (for cfg_enum). */
 extern const char *const act_names[];
@@ -28,6 +29,10 @@ static inline float act_value(float v, enum dn_act a)
         return v > 0 ? v : 0.1f * v;
     case ACT_LOGISTIC:
         return 1.0f / (1.0f + expf(-v));
+    case ACT_RELU6:
+        return v > 0 ? (v < 6 ? v : 6.0f) : 0.0f;
+    case ACT_RAMP:
+        return v > 0 ? v + 0.1f * v : 0.1f * v;
     case ACT_LINEAR:
         break;
     }
@@ -43,6 +48,10 @@ static inline float act_slope(float y, enum dn_act a)
         return y > 0 ? 1.0f : 0.1f;
     case ACT_LOGISTIC:
         return y * (1.0f - y);
+    case ACT_RELU6:
+        return y > 0 && y < 6 ? 1.0f : 0.0f;
+    case ACT_RAMP:
+        return y > 0 ? 1.1f : 0.1f;
     case ACT_LINEAR:
         break;
     }

@@ -19,6 +19,12 @@ static void strip_ws(char *s)
     *d = 0;
 }
 
+/* End a value at an inline comment: "filters=40#32" reads as filters=40. */
+static void cut_comment(char *val)
+{
+    val[strcspn(val, "#;")] = 0;
+}
+
 static struct cfg_section *add_section(struct cfg *c, const char *type, int line)
 {
     if (c->n == c->cap) {
@@ -83,6 +89,7 @@ static struct cfg *read_stream(FILE *f, const char *path, int allow_bare, char *
             goto fail;
         }
         *eq = 0;
+        cut_comment(eq + 1);
         if (!cur) {
             if (!allow_bare) {
                 dn_errf(err, "%s:%d: %s: key before any [section]", path, lineno, line);
@@ -90,13 +97,18 @@ static struct cfg *read_stream(FILE *f, const char *path, int allow_bare, char *
             }
             cur = add_section(c, "", lineno);
         }
-        for (int i = 0; i < cur->n; i++) {
+        /* A repeated key: Darknet's option_find returns the first one, so the
+         * later value is ignored, and said so. */
+        int repeated = 0;
+        for (int i = 0; i < cur->n && !repeated; i++) {
             if (strcmp(cur->opts[i].key, line) == 0) {
-                dn_errf(err, "%s:%d: [%s] %s: duplicate key (first on line %d)", path, lineno,
-                        cur->type, line, cur->opts[i].line);
-                goto fail;
+                fprintf(stderr, "warning: %s:%d: [%s] %s=%s: repeated key ignored; the first value (%s, line %d) "
+                        "is used, as in Darknet\n", path, lineno, cur->type, line, eq + 1, cur->opts[i].val,
+                        cur->opts[i].line);
+                repeated = 1;
             }
         }
+        if (repeated) continue;
         if (cur->n == cur->cap) {
             cur->cap = cur->cap ? 2 * cur->cap : 8;
             cur->opts = xrealloc(cur->opts, cur->cap * sizeof(*cur->opts));
@@ -293,10 +305,61 @@ int cfg_enum(struct cfg *c, struct cfg_section *s, const char *key, const char *
     return cfg_fail(c, s, key, "unknown value (expected %s)", allowed);
 }
 
+/*
+ * Keys of upstream Darknet (AlexeyAB) that this engine knows but does not
+ * implement. Set to their "off" value (0, or 1 for groups) they mean what
+ * leaving them out means, so they are accepted; any other value is refused
+ * as "not supported" (with the reason) rather than as an unknown key.
+ */
+static const struct {
+    const char *section; /* "" = any section */
+    const char *key;
+    const char *why;
+} unsupported_keys[] = {
+    {"convolutional", "groups", "grouped and depthwise convolutions are not implemented"},
+    {"net", "mosaic", "mosaic augmentation is for detection training"},
+    {"net", "cutmix", "cutmix augmentation is not implemented"},
+    {"net", "mixup", "mixup augmentation is not implemented"},
+    {"net", "blur", "blur augmentation is not implemented"},
+    {"net", "gaussian_noise", "noise augmentation is not implemented"},
+    {"net", "contrastive", "contrastive training is not implemented"},
+    {"net", "adversarial_lr", "adversarial training is not implemented"},
+    {"net", "letter_box", "letter-boxing is for detection"},
+    {"net", "random", "random network resizing is for detection"},
+    {"net", "track", "video tracking is not implemented"},
+    {"net", "adam", "only SGD with momentum is implemented"},
+    {"net", "loss_scale", "mixed precision is not implemented"},
+    {"", "xnor", "XNOR (binary) convolutions are not implemented"},
+    {"", "binary", "binary weights are not implemented"},
+    {"", "dilation", "dilated convolutions are not implemented"},
+    {"", "antialiasing", "anti-aliased convolutions are not implemented"},
+    {"", "assisted_excitation", "assisted excitation is for detection"},
+    {"", "stopbackward", "partial backward passes are not implemented"},
+    {"", "train_only_bn", "partial backward passes are not implemented"},
+};
+
+/* Why an upstream key is not supported, or NULL if it is not in the table. */
+static const char *unsupported_why(const struct cfg_section *s, const char *key)
+{
+    for (size_t k = 0; k < ARRAY_LEN(unsupported_keys); k++) {
+        const char *sec = unsupported_keys[k].section;
+        if (strcmp(unsupported_keys[k].key, key) == 0 && (!sec[0] || strcmp(sec, s->type) == 0))
+            return unsupported_keys[k].why;
+    }
+    return NULL;
+}
+
 int cfg_check_unused(struct cfg *c, struct cfg_section *s)
 {
-    for (int i = 0; i < s->n; i++)
-        if (!s->opts[i].used) return cfg_fail(c, s, s->opts[i].key, "unknown key");
+    for (int i = 0; i < s->n; i++) {
+        struct cfg_option *o = &s->opts[i];
+        if (o->used) continue;
+        const char *why = unsupported_why(s, o->key);
+        if (!why) return cfg_fail(c, s, o->key, "unknown key");
+        const char *off = strcmp(o->key, "groups") == 0 ? "1" : "0";
+        if (strcmp(o->val, off) != 0) return cfg_fail(c, s, o->key, "not supported here (%s)", why);
+        /* the off value, as when absent */
+    }
     return 0;
 }
 

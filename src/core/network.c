@@ -8,9 +8,10 @@
  * and delta and checks that no key of the section went unread.
  *
  * SGD (equivalent to torch.optim.SGD with momentum and weight_decay):
- *     g = grad + decay * w      (decay on every parameter with decay_scope=all,
- *                                the default as in PyTorch; only on conv,
- *                                connected and SE weights with decay_scope=weights)
+ *     g = grad + decay * w      (decay only on conv, connected and SE weights
+ *                                with decay_scope=weights, the default as in
+ *                                Darknet; on every parameter with
+ *                                decay_scope=all, as PyTorch's weight_decay)
  *     v = momentum * v + g
  *     w = w - lr * v
  * grad is the gradient of the mean loss over the batch*subdivisions images.
@@ -77,6 +78,41 @@ static const char *const policy_names[] = {"constant", "steps", "step", "poly", 
 static const char *const init_names[] = {"darknet", "fan_out", "fan_in", NULL};
 static const char *const decay_names[] = {"all", "weights", NULL};
 
+/*
+ * Darknet's classifier augmentation keys, with its defaults: max_crop =
+ * 2 * width and min_crop = width (a random 1x..2x zoom-in), angle 0,
+ * aspect 1, hue 0, saturation 1, exposure 1, label_smooth_eps 0. Our own
+ * pad-crop (crop_pad > 0) replaces the zoom: then the crop range defaults
+ * to the width (no zoom), and a real zoom or rotation is refused.
+ */
+static int parse_net_augment(struct network *net, struct cfg *c, struct cfg_section *s)
+{
+    int w = net->w;
+    int pad = net->crop_pad > 0;
+    if (cfg_int(c, s, "max_crop", pad ? w : 2 * w, &net->max_crop) ||
+        cfg_int(c, s, "min_crop", w, &net->min_crop) || cfg_float(c, s, "angle", 0, &net->angle) ||
+        cfg_float(c, s, "aspect", 1, &net->aspect) || cfg_float(c, s, "hue", 0, &net->hue) ||
+        cfg_float(c, s, "saturation", 1, &net->saturation) || cfg_float(c, s, "exposure", 1, &net->exposure) ||
+        cfg_float(c, s, "label_smooth_eps", 0, &net->label_smooth))
+        return -1;
+    if (net->min_crop < 1) return cfg_fail(c, s, "min_crop", "must be at least 1");
+    if (net->max_crop < net->min_crop) return cfg_fail(c, s, "max_crop", "must be at least min_crop=%d", net->min_crop);
+    if (net->aspect <= 0) return cfg_fail(c, s, "aspect", "must be positive");
+    if (net->saturation <= 0) return cfg_fail(c, s, "saturation", "must be positive");
+    if (net->exposure <= 0) return cfg_fail(c, s, "exposure", "must be positive");
+    if (net->hue < 0 || net->hue > 1) return cfg_fail(c, s, "hue", "must be in [0, 1]");
+    if (net->angle < 0 || net->angle > 180) return cfg_fail(c, s, "angle", "must be in [0, 180] degrees");
+    if (net->label_smooth < 0 || net->label_smooth >= 1)
+        return cfg_fail(c, s, "label_smooth_eps", "must be in [0, 1)");
+    int zoom = net->min_crop != w || net->max_crop != w || net->angle != 0 || net->aspect != 1;
+    if (zoom && pad)
+        return cfg_fail(c, s, "crop_pad", "cannot be combined with Darknet's zoom crop (min_crop=%d max_crop=%d "
+                        "angle=%g aspect=%g); use one or the other", net->min_crop, net->max_crop, net->angle,
+                        net->aspect);
+    if (!zoom) net->min_crop = net->max_crop = 0; /* off: the pad/crop path */
+    return 0;
+}
+
 static int parse_net_section(struct network *net, struct cfg *c, struct cfg_section *s)
 {
     int batch, n;
@@ -101,14 +137,14 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
     if (cfg_float(c, s, "learning_rate", 0.001f, &net->learning_rate) ||
         cfg_float(c, s, "momentum", 0.9f, &net->momentum) ||
         cfg_float(c, s, "decay", 0.0001f, &net->decay) ||
-        cfg_enum(c, s, "decay_scope", decay_names, DECAY_ALL, &scope) ||
+        cfg_enum(c, s, "decay_scope", decay_names, DECAY_WEIGHTS, &scope) ||
         cfg_enum(c, s, "policy", policy_names, POLICY_CONSTANT, &policy) ||
         cfg_int(c, s, "max_batches", 0, &net->max_batches) ||
         cfg_int(c, s, "burn_in", 0, &net->burn_in) ||
         cfg_float(c, s, "power", 4.0f, &net->power) ||
         cfg_float(c, s, "bn_momentum", 0.1f, &net->bn_momentum) ||
         cfg_enum(c, s, "init", init_names, INIT_DARKNET, &init) ||
-        cfg_int(c, s, "crop_pad", 0, &net->crop_pad) || cfg_int(c, s, "flip", 0, &net->flip) ||
+        cfg_int(c, s, "crop_pad", 0, &net->crop_pad) || cfg_int(c, s, "flip", 1, &net->flip) ||
         cfg_int(c, s, "backup_every", 1000, &net->backup_every) ||
         cfg_int(c, s, "valid_every", -1, &net->valid_every) ||
         cfg_int(c, s, "cudnn_benchmark", 0, &net->cudnn_benchmark))
@@ -164,7 +200,7 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
     }
     if ((cfg_find(s, "mean") || cfg_find(s, "std")) && net->c > 3)
         return cfg_fail(c, s, "mean", "per-channel normalisation supports at most 3 channels");
-    return cfg_check_unused(c, s);
+    return parse_net_augment(net, c, s) || cfg_check_unused(c, s) ? -1 : 0;
 }
 
 struct network *net_build(struct cfg *c, int classes, int batch, int want_delta, uint64_t seed,

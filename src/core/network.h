@@ -62,6 +62,11 @@ struct network {
     /* augmentation, [net] keys (used by the data loader) */
     int crop_pad, flip;
     float mean[3], std[3]; /* per-channel normalisation in 0..1 pixel units */
+    /* Darknet's classifier augmentation (struct augment in data.h); zero
+     * min_crop/max_crop = off (crop_pad runs set them so) */
+    int min_crop, max_crop;
+    float angle, aspect, hue, saturation, exposure;
+    float label_smooth; /* label_smooth_eps */
     int backup_every;      /* iterations between backup checkpoints */
     int valid_every;       /* iterations between validations while training:
                               0 = never, -1 (default) = once per epoch */

@@ -62,21 +62,25 @@ void net_cuda_pull_activations(struct network *net);
 
 /*
  * uint8 batches, augmented on the device (src/data/augment.cu):
- * net_cuda_u8_batch returns the network's u8 batch buffer for net->batch
- * images of its input shape (pinned host memory, made by the first call,
- * freed at detach) and uploads a's normalisation table (augment_lut). Fill
- * the buffer (loader_next_u8, dataset_gather_batch), then net_cuda_feed_u8
- * copies it to the device, the batch's only host-to-device copy, and
- * renders net->input_gpu and net->truth_gpu there: bit for bit what
- * dataset_fill_batch gives on the host. The next net_forward uses them
+ * u8_feed_new makes a u8 batch buffer for net->batch images of its input
+ * shape (pinned host memory and its device copy) and uploads a's
+ * normalisation table (augment_lut); the caller owns it (core/train.c's
+ * feeder) and frees it with u8_feed_free before net_free. Fill the host
+ * buffer u8_feed_batch returns (loader_next_u8, dataset_gather_batch), then
+ * net_cuda_feed_u8 copies it to the device, the batch's only host-to-device
+ * copy, and renders net->input_gpu and net->truth_gpu there: bit for bit
+ * what dataset_fill_batch gives on the host. The next net_forward uses them
  * instead of uploading net->input and net->truth (their host copies are not
  * written); later forwards upload again unless fed anew. The copy is
- * asynchronous: refill u only after that net_forward has returned.
+ * asynchronous: refill the buffer only after that net_forward has returned.
  */
 struct augment;
 struct u8_batch;
-struct u8_batch *net_cuda_u8_batch(struct network *net, const struct augment *a);
-void net_cuda_feed_u8(struct network *net, const struct u8_batch *u);
+struct u8_feed;
+struct u8_feed *u8_feed_new(struct network *net, const struct augment *a);
+struct u8_batch *u8_feed_batch(struct u8_feed *f);
+void u8_feed_free(struct u8_feed *f);
+void net_cuda_feed_u8(struct network *net, struct u8_feed *f);
 
 void net_forward_gpu(struct network *net);
 void net_backward_gpu(struct network *net);

@@ -21,7 +21,9 @@
     X(cost)                                                                                        \
     X(dropout)                                                                                     \
     X(se)                                                                                          \
-    X(bridge)
+    X(bridge)                                                                                      \
+    X(crop)                                                                                        \
+    X(scale_channels)
 
 #define DECLARE_OPS(name) extern const struct layer_ops name##_ops;
 LAYER_TYPES(DECLARE_OPS)

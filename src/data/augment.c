@@ -10,6 +10,12 @@
  * before normalisation. Nothing depends on earlier batches, so a resumed run
  * sees exactly the samples of an uninterrupted one.
  *
+ * With Darknet's [net] augmentation keys (max_crop/min_crop, angle, aspect,
+ * hue, saturation, exposure; see struct augment) the crop is instead a
+ * scaled, rotated window sampled bilinearly, and the colours are jittered
+ * in HSV; that path renders on the CPU only (the GPU's u8 renderer takes
+ * the pad/crop plans only, so such runs feed the GPU float batches).
+ *
  * Two steps: a plan (struct sample_plan: which image, label, crop offset,
  * flip) drawn from the RNGs, then rendering by table look-up. The float
  * batch renders straight from the cache (dataset_fill_batch); the u8 batch
@@ -18,6 +24,7 @@
  */
 #include "data.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Make d->perm the permutation of epoch e (cached: recomputed on change). */
@@ -37,6 +44,57 @@ static void epoch_perm(struct dataset *d, uint64_t seed, int64_t e)
     d->perm_epoch = e;
 }
 
+int augment_warps(const struct augment *a)
+{
+    if (!a->train) return 0;
+    int zoom = a->min_crop > 0 || a->max_crop > 0;
+    int scaled = a->aspect != 0 && a->aspect != 1;
+    int colour = a->hue != 0 || (a->saturation != 0 && a->saturation != 1) || (a->exposure != 0 && a->exposure != 1);
+    return zoom || a->angle != 0 || scaled || colour;
+}
+
+/* Darknet's rand_scale: uniform in [1, s] (either order), or its reciprocal. */
+static float rand_scale(struct dn_rng *r, float s)
+{
+    if (s == 0) return 1;
+    float lo = s < 1 ? s : 1, hi = s < 1 ? 1 : s;
+    float v = rng_uniform(r, lo, hi);
+    return rng_u32(r) >> 31 ? v : 1.0f / v;
+}
+
+/* The warp of a Darknet-augmented sample (struct augment) into p->m, for an
+ * h x w image and output: Darknet takes a size x size window (size =
+ * max(h, w)) and resizes it to w x h; here the resize is folded into the
+ * warp (the same geometry, one resampling instead of two). */
+static void plan_warp(struct sample_plan *p, const struct augment *a, struct dn_rng *r, int h, int w)
+{
+    int size = w > h ? w : h;
+    float aspect = rand_scale(r, a->aspect);
+    int lo = a->min_crop > 0 ? a->min_crop : size, hi = a->max_crop > 0 ? a->max_crop : size;
+    if (hi < lo) {
+        int t = lo;
+        lo = hi, hi = t;
+    }
+    int side = lo + (int)rng_below(r, (uint32_t)(hi - lo + 1));
+    int shortest = (int)(h < w * aspect ? h : w * aspect); /* truncated, as Darknet */
+    float s = (float)side / (float)(shortest > 0 ? shortest : 1);
+    float rad = rng_uniform(r, -a->angle, a->angle) * 3.14159265358979f / 180.0f;
+    float mx = (w * s / aspect - size) / 2, my = (h * s - size) / 2;
+    float dx = rng_uniform(r, -(mx > 0 ? mx : 0), mx > 0 ? mx : 0);
+    float dy = rng_uniform(r, -(my > 0 ? my : 0), my > 0 ? my : 0);
+    /* window pixel (x, y) -> u = (x - size/2 + dx) aspect / s, v = (y - size/2 + dy) / s,
+     * rotated by rad about the image centre (w/2, h/2) */
+    float cs = cosf(rad), sn = sinf(rad), ku = aspect / s, kv = 1 / s;
+    float u0 = (dx - size / 2.0f) * ku, v0 = (dy - size / 2.0f) * kv;
+    p->m[0] = cs * ku, p->m[1] = -sn * kv, p->m[2] = cs * u0 - sn * v0 + w / 2.0f;
+    p->m[3] = sn * ku, p->m[4] = cs * kv, p->m[5] = sn * u0 + cs * v0 + h / 2.0f;
+    if (w != h) { /* output (x, y) is window (x * size / w, y * size / h) */
+        float fx = (float)size / w, fy = (float)size / h;
+        p->m[0] *= fx, p->m[3] *= fx, p->m[1] *= fy, p->m[4] *= fy;
+    }
+    p->warp = 1;
+}
+
 /* The plan of sample k: epoch permutation first, then the sample's own RNG. */
 static struct sample_plan plan_sample(struct dataset *d, const struct augment *a, uint64_t seed,
                                       uint64_t k)
@@ -51,6 +109,15 @@ static struct sample_plan plan_sample(struct dataset *d, const struct augment *a
         p.dx = (int)rng_below(&r, 2 * (uint32_t)p.pad + 1);
         p.dy = (int)rng_below(&r, 2 * (uint32_t)p.pad + 1);
         p.flip = a->flip ? (int)(rng_u32(&r) >> 31) : 0;
+        p.smooth = a->label_smooth;
+        if (augment_warps(a)) {
+            p.pad = p.dx = p.dy = 0;
+            plan_warp(&p, a, &r, d->h, d->w);
+            p.dhue = rng_uniform(&r, -a->hue, a->hue);
+            p.dsat = rand_scale(&r, a->saturation);
+            p.dexp = rand_scale(&r, a->exposure);
+            p.colour = p.dhue != 0 || p.dsat != 1 || p.dexp != 1;
+        }
     } else {
         p.idx = (int)(k % (uint64_t)d->n);
     }
@@ -65,10 +132,22 @@ void dataset_plan_batch(struct dataset *d, const struct augment *a, uint64_t see
     for (int b = 0; b < batch; b++) plan[b] = plan_sample(d, a, seed, first + (uint64_t)b);
 }
 
+float augment_value(const struct augment *a, int ch, float x)
+{
+    return (x - a->mean[ch]) / a->std[ch];
+}
+
+void augment_normalize(const struct augment *a, int c, int h, int w, float *x)
+{
+    size_t plane = (size_t)h * w;
+    for (int ch = 0; ch < c; ch++)
+        for (size_t i = 0; i < plane; i++) x[ch * plane + i] = augment_value(a, ch, x[ch * plane + i]);
+}
+
 void augment_lut(const struct augment *a, int c, float lut[3][256])
 {
     for (int ch = 0; ch < c; ch++)
-        for (int v = 0; v < 256; v++) lut[ch][v] = ((float)v / 255.0f - a->mean[ch]) / a->std[ch];
+        for (int v = 0; v < 256; v++) lut[ch][v] = augment_value(a, ch, (float)v / 255.0f);
 }
 
 /* One sample: src is its unaugmented image (c, h, w), out its (c, h, w) floats. */
@@ -89,6 +168,84 @@ static void render_sample(const uint8_t *src, const struct sample_plan *p, int c
     }
 }
 
+/* One pixel of an image plane (h x w, 0..255) at real coordinates, bilinear,
+ * black outside. */
+static float bilinear(const uint8_t *plane, int h, int w, float x, float y)
+{
+    int x0 = (int)floorf(x), y0 = (int)floorf(y);
+    float fx = x - x0, fy = y - y0, v = 0;
+    for (int j = 0; j < 2; j++)
+        for (int i = 0; i < 2; i++) {
+            int xx = x0 + i, yy = y0 + j;
+            if (xx < 0 || xx >= w || yy < 0 || yy >= h) continue;
+            v += (i ? fx : 1 - fx) * (j ? fy : 1 - fy) * plane[yy * w + xx];
+        }
+    return v / 255.0f;
+}
+
+/* In place on one RGB pixel (0..1): S *= dsat, V *= dexp, H += dhue. */
+static void jitter_hsv(float *r, float *g, float *b, float dhue, float dsat, float dexp)
+{
+    float mx = fmaxf(*r, fmaxf(*g, *b)), mn = fminf(*r, fminf(*g, *b)), delta = mx - mn;
+    float hue = 0, sat = 0, val = mx;
+    if (mx > 0 && delta > 0) {
+        sat = delta / mx;
+        if (*r == mx)
+            hue = (*g - *b) / delta;
+        else if (*g == mx)
+            hue = 2 + (*b - *r) / delta;
+        else
+            hue = 4 + (*r - *g) / delta;
+        if (hue < 0) hue += 6;
+        hue /= 6;
+    }
+    sat *= dsat, val *= dexp, hue += dhue;
+    if (hue > 1) hue -= 1;
+    if (hue < 0) hue += 1;
+    if (sat == 0) { /* grey */
+        *r = *g = *b = val;
+        return;
+    }
+    /* back to RGB: the sector of hue*6 (hue 1 is hue 0) and the three ramps */
+    float hh = hue * 6, f = hh - floorf(hh);
+    float p = val * (1 - sat), q = val * (1 - sat * f), t = val * (1 - sat * (1 - f));
+    const float out[6][3] = {{val, t, p}, {q, val, p}, {p, val, t}, {p, q, val}, {t, p, val}, {val, p, q}};
+    int sector = (int)floorf(hh) % 6;
+    *r = out[sector][0], *g = out[sector][1], *b = out[sector][2];
+}
+
+/* One sample with Darknet's augmentation (p->warp): warp, flip, colour,
+ * clamp, normalise. */
+static void render_sample_warp(const uint8_t *src, const struct sample_plan *p, int c, int h, int w,
+                               const struct augment *a, float *out)
+{
+    size_t plane = (size_t)h * w;
+    for (int y = 0; y < h; y++)
+        for (int xo = 0; xo < w; xo++) {
+            int x = p->flip ? w - 1 - xo : xo;
+            float sx = p->m[0] * x + p->m[1] * y + p->m[2], sy = p->m[3] * x + p->m[4] * y + p->m[5];
+            float v[3];
+            for (int ch = 0; ch < c; ch++) v[ch] = bilinear(src + ch * plane, h, w, sx, sy);
+            if (p->colour) {
+                if (c == 3)
+                    jitter_hsv(&v[0], &v[1], &v[2], p->dhue, p->dsat, p->dexp);
+                else
+                    for (int ch = 0; ch < c; ch++) v[ch] *= p->dexp;
+            }
+            for (int ch = 0; ch < c; ch++) {
+                float u = v[ch] < 0 ? 0 : v[ch] > 1 ? 1 : v[ch];
+                out[ch * plane + (size_t)y * w + xo] = (u - a->mean[ch]) / a->std[ch];
+            }
+        }
+}
+
+/* Truth row of one sample: one-hot, or smoothed by p->smooth. */
+static void fill_truth(float *row, int classes, const struct sample_plan *p)
+{
+    float off = classes > 1 ? p->smooth / (float)(classes - 1) : 0;
+    for (int i = 0; i < classes; i++) row[i] = i == p->label ? 1.0f - p->smooth : off;
+}
+
 void dataset_fill_batch(struct dataset *d, const struct augment *a, uint64_t seed, uint64_t first,
                         int batch, float *x, float *truth)
 {
@@ -97,11 +254,13 @@ void dataset_fill_batch(struct dataset *d, const struct augment *a, uint64_t see
     DN_ASSERT(d->n > 0 && c >= 1 && c <= 3);
     float lut[3][256];
     augment_lut(a, c, lut);
-    if (truth) memset(truth, 0, (size_t)batch * d->classes * sizeof(float));
     for (int b = 0; b < batch; b++) {
         struct sample_plan p = plan_sample(d, a, seed, first + (uint64_t)b);
-        if (truth) truth[(size_t)b * d->classes + p.label] = 1.0f;
-        render_sample(d->pixels + (size_t)p.idx * img, &p, c, h, w, lut, x + (size_t)b * img);
+        if (truth) fill_truth(truth + (size_t)b * d->classes, d->classes, &p);
+        if (p.warp)
+            render_sample_warp(d->pixels + (size_t)p.idx * img, &p, c, h, w, a, x + (size_t)b * img);
+        else
+            render_sample(d->pixels + (size_t)p.idx * img, &p, c, h, w, lut, x + (size_t)b * img);
     }
 }
 
@@ -133,9 +292,9 @@ void u8_batch_render(const struct u8_batch *u, const float lut[3][256], int clas
                      float *truth)
 {
     const size_t img = (size_t)u->c * u->h * u->w;
-    if (truth) memset(truth, 0, (size_t)u->batch * classes * sizeof(float));
     for (int b = 0; b < u->batch; b++) {
-        if (truth) truth[(size_t)b * classes + u->plan[b].label] = 1.0f;
+        DN_ASSERT(!u->plan[b].warp); /* Darknet's warps render from the dataset (dataset_fill_batch) */
+        if (truth) fill_truth(truth + (size_t)b * classes, classes, &u->plan[b]);
         render_sample(u->pixels + (size_t)b * img, &u->plan[b], u->c, u->h, u->w, lut,
                       x + (size_t)b * img);
     }

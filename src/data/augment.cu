@@ -5,7 +5,9 @@
  * into net->input_gpu (pad, crop, flip, normalise) and net->truth_gpu
  * (one-hot). The normalisation is a look-up in augment_lut's table, computed
  * on the host and uploaded, so every value is the float dataset_fill_batch
- * gives on the CPU, bit for bit. See network_gpu.h for the contract.
+ * gives on the CPU, bit for bit. See network_gpu.h for the contract. The
+ * buffers belong to the caller's struct u8_feed (core/train.c's feeder),
+ * not to the device context.
  */
 #include "../backend/cuda/cuda_common.h"
 
@@ -30,40 +32,54 @@ __global__ static void render_kernel(const struct sample_plan *plan, const uint8
     }
 }
 
-/* truth (B, classes): 1 at each sample's label, 0 elsewhere. */
+/* truth (B, classes): 1 - eps at each sample's label, eps / (classes - 1)
+ * elsewhere (eps = the plan's label smoothing, usually 0). */
 __global__ static void truth_kernel(const struct sample_plan *plan, unsigned classes, unsigned n, float *truth)
 {
-    GRID_STRIDE32(i, n) truth[i] = (int)(i % classes) == plan[i / classes].label ? 1.0f : 0.0f;
+    GRID_STRIDE32(i, n)
+    {
+        const struct sample_plan *p = &plan[i / classes];
+        float off = classes > 1 ? p->smooth / (float)(classes - 1) : 0;
+        truth[i] = (int)(i % classes) == p->label ? 1.0f - p->smooth : off;
+    }
 }
 
-struct u8_batch *net_cuda_u8_batch(struct network *net, const struct augment *a)
+/* A u8 batch: its host buffer (pinned, so the copy is asynchronous), the
+ * device copy, and the normalisation table of one augmentation. */
+struct u8_feed {
+    struct u8_batch host;
+    void *dev;
+    float *lut;
+};
+
+struct u8_feed *u8_feed_new(struct network *net, const struct augment *a)
 {
-    struct dn_cuda *ctx = net->cuda;
-    DN_ASSERT(ctx && net->c >= 1 && net->c <= 3);
-    if (!ctx->u8) {
-        size_t bytes = u8_batch_bytes(net->batch, net->c, net->h, net->w);
-        void *buf = NULL;
-        CUDA_CHECK(cudaMallocHost(&buf, bytes));
-        ctx->u8 = (struct u8_batch *)xmalloc(sizeof(*ctx->u8));
-        u8_batch_init(ctx->u8, net->batch, net->c, net->h, net->w, buf);
-        CUDA_CHECK(cudaMalloc(&ctx->u8_dev, bytes));
-        ctx->lut = cuda_alloc(3 * 256);
-    }
+    DN_ASSERT(net->cuda && net->c >= 1 && net->c <= 3);
+    struct u8_feed *f = (struct u8_feed *)xcalloc(1, sizeof(*f));
+    size_t bytes = u8_batch_bytes(net->batch, net->c, net->h, net->w);
+    void *buf = NULL;
+    CUDA_CHECK(cudaMallocHost(&buf, bytes));
+    u8_batch_init(&f->host, net->batch, net->c, net->h, net->w, buf);
+    CUDA_CHECK(cudaMalloc(&f->dev, bytes));
+    f->lut = cuda_alloc(3 * 256);
     float lut[3][256];
     augment_lut(a, net->c, lut);
-    dn_cuda_upload(net, ctx->lut, &lut[0][0], (size_t)net->c * 256);
-    return ctx->u8;
+    dn_cuda_upload(net, f->lut, &lut[0][0], (size_t)net->c * 256);
+    return f;
 }
 
-void net_cuda_feed_u8(struct network *net, const struct u8_batch *u)
+struct u8_batch *u8_feed_batch(struct u8_feed *f) { return &f->host; }
+
+void net_cuda_feed_u8(struct network *net, struct u8_feed *f)
 {
     struct dn_cuda *ctx = net->cuda;
-    DN_ASSERT(ctx && ctx->u8 && u->batch == net->batch && u->c == net->c && u->h == net->h && u->w == net->w);
-    CUDA_CHECK(cudaMemcpyAsync(ctx->u8_dev, u->buf, u->bytes, cudaMemcpyHostToDevice, ctx->stream));
-    const struct sample_plan *plan = (const struct sample_plan *)ctx->u8_dev;
-    const uint8_t *pixels = (const uint8_t *)ctx->u8_dev + (u->pixels - (const uint8_t *)u->buf);
+    const struct u8_batch *u = &f->host;
+    DN_ASSERT(ctx && u->batch == net->batch && u->c == net->c && u->h == net->h && u->w == net->w);
+    CUDA_CHECK(cudaMemcpyAsync(f->dev, u->buf, u->bytes, cudaMemcpyHostToDevice, ctx->stream));
+    const struct sample_plan *plan = (const struct sample_plan *)f->dev;
+    const uint8_t *pixels = (const uint8_t *)f->dev + (u->pixels - (const uint8_t *)u->buf);
     unsigned n = cuda_n32((size_t)net->batch * net->inputs);
-    render_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(plan, pixels, ctx->lut, net->c, net->h, net->w, n,
+    render_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(plan, pixels, f->lut, net->c, net->h, net->w, n,
                                                               net->input_gpu);
     KERNEL_CHECK();
     n = cuda_n32((size_t)net->batch * net->truths);
@@ -72,11 +88,11 @@ void net_cuda_feed_u8(struct network *net, const struct u8_batch *u)
     ctx->fed = 1;
 }
 
-void cuda_u8_free(struct dn_cuda *ctx)
+void u8_feed_free(struct u8_feed *f)
 {
-    if (ctx->u8) CUDA_CHECK(cudaFreeHost(ctx->u8->buf));
-    free(ctx->u8);
-    cuda_free(ctx->u8_dev);
-    cuda_free(ctx->lut);
-    ctx->u8 = NULL, ctx->u8_dev = NULL, ctx->lut = NULL;
+    if (!f) return;
+    CUDA_CHECK(cudaFreeHost(f->host.buf));
+    cuda_free(f->dev);
+    cuda_free(f->lut);
+    free(f);
 }

@@ -82,7 +82,27 @@ struct augment {
     int flip;      /* random horizontal flip with probability 1/2 */
     float mean[3]; /* in 0..1 pixel units; per channel (x/255 - mean)/std */
     float std[3];
+    /*
+     * Darknet's classifier augmentation ([net] keys of the same names; all
+     * zero = off). Per sample: aspect' = rand_scale(aspect), r = random
+     * integer in [min_crop, max_crop], the image scaled so that
+     * min(h, w * aspect') becomes r, rotated by a uniform angle in
+     * +-angle degrees about its centre, shifted by a uniform offset of up to
+     * half the overhang, and an h x w window taken (bilinear, black outside);
+     * then the flip; then in HSV, S *= rand_scale(saturation),
+     * V *= rand_scale(exposure), H += uniform(-hue, hue) (wrapped), clamped to
+     * 0..1 (one channel: V only). rand_scale(s) is uniform in [1, s], or its
+     * reciprocal with probability 1/2. A non-square output takes Darknet's
+     * max(h, w) square window resized to w x h.
+     */
+    int min_crop, max_crop;
+    float angle, aspect;
+    float hue, saturation, exposure;
+    float label_smooth; /* truth: 1 - eps at the label, eps / (classes - 1) elsewhere */
 };
+
+/* 1 if a needs the warp or colour path (not the pad/crop table look-up). */
+int augment_warps(const struct augment *a);
 
 /*
  * Fill x (batch, c, h, w) and truth (batch, classes, one-hot) with samples
@@ -107,12 +127,25 @@ struct sample_plan {
     int dx, dy; /* crop offset in the zero-padded image, 0 .. 2*pad */
     int pad;    /* zero padding on each side (0 when not training) */
     int flip;   /* 1: mirrored horizontally */
+    float smooth; /* label smoothing eps of the truth row (0: one-hot) */
+    /* Darknet's augmentation (augment_warps): when warp is 1, output pixel
+     * (x, y), after the flip, samples the image at (m[0] x + m[1] y + m[2],
+     * m[3] x + m[4] y + m[5]) bilinearly instead of the pad/crop above; when
+     * colour is 1 the pixel is then jittered in HSV (struct augment). */
+    int warp, colour;
+    float m[6];
+    float dhue, dsat, dexp;
 };
 /* The plans of samples first .. first+batch-1: the same choices, from the
  * same RNG calls, that dataset_fill_batch makes. */
 void dataset_plan_batch(struct dataset *d, const struct augment *a, uint64_t seed, uint64_t first,
                         int batch, struct sample_plan *plan);
-/* lut[ch][v] = (v/255 - mean[ch]) / std[ch] for channels ch < c: the
+/* The normalisation of a value x in 0..1 of channel ch: (x - mean[ch]) / std[ch]. */
+float augment_value(const struct augment *a, int ch, float x);
+/* The same over an image x (c, h, w) of values in 0..1, in place (predict:
+ * a resized image, not a u8 one). */
+void augment_normalize(const struct augment *a, int c, int h, int w, float *x);
+/* lut[ch][v] = augment_value(a, ch, v/255) for channels ch < c: the
  * normalisation every renderer (CPU and GPU) applies by table look-up. */
 void augment_lut(const struct augment *a, int c, float lut[3][256]);
 
@@ -142,7 +175,9 @@ void dataset_gather_batch(struct dataset *d, const struct augment *a, uint64_t s
 void u8_batch_render(const struct u8_batch *u, const float lut[3][256], int classes, float *x,
                      float *truth);
 
-/* A thread that prepares the next batch while the current one trains. */
+/* A thread that prepares the next batch while the current one trains. It uses
+ * d (whose epoch permutation is cached in d) until loader_stop: no other
+ * thread may plan or fill batches from the same d meanwhile. */
 struct loader;
 struct loader *loader_start(struct dataset *d, const struct augment *a, uint64_t seed,
                             uint64_t first, int batch);

@@ -3,8 +3,11 @@
  * names, backup, top) into struct data_cfg.
  *
  * Defaults follow Darknet (see data.h), except that `top` defaults to 5 (or
- * to `classes` when there are fewer than 5). Unlike Darknet, an unknown key
- * is an error, so that a typo such as "vaild=" is not silently ignored.
+ * to `classes` when there are fewer than 5), and a `top` above `classes` is
+ * clamped with a warning. Darknet's keys that classification does not use
+ * (test, eval, results, map, tree, leaves, tag, difficult, points) are
+ * accepted and ignored. Unlike Darknet, an unknown key is an error, so that
+ * a typo such as "vaild=" is not silently ignored.
  */
 #include "data.h"
 
@@ -61,10 +64,20 @@ int data_cfg_read(const char *path, struct data_cfg *d, char *err)
         get_path(c, s, "backup", "backup/", d->backup, sizeof(d->backup)))
         goto done;
     if (cfg_int(c, s, "top", d->classes < 5 ? d->classes : 5, &d->top)) goto done;
-    if (d->top < 1 || d->top > d->classes) {
-        cfg_fail(c, s, "top", "must be between 1 and classes=%d", d->classes);
+    if (d->top < 1) {
+        cfg_fail(c, s, "top", "must be at least 1");
         goto done;
     }
+    if (d->top > d->classes) { /* as Darknet's valid does */
+        fprintf(stderr, "warning: %s: top=%d is more than classes=%d; using top=%d\n", path, d->top, d->classes,
+                d->classes);
+        d->top = d->classes;
+    }
+    /* Keys of Darknet's .data files that classification here does not use
+     * (test lists, detection evaluation, hierarchies): accepted, ignored. */
+    static const char *const unused[] = {"test", "eval", "results", "map", "tree", "leaves", "tag",
+                                         "difficult", "points", NULL};
+    for (int i = 0; unused[i]; i++) cfg_find(s, unused[i]);
     if (cfg_check_unused(c, s)) goto done;
     rc = 0;
 done:

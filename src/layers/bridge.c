@@ -20,7 +20,7 @@
  *
  * Equivalent to [route] layers=<from>, [convolutional] size=1 stride=s
  * batch_normalize=1 activation=linear, [se], [shortcut] from=<prev>
- * (tests/test_layers.c checks this on outputs and gradients).
+ * (tests/test_bridge.c checks this on outputs and gradients).
  */
 #include <math.h>
 #include <stdio.h>

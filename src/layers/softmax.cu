@@ -1,8 +1,10 @@
 /*
  * softmax.cu - [softmax] on the device, softmax.c's semantics. One block
- * per sample: max, sum of exp (double), p = exp(x - max) / sum. As the last
+ * per group of a sample (groups=, temperature T): max, sum of exp (double),
+ * p = exp(x/T - max) / sum. As the last
  * layer of a training network (loss mode) it also writes
- * delta = (p - t) / (batch * subdivisions) and the sample's cross-entropy;
+ * delta = (p * sum(t) - t) / T / (batch * subdivisions) and the group's
+ * cross-entropy;
  * one thread then adds the batch's terms, in sample order, to the
  * network's device loss. Backward: loss mode passes delta to the input;
  * otherwise the softmax Jacobian dx += p * (delta - sum(p * delta)).
@@ -23,7 +25,7 @@ void softmax_init_gpu(struct layer *l, struct network *net)
 {
     (void)net;
     struct softmax_layer *s = (struct softmax_layer *)l->priv;
-    CUDA_CHECK(cudaMalloc((void **)&s->gpu.ce, (size_t)l->batch * sizeof(double)));
+    CUDA_CHECK(cudaMalloc((void **)&s->gpu.ce, (size_t)l->batch * s->groups * sizeof(double)));
 }
 
 void softmax_free_gpu(struct layer *l)
@@ -34,32 +36,35 @@ void softmax_free_gpu(struct layer *l)
     s->gpu.ce = NULL;
 }
 
-__global__ static void softmax_kernel(const float *x, float *p, int n, const float *truth, float *delta, double *ce,
-                                      float scale, int loss)
+__global__ static void softmax_kernel(const float *x, float *p, int n, float T, const float *truth, float *delta,
+                                      double *ce, float scale, int loss)
 {
-    size_t b = blockIdx.x;
-    x += b * n, p += b * n;
+    size_t g = blockIdx.x;
+    x += g * n, p += g * n;
     float mx = -INFINITY;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) mx = fmaxf(mx, x[i]);
+    for (int i = threadIdx.x; i < n; i += blockDim.x) mx = fmaxf(mx, x[i] / T);
     mx = cuda_block_max(mx);
     double sum = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
-        float e = expf(x[i] - mx);
+        float e = expf(x[i] / T - mx);
         p[i] = e;
         sum += e;
     }
     sum = cuda_block_sum(sum);
     for (int i = threadIdx.x; i < n; i += blockDim.x) p[i] = (float)(p[i] / sum);
     if (!loss) return; /* uniform across the block */
-    const float *t = truth + b * n;
-    float *d = delta + b * n;
+    const float *t = truth + g * n;
+    float *d = delta + g * n;
+    double ts = 0;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) ts += t[i];
+    float tsum = (float)cuda_block_sum(ts);
     double lse = mx + log(sum), c = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
-        if (t[i] != 0) c -= t[i] * (x[i] - lse);
-        d[i] = (p[i] - t[i]) * scale;
+        if (t[i] != 0) c -= t[i] * (x[i] / T - lse);
+        d[i] = (p[i] * tsum - t[i]) / T * scale;
     }
     c = cuda_block_sum(c);
-    if (threadIdx.x == 0) ce[b] = c;
+    if (threadIdx.x == 0) ce[g] = c;
 }
 
 __global__ static void loss_add_kernel(const double *ce, int B, float scale, float *loss)
@@ -71,38 +76,41 @@ __global__ static void loss_add_kernel(const double *ce, int B, float scale, flo
 
 void softmax_forward_gpu(struct layer *l, struct network *net)
 {
-    struct softmax_layer *s = (struct softmax_layer *)l->priv;
+    struct softmax_layer *sm = (struct softmax_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     float scale = 1.0f / ((float)net->batch * net->subdivisions);
     int loss = loss_mode(l, net);
-    softmax_kernel<<<l->batch, SOFTMAX_THREADS, 0, ctx->stream>>>(l->input_gpu, l->output_gpu, l->inputs,
-                                                                  net->truth_gpu, l->delta_gpu, s->gpu.ce, scale, loss);
+    int ngroups = l->batch * sm->groups;
+    softmax_kernel<<<ngroups, SOFTMAX_THREADS, 0, ctx->stream>>>(l->input_gpu, l->output_gpu, l->inputs / sm->groups,
+                                                                 sm->temperature, net->truth_gpu, l->delta_gpu, sm->gpu.ce,
+                                                                 scale, loss);
     KERNEL_CHECK();
     if (loss) {
-        loss_add_kernel<<<1, 1, 0, ctx->stream>>>(s->gpu.ce, l->batch, scale, ctx->loss);
+        loss_add_kernel<<<1, 1, 0, ctx->stream>>>(sm->gpu.ce, ngroups, scale, ctx->loss);
         KERNEL_CHECK();
     }
 }
 
-__global__ static void softmax_jacobian_kernel(const float *p, const float *d, float *dx, int n)
+__global__ static void softmax_jacobian_kernel(const float *p, const float *d, float *dx, int n, float T)
 {
-    size_t b = blockIdx.x;
-    p += b * n, d += b * n, dx += b * n;
+    size_t g = blockIdx.x;
+    p += g * n, d += g * n, dx += g * n;
     double dot = 0;
     for (int i = threadIdx.x; i < n; i += blockDim.x) dot += p[i] * d[i];
     float fd = (float)cuda_block_sum(dot);
-    for (int i = threadIdx.x; i < n; i += blockDim.x) dx[i] += p[i] * (d[i] - fd);
+    for (int i = threadIdx.x; i < n; i += blockDim.x) dx[i] += p[i] * (d[i] - fd) / T;
 }
 
 void softmax_backward_gpu(struct layer *l, struct network *net)
 {
     if (!l->dinput_gpu) return;
+    const struct softmax_layer *sm = (const struct softmax_layer *)l->priv;
     struct dn_cuda *ctx = net->cuda;
     if (loss_mode(l, net)) {
         cuda_add(ctx, (size_t)l->batch * l->inputs, l->delta_gpu, l->dinput_gpu);
         return;
     }
-    softmax_jacobian_kernel<<<l->batch, SOFTMAX_THREADS, 0, ctx->stream>>>(l->output_gpu, l->delta_gpu,
-                                                                           l->dinput_gpu, l->inputs);
+    softmax_jacobian_kernel<<<l->batch * sm->groups, SOFTMAX_THREADS, 0, ctx->stream>>>(
+        l->output_gpu, l->delta_gpu, l->dinput_gpu, l->inputs / sm->groups, sm->temperature);
     KERNEL_CHECK();
 }

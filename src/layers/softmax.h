@@ -12,7 +12,9 @@ extern "C" { /* the C headers below too, when included from a .cu file */
 #include "../core/layer.h"
 
 struct softmax_layer {
-    double *ce; /* (B) per-sample cross-entropy of the last loss-mode forward */
+    int groups;        /* independent distributions per sample (each inputs/groups values) */
+    float temperature; /* inputs are divided by it before the softmax */
+    double *ce;        /* (B, groups) cross-entropy of each group in the last loss-mode forward */
 #ifdef GPU
     struct {
         double *ce; /* the same on the device */

@@ -1,16 +1,16 @@
 #!/bin/sh
-# run.sh - `make fuzz`: runs each libFuzzer harness obj-fuzz/fuzz_<name> for
+# run.sh - `make fuzz`: runs each libFuzzer harness build/fuzz/fuzz_<name> for
 # SECONDS on a seed corpus made from the repository's own files, and prints
 # one line per harness: executions, seconds, and whether it found a crash.
 #   sh tests/fuzz/run.sh SECONDS cfg data weights cifar image
 #   FUZZ_RUNS=1000000 sh tests/fuzz/run.sh ...   (also stop after that many executions)
-# The corpus grows in obj-fuzz/corpus/<name> (kept between runs); a crashing
-# input is left as obj-fuzz/crash-<name>-*. Exit 1 if any harness failed.
+# The corpus grows in build/fuzz/corpus/<name> (kept between runs); a crashing
+# input is left as build/fuzz/crash-<name>-*. Exit 1 if any harness failed.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 secs=${1:-60}
 shift
-O=obj-fuzz
+O=build/fuzz
 fails=0
 
 # seed corpus: cfgs and .data files of the repository, a valid .weights file

@@ -25,24 +25,8 @@
 
 #include "../../src/core/network.h"
 #include "../../src/core/network_gpu.h"
+#include "../../src/core/train.h"
 #include "../../src/data/data.h"
-
-/* One ready mini-batch into net, as the training loop feeds it: on the GPU
- * (u: the network's u8 buffer) as a u8 batch, else as floats. */
-static void feed(struct network *net, struct u8_batch *u, const struct u8_batch *ready, const float *x,
-                 const float *t)
-{
-#ifdef GPU
-    if (u) {
-        memcpy(u->buf, ready->buf, ready->bytes);
-        net_cuda_feed_u8(net, u);
-        return;
-    }
-#endif
-    (void)u, (void)ready;
-    memcpy(net->input, x, (size_t)net->batch * net->inputs * sizeof(float));
-    memcpy(net->truth, t, (size_t)net->batch * net->truths * sizeof(float));
-}
 
 int main(int argc, char **argv)
 {
@@ -83,7 +67,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nx; i++) x[i] = rng_normal(&r);
     for (int b = 0; b < net->batch; b++) t[(size_t)b * net->truths + rng_below(&r, net->truths)] = 1;
     /* the same as a ready u8 batch: random pixels, labels, crops and flips */
-    struct u8_batch ready, *u = NULL;
+    struct u8_batch ready;
     void *buf = xmalloc(u8_batch_bytes(net->batch, net->c, net->h, net->w));
     u8_batch_init(&ready, net->batch, net->c, net->h, net->w, buf);
     for (size_t i = 0; i < nx; i++) ready.pixels[i] = (uint8_t)rng_u32(&r);
@@ -92,11 +76,8 @@ int main(int argc, char **argv)
         p->idx = b, p->label = (int)rng_below(&r, net->truths), p->pad = 4;
         p->dx = (int)rng_below(&r, 9), p->dy = (int)rng_below(&r, 9), p->flip = (int)rng_below(&r, 2);
     }
-#ifdef GPU
-    struct augment a = {.train = 1};
-    for (int i = 0; i < 3; i++) a.mean[i] = net->mean[i], a.std[i] = net->std[i];
-    if (net->cuda) u = net_cuda_u8_batch(net, &a);
-#endif
+    struct feeder f; /* core/train.c: a u8 batch on the GPU, floats on the CPU, as training feeds them */
+    feeder_init(&f, net, 1);
     net->train = !infer;
     double start = 0;
     float loss = 0;
@@ -109,7 +90,7 @@ int main(int argc, char **argv)
 #endif
         }
         for (int s = 0; s < net->subdivisions; s++) {
-            feed(net, u, &ready, x, t);
+            feed_ready(&f, &ready, x, t);
             net_forward(net);
             if (!infer) net_backward(net);
             loss = net->loss;
@@ -137,6 +118,7 @@ int main(int argc, char **argv)
     free(x);
     free(t);
     free(ready.buf);
+    feeder_free(&f);
     net_free(net);
     return 0;
 }

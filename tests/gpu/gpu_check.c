@@ -5,16 +5,22 @@
  * Built by `make GPU=1 CUDNN=1 gpu_check` (never by `make` or `make test`);
  * needs a CUDA device to run:
  *
- *     tests/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N]
- *                     [-train-iters N] [-exact-batch N] [-no-large] [-i device]
+ *     build/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N]
+ *                     [-train-iters N] [-exact-batch N] [-no-large] [-time N] [-i device]
  *
  * -l runs only the layer cases whose name contains the substring; -q prints
  * failing checks and the per-case summaries only; -no-train skips the
- * training runs, -no-layers the layer cases and the coverage check. The cfg files of the training runs are read relative to
- * the current directory (run it from the repository root).
+ * training runs, -no-layers the layer cases and the coverage check; -time N
+ * also times N training steps (forward, backward, SGD) of every layer case
+ * on the CPU and on the GPU (the layer benchmark). The cfg files of the
+ * training runs are read relative to the current directory (run it from the
+ * repository root).
  *
- * 1. Layer cases: a small network from cfg text (cfg_read_text + net_build),
- *    built twice with the same seed; the GPU twin gets the CPU twin's
+ * 1. Layer cases: every case of the layer case table (tests/layer_cases.c,
+ *    shared with the CPU gradient checks) not marked CASE_NO_GPU, a small
+ *    network from cfg text (cfg_read_text + net_build), built twice with the
+ *    same seed (the case's setup hook runs on the CPU twin); the GPU twin
+ *    gets the CPU twin's
  *    parameters, then both run, from the same random input (and targets or
  *    a random output gradient): a training forward, backward, SGD step, a
  *    second such step, and an inference forward. Compared, with the max abs
@@ -49,7 +55,8 @@
  *    relative or 10x that drift, whichever is larger, and the loss must go
  *    down (mean of the last 5 below the mean of the first 5). Then the GPU network's checkpoint, loaded by a fresh CPU network,
  *    must give the GPU's inference outputs.
- * 4. Augmentation: uint8 batches rendered on the device (net_cuda_feed_u8)
+ * 4. Augmentation: uint8 batches rendered on the device (u8_feed_new,
+ *    net_cuda_feed_u8)
  *    must equal dataset_fill_batch's input and truth bit for bit (1 and 3
  *    channels, odd sizes, crop_pad 0..4, flip, evaluation order), and the
  *    next forward must read the fed batch. Runs with the layer cases
@@ -77,12 +84,13 @@
 #include "../../src/core/network_gpu.h"
 #include "../../src/core/weights.h"
 #include "../../src/data/data.h"
+#include "../layer_cases.h"
 #include "gpu_extra.h"
 
 #define ATOL 1e-6
 #define RTOL 1e-3
 
-static int passed, failed, quiet;
+static int passed, failed, quiet, time_steps;
 
 static void check(int ok, const char *fmt, ...) DN_PRINTF(2, 3);
 static void check(int ok, const char *fmt, ...)
@@ -141,88 +149,9 @@ static void copy_params(struct network *dst, const struct network *src)
 
 /* ---- 1. layer cases ---- */
 
-struct gcase {
-    const char *name;
-    int c, h, w, batch;
-    const char *net_extra; /* extra [net] keys, "" for none */
-    const char *layers;    /* cfg text of the layer sections */
-    int loss;              /* 1: the last layer is a loss (one-hot targets for softmax, random for cost) */
-    int no_input_grad;     /* 1: build without net->delta (first layer has no input gradient) */
-};
-
-#define CONV_BN_RELU(f) "[convolutional]\nbatch_normalize=1\nfilters=" #f "\nsize=3\npad=1\nactivation=relu\n"
-/* a residual block's two convolutions before its [bridge] (from=-3: the block's input) */
-#define BRIDGE_STEM                                                                  \
-    CONV_BN_RELU(4)                                                                  \
-    "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=relu\n" \
-    "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
-
-static const struct gcase cases[] = {
-    {"conv_3x3_bn_relu", 3, 8, 8, 4, "", CONV_BN_RELU(5), 0, 0},
-    {"conv_1ch_3x3_s2_odd9_leaky", 1, 9, 9, 3, "",
-     "[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1\nactivation=leaky\n", 0, 0},
-    {"conv_1x1_s2_odd7_bn_linear", 3, 7, 7, 4, "",
-     "[convolutional]\nbatch_normalize=1\nfilters=6\nsize=1\nstride=2\nactivation=linear\n", 0, 0},
-    {"conv_5x5_nopad_logistic", 2, 5, 5, 2, "", "[convolutional]\nfilters=3\nsize=5\nactivation=logistic\n", 0, 0},
-    {"conv_3x3_s3_padding2_10x9_bn", 3, 9, 10, 2, "",
-     "[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\nstride=3\npadding=2\nactivation=relu\n", 0, 0},
-    {"conv_stack_s2_odd_no_input_grad", 3, 11, 11, 3, "",
-     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=6\nsize=3\nstride=2\npad=1\nactivation=leaky\n",
-     0, 1},
-    {"connected_linear", 3, 4, 4, 4, "", "[connected]\noutput=7\nactivation=linear\n", 0, 0},
-    {"connected_bn_relu", 2, 3, 3, 5, "", "[connected]\noutput=5\nbatch_normalize=1\nactivation=relu\n", 0, 0},
-    {"connected_1ch_logistic_batch1", 1, 5, 1, 1, "", "[connected]\noutput=3\nactivation=logistic\n", 0, 0},
-    {"shortcut_same_shape_relu", 3, 6, 6, 3, "",
-     CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\npad=1\nactivation=linear\n"
-                     "[shortcut]\nfrom=-2\nactivation=relu\n",
-     0, 0},
-    {"shortcut_from_larger_decay_weights", 3, 8, 8, 2, "decay_scope=weights\n",
-     "[convolutional]\nfilters=4\nsize=1\nactivation=linear\n"
-     "[convolutional]\nbatch_normalize=1\nfilters=6\nsize=3\nstride=2\npad=1\nactivation=linear\n"
-     "[shortcut]\nfrom=0\nactivation=leaky\n",
-     0, 0},
-    {"shortcut_from_smaller", 2, 8, 8, 2, "",
-     "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=relu\n"
-     "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nactivation=linear\n"
-     "[route]\nlayers=0\n[shortcut]\nfrom=1\nactivation=linear\n",
-     0, 0},
-    {"route_concat", 3, 6, 6, 3, "",
-     "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=relu\n"
-     "[convolutional]\nfilters=3\nsize=1\nactivation=leaky\n"
-     "[route]\nlayers=0,1\n[convolutional]\nfilters=2\nsize=1\nactivation=linear\n",
-     0, 0},
-    {"avgpool_5x7", 3, 5, 7, 3, "", "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=relu\n[avgpool]\n", 0, 0},
-    {"maxpool_2x2_s2", 2, 8, 8, 2, "", "[maxpool]\nsize=2\nstride=2\n", 0, 0},
-    {"maxpool_3x3_s2_odd9", 3, 9, 9, 2, "", "[maxpool]\nsize=3\nstride=2\n", 0, 0},
-    {"maxpool_1ch_2x2_s1_batch1", 1, 5, 5, 1, "", "[maxpool]\nsize=2\nstride=1\n", 0, 0},
-    {"softmax_cross_entropy", 3, 6, 6, 4, "",
-     CONV_BN_RELU(4) "[avgpool]\n[connected]\noutput=10\nactivation=linear\n[softmax]\n", 1, 0},
-    {"softmax_jacobian", 3, 2, 2, 3, "", "[connected]\noutput=6\nactivation=linear\n[softmax]\n[route]\nlayers=-1\n",
-     0, 0},
-    {"cost_sse", 2, 3, 3, 4, "", "[connected]\noutput=4\nactivation=linear\n[cost]\n", 1, 0},
-    {"dropout_p0.3", 3, 5, 5, 3, "",
-     "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=relu\n[dropout]\nprobability=0.3\n", 0, 0},
-    {"se_r4_after_conv", 3, 6, 6, 3, "", CONV_BN_RELU(8) "[se]\nreduction=4\n", 0, 0},
-    {"se_hidden1_first_layer", 3, 5, 5, 3, "", "[se]\nreduction=16\n", 0, 0},
-    {"se_1ch_no_input_grad", 1, 4, 4, 2, "", "[se]\nreduction=1\n", 0, 1},
-    {"bridge_plain", 3, 8, 8, 3, "",
-     BRIDGE_STEM "[bridge]\nfrom=-3\nactivation=relu\n",
-     0, 0},
-    {"bridge_se_after_r4", 3, 8, 8, 3, "",
-     BRIDGE_STEM "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=4\nactivation=relu\n",
-     0, 0},
-    {"bridge_se_after_hidden1_odd9", 3, 9, 9, 2, "",
-     BRIDGE_STEM "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=16\nse_position=after\nactivation=relu\n",
-     0, 0},
-    {"bridge_se_before_r2", 3, 8, 8, 3, "",
-     BRIDGE_STEM "[bridge]\nfrom=-3\nse=1\nreduction=2\nse_position=before\nactivation=relu\n",
-     0, 0},
-    {"bridge_se_before_hidden1_odd7", 3, 7, 7, 2, "",
-     BRIDGE_STEM "[bridge]\nfrom=-3\nstride=2\nse=1\nreduction=16\nse_position=before\nactivation=linear\n",
-     0, 0},
-};
-
-#define NCASES ((int)ARRAY_LEN(cases))
+/* The cases are the layer case table's (tests/layer_cases.c), with these
+ * optimiser keys added to their [net] sections. */
+#define CASE_NET_KEYS "learning_rate=0.05\nmomentum=0.9\ndecay=0.05\nbn_momentum=0.5\ninit=fan_in\n"
 
 /* layer types each case covered (filled while running, for the coverage check) */
 static int covered[64];
@@ -234,21 +163,42 @@ static void mark_covered(const struct network *net)
             if (net->layers[i].ops == layer_registry[k]) covered[k] = 1;
 }
 
-static struct network *build_case(const struct gcase *t, char *err)
+static struct network *build_case(const struct layer_case *t, char *err)
 {
     char text[8192];
-    snprintf(text, sizeof(text),
-             "[net]\nbatch=%d\nwidth=%d\nheight=%d\nchannels=%d\n"
-             "learning_rate=0.05\nmomentum=0.9\ndecay=0.05\nbn_momentum=0.5\ninit=fan_in\n%s%s",
-             t->batch, t->w, t->h, t->c, t->net_extra, t->layers);
+    if (!layer_case_cfg(t, CASE_NET_KEYS, text, sizeof(text))) {
+        dn_errf(err, "%s: cfg text too long", t->name);
+        return NULL;
+    }
     struct cfg *c = cfg_read_text(t->name, text, 0, err);
     if (!c) return NULL;
-    struct network *net = net_build(c, 10, 0, !t->no_input_grad, 1234, err);
+    struct network *net = net_build(c, t->o.classes ? t->o.classes : 10, 0, !t->o.no_input_grad, 1234, err);
     cfg_free(c);
     return net;
 }
 
-static int run_case(const struct gcase *t, int flags, const char *mode, int device)
+/* -time: mean milliseconds of a training step on each twin */
+static void time_case(struct network *cpu, struct network *gpu, const char *mode, const char *name)
+{
+    double ms[2];
+    struct network *nets[2] = {cpu, gpu};
+    for (int k = 0; k < 2; k++) {
+        struct network *net = nets[k];
+        net->train = 1;
+        double t0 = dn_time();
+        for (int s = 0; s < time_steps; s++) {
+            net_forward(net);
+            net_backward(net);
+            net_update(net, s + 3);
+        }
+        if (net->cuda) dn_cuda_sync(net); /* the last backward and update are still queued */
+        ms[k] = 1e3 * (dn_time() - t0) / time_steps;
+    }
+    printf("time %s/%s: %.3f ms cpu, %.3f ms gpu per training step (batch %d, %d steps)\n", mode, name, ms[0], ms[1],
+           cpu->batch, time_steps);
+}
+
+static int run_case(const struct layer_case *t, int flags, const char *mode, int device)
 {
     char err[DN_ERR_LEN], what[256];
     int fails0 = failed;
@@ -259,7 +209,9 @@ static int run_case(const struct gcase *t, int flags, const char *mode, int devi
         return 0;
     }
     mark_covered(cpu);
+    if (t->o.setup) t->o.setup(cpu, t->o.ctx); /* the case's hook; the GPU twin copies the result */
     copy_params(gpu, cpu);
+    int loss = t->o.obj == GC_LOSS;
     if (net_cuda_attach(gpu, device, flags, err)) {
         check(0, "%s/%s: cannot attach the GPU: %s", mode, t->name, err);
         net_free(cpu), net_free(gpu);
@@ -271,7 +223,7 @@ static int run_case(const struct gcase *t, int flags, const char *mode, int devi
     fill_uniform(&r, cpu->input, nin, -1, 1);
     memcpy(gpu->input, cpu->input, nin * sizeof(float));
     struct layer *lc = net_output_layer(cpu), *lg = net_output_layer(gpu);
-    if (t->loss && strcmp(lc->ops->name, "softmax") == 0) {
+    if (loss && strcmp(lc->ops->name, "softmax") == 0) {
         memset(cpu->truth, 0, ntruth * sizeof(float));
         for (int b = 0; b < cpu->batch; b++) cpu->truth[(size_t)b * cpu->truths + rng_below(&r, cpu->truths)] = 1;
     } else {
@@ -284,7 +236,7 @@ static int run_case(const struct gcase *t, int flags, const char *mode, int devi
     net_forward(cpu);
     net_forward(gpu);
     float *out_grad = falloc((size_t)lc->batch * lc->outputs);
-    if (!t->loss) {
+    if (!loss) {
         size_t n = (size_t)lc->batch * lc->outputs;
         fill_uniform(&r, out_grad, n, -1, 1);
         memcpy(lc->delta, out_grad, n * sizeof(float));
@@ -314,7 +266,7 @@ static int run_case(const struct gcase *t, int flags, const char *mode, int devi
             if (a->kind == PARAM_STAT) compare(what, b->val, a->val, a->n);
             else compare(what, b->grad, a->grad, a->n);
         }
-    if (t->loss) {
+    if (loss) {
         snprintf(what, sizeof(what), "%s/%s loss", mode, t->name);
         compare(what, &gpu->loss, &cpu->loss, 1);
     }
@@ -336,7 +288,7 @@ static int run_case(const struct gcase *t, int flags, const char *mode, int devi
     /* a second step from the same data (momentum now matters) */
     net_forward(cpu);
     net_forward(gpu);
-    if (!t->loss) {
+    if (!loss) {
         size_t n = (size_t)lc->batch * lc->outputs;
         memcpy(lc->delta, out_grad, n * sizeof(float));
         dn_cuda_upload(gpu, lg->delta_gpu, lc->delta, n);
@@ -365,6 +317,7 @@ static int run_case(const struct gcase *t, int flags, const char *mode, int devi
 
     int ok = failed == fails0;
     printf("%s %s/%s (%d layers)\n", ok ? "==== ok  " : "==== FAIL", mode, t->name, cpu->n);
+    if (time_steps > 0) time_case(cpu, gpu, mode, t->name);
     free(out_grad);
     net_free(cpu);
     net_free(gpu);
@@ -516,22 +469,25 @@ static void synth_dataset(struct dn_rng *r, struct dataset *d, int n, int c, int
 }
 
 /* u8 batches rendered by the GPU (net_cuda_feed_u8) against
- * dataset_fill_batch, bit for bit: input and one-hot truth of three
+ * dataset_fill_batch, bit for bit: input and (one-hot or smoothed) truth of three
  * consecutive batches (crossing epochs), and the next training forward
  * reads the fed batch, not net->input/net->truth. */
 static void augment_check(int device)
 {
     static const struct {
         int c, h, w, batch, train, crop_pad, flip;
+        float smooth; /* label_smooth_eps */
     } set[] = {
-        {3, 8, 8, 5, 1, 4, 1},  {3, 9, 7, 4, 1, 0, 1}, {1, 5, 7, 3, 1, 2, 0},
-        {1, 3, 3, 6, 1, 4, 1},  {3, 7, 5, 4, 0, 4, 1}, {3, 32, 32, 8, 1, 4, 1},
+        {3, 8, 8, 5, 1, 4, 1, 0},  {3, 9, 7, 4, 1, 0, 1, 0}, {1, 5, 7, 3, 1, 2, 0, 0},
+        {1, 3, 3, 6, 1, 4, 1, 0},  {3, 7, 5, 4, 0, 4, 1, 0}, {3, 32, 32, 8, 1, 4, 1, 0},
+        {3, 8, 8, 5, 1, 2, 1, 0.1f},
     };
     const int n = 11, classes = 6;
     for (size_t i = 0; i < ARRAY_LEN(set); i++) {
         char err[DN_ERR_LEN], text[512], name[160];
-        snprintf(name, sizeof(name), "augment c=%d %dx%d batch %d %s crop_pad %d flip %d", set[i].c, set[i].h,
-                 set[i].w, set[i].batch, set[i].train ? "train" : "eval", set[i].crop_pad, set[i].flip);
+        snprintf(name, sizeof(name), "augment c=%d %dx%d batch %d %s crop_pad %d flip %d smooth %g", set[i].c,
+                 set[i].h, set[i].w, set[i].batch, set[i].train ? "train" : "eval", set[i].crop_pad, set[i].flip,
+                 set[i].smooth);
         snprintf(text, sizeof(text),
                  "[net]\nbatch=%d\nwidth=%d\nheight=%d\nchannels=%d\n"
                  "[connected]\noutput=%d\nactivation=linear\n[softmax]\n",
@@ -552,15 +508,17 @@ static void augment_check(int device)
         struct dataset d;
         synth_dataset(&r, &d, n, set[i].c, set[i].h, set[i].w, classes);
         struct augment a = {.train = set[i].train, .crop_pad = set[i].crop_pad, .flip = set[i].flip,
-                            .mean = {0.49f, 0.48f, 0.45f}, .std = {0.25f, 0.24f, 0.26f}};
+                            .mean = {0.49f, 0.48f, 0.45f}, .std = {0.25f, 0.24f, 0.26f},
+                            .label_smooth = set[i].smooth};
         size_t nx = (size_t)gpu->batch * gpu->inputs, nt = (size_t)gpu->batch * gpu->truths;
         float *x = falloc(nx), *t = falloc(nt);
-        struct u8_batch *u = net_cuda_u8_batch(gpu, &a);
+        struct u8_feed *feed = u8_feed_new(gpu, &a);
+        struct u8_batch *u = u8_feed_batch(feed);
         int bad = 0;
         for (uint64_t first = 7; first < 7 + 3 * (uint64_t)gpu->batch; first += gpu->batch) {
             dataset_fill_batch(&d, &a, 9, first, gpu->batch, cpu->input, cpu->truth);
             dataset_gather_batch(&d, &a, 9, first, u);
-            net_cuda_feed_u8(gpu, u);
+            net_cuda_feed_u8(gpu, feed);
             dn_cuda_download(gpu, x, gpu->input_gpu, nx);
             dn_cuda_download(gpu, t, gpu->truth_gpu, nt);
             bad += memcmp(x, cpu->input, nx * sizeof(float)) != 0;
@@ -577,6 +535,7 @@ static void augment_check(int device)
         check(ok, "%-58s 3 batches: %d of 6 input/truth differ bitwise; forward loss cpu %.6f gpu %.6f", name, bad,
               cpu->loss, gpu->loss);
         free(x), free(t);
+        u8_feed_free(feed);
         dataset_free(&d);
         net_free(cpu);
         net_free(gpu);
@@ -597,9 +556,10 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "-train-batch") == 0 && i + 1 < argc) train_batch = atoi(argv[++i]);
         else if (strcmp(argv[i], "-train-iters") == 0 && i + 1 < argc) train_iters = atoi(argv[++i]);
         else if (strcmp(argv[i], "-exact-batch") == 0 && i + 1 < argc) exact_batch = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-time") == 0 && i + 1 < argc) time_steps = atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: tests/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N] "
-                            "[-train-iters N] [-exact-batch N] [-no-large] [-i device]\n");
+            fprintf(stderr, "usage: build/gpu_check [-l substring] [-q] [-no-train] [-no-layers] [-train-batch N] "
+                            "[-train-iters N] [-exact-batch N] [-no-large] [-time N] [-i device]\n");
             return 2;
         }
     }
@@ -626,10 +586,11 @@ int main(int argc, char **argv)
     };
     int cases_ok = 0, cases_run = 0;
     for (size_t m = 0; m < ARRAY_LEN(modes) && layers; m++)
-        for (int i = 0; i < NCASES; i++) {
-            if (filter && !strstr(cases[i].name, filter)) continue;
+        for (int i = 0; i < layer_cases_len; i++) {
+            if (layer_cases[i].skip & CASE_NO_GPU) continue;
+            if (filter && !strstr(layer_cases[i].name, filter)) continue;
             cases_run++;
-            cases_ok += run_case(&cases[i], modes[m].flags, modes[m].mode, device);
+            cases_ok += run_case(&layer_cases[i], modes[m].flags, modes[m].mode, device);
         }
     if (layers) printf("layer cases: %d of %d passed\n", cases_ok, cases_run);
 

@@ -66,6 +66,14 @@ static inline __attribute__((always_inline)) vf slope8(vf v, const float *y, enu
         vf q = vld(y);
         return q * (one - q);
     }
+    case ACT_RELU6:
+    case ACT_RAMP: { /* lane by lane: rare activations */
+        float s[8];
+        for (int k = 0; k < 8; k++) s[k] = act_slope(act_value(v[k], a), a);
+        vf r;
+        memcpy(&r, s, sizeof(r));
+        return r;
+    }
     case ACT_LINEAR:
         break;
     }

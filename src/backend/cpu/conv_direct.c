@@ -1,6 +1,6 @@
 /*
  * conv_direct.c - see conv_direct.h. The reference these kernels are tested
- * against is im2col + gemm_ref (tests/test_layers.c, "conv_direct" cases).
+ * against is im2col + gemm_ref (tests/test_kernels.c, "conv_direct" cases).
  *
  * Vocabulary:
  *   staged image  one image copied with its zero padding, each channel split

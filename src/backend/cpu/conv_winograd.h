@@ -25,7 +25,7 @@
  * dU[p] += (A dY A^T)[p] * V[p] (dY the tile's 2x2 output gradient), summed
  * over all tiles of the batch, then dW = G^T dU G. The rounding differs
  * from the direct sum (the transforms add and subtract before multiplying):
- * tests/test_layers.c compares all three with the im2col reference.
+ * tests/test_kernels.c compares all three with the im2col reference.
  *
  * Threads: forward and input gradient split the tiles, each output value
  * computed by one thread in a fixed order; the weight gradient sums 8 fixed

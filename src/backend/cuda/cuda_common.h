@@ -113,12 +113,8 @@ struct dn_cuda {
     float *pval, *pgrad, *pmom, *pstat;
     size_t pn, pn_weights;
     int input_pinned;
-    /* u8 batches (src/data/augment.cu): the host buffer (pinned), its device
-     * copy and the normalisation table, made by the first net_cuda_u8_batch;
-     * fed: input_gpu/truth_gpu hold a rendered batch the next forward uses */
-    struct u8_batch *u8;
-    void *u8_dev;
-    float *lut;
+    /* fed: input_gpu/truth_gpu hold a batch rendered by net_cuda_feed_u8
+     * that the next forward uses (the u8 buffers are the feeder's) */
     int fed;
     struct dn_conv_algo *algos;
     int nalgos;
@@ -155,6 +151,8 @@ __device__ static inline float act_f(float x, int a)
     case ACT_RELU: return x > 0 ? x : 0;
     case ACT_LEAKY: return x > 0 ? x : 0.1f * x;
     case ACT_LOGISTIC: return 1.0f / (1.0f + expf(-x));
+    case ACT_RELU6: return x > 0 ? (x < 6 ? x : 6.0f) : 0.0f;
+    case ACT_RAMP: return x > 0 ? x + 0.1f * x : 0.1f * x;
     default: return x;
     }
 }
@@ -165,10 +163,18 @@ __device__ static inline float act_df(float y, int a)
     case ACT_RELU: return y > 0 ? 1.0f : 0.0f;
     case ACT_LEAKY: return y > 0 ? 1.0f : 0.1f;
     case ACT_LOGISTIC: return y * (1.0f - y);
+    case ACT_RELU6: return y > 0 && y < 6 ? 1.0f : 0.0f;
+    case ACT_RAMP: return y > 0 ? 1.1f : 0.1f;
     default: return 1.0f;
     }
 }
 
+/* A context on device `device` (DN_CUDA_* flags of network_gpu.h; DN_TF32=1
+ * in the environment allows TF32 too): stream, handles, the loss scalar. */
+struct dn_cuda *cuda_context_new(int device, int flags);
+/* Free it with its scratch (workspace, reduction partials, algorithm cache);
+ * the runner frees the network's arenas first. */
+void cuda_context_free(struct dn_cuda *ctx);
 #ifdef CUDNN
 /* The cuDNN algorithms of one convolution shape, key = {B, C, H, W, F, k, s,
  * p}, from ctx's cache or chosen now (conv_algo.cu; leaves cd's math type
@@ -182,8 +188,6 @@ void cuda_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDes
 void cuda_reserve_workspace(struct dn_cuda *ctx, size_t bytes);
 /* Room for the partial sums of a per-channel reduction over (B, C, S). */
 void cuda_reserve_reduce(struct dn_cuda *ctx, int B, int C, int S);
-/* Free the u8 batch buffers (detach; nothing if none were made). */
-void cuda_u8_free(struct dn_cuda *ctx);
 /* Zeroed device array of n floats (n may be 0: returns NULL). */
 float *cuda_alloc(size_t n);
 void cuda_free(void *p);

@@ -1,12 +1,12 @@
 #!/bin/sh
-# tests/gpu/emu/run.sh - run tests/gpu_check's layer cases with the engine's
+# tests/gpu/emu/run.sh - run build/gpu_check's layer cases with the engine's
 # CUDA code executing on the CPU, on a machine without a GPU (or without
 # CUDA at all): every .cu file is turned into C++ (cu2cpp.py) and compiled
 # with g++ against a stand-in CUDA runtime and cuBLAS (stub/, emu.cpp); the
-# C side is a GPU=1 CUDNN=0 build in obj-emu/. This checks the kernels'
+# C side is a GPU=1 CUDNN=0 build in build/obj-emu/. This checks the kernels'
 # index math, the host-side logic and the CPU/GPU contract (the im2col +
 # cuBLAS convolution path); it says nothing about cuDNN, speed, real
-# concurrency or the CUDA toolchain. A real GPU run (tests/gpu_check) is the
+# concurrency or the CUDA toolchain. A real GPU run (build/gpu_check) is the
 # reference; this is the cheap check in between.
 #
 #   sh tests/gpu/emu/run.sh [gpu_check arguments]
@@ -20,20 +20,20 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$ROOT"
 EMU=tests/gpu/emu
-OUT=obj-emu
+OUT=build/obj-emu
 CXX=${CXX:-g++}
 SAN="" EOBJ="$OUT/emu"
 if [ "${EMU_ASAN:-0}" = 1 ]; then SAN="-fsanitize=address,undefined" EOBJ="$OUT/emu-asan"; fi
 
 csrc=$(ls src/core/*.c src/layers/*.c src/data/*.c src/backend/cpu/*.c)
 cobj=$(for f in $csrc; do echo "$OUT/${f%.c}.o"; done)
-tobj="$OUT/tests/gpu/gpu_check.o $OUT/tests/gpu/gpu_conv_exact.o $OUT/tests/gpu/gpu_large.o"
+tobj="$OUT/tests/gpu/gpu_check.o $OUT/tests/gpu/gpu_conv_exact.o $OUT/tests/gpu/gpu_large.o $OUT/tests/layer_cases.o"
 # shellcheck disable=SC2086
 make -s GPU=1 CUDNN=0 OBJDIR=$OUT $cobj $tobj
 
 mkdir -p "$EOBJ"
 objs=""
-for f in src/core/*.cu src/layers/*.cu src/data/*.cu src/backend/cuda/*.cu; do
+for f in src/layers/*.cu src/data/*.cu src/backend/cuda/*.cu; do
     o="$EOBJ/$(echo "$f" | tr / _).o"
     # rebuilt when missing, or older than its .cu or any header
     if [ ! -f "$o" ] || [ -n "$(find "$f" src "$EMU" -newer "$o" \( -name '*.h' -o -name "${f##*/}" \) | head -1)" ]; then

@@ -1,7 +1,7 @@
 /*
  * emu_cuda.h - a CPU stand-in for the part of the CUDA runtime and cuBLAS
  * that the engine's .cu files use, so that their kernels' actual code can
- * run (and be checked by tests/gpu_check) on a machine without a GPU. See
+ * run (and be checked by build/gpu_check) on a machine without a GPU. See
  * tests/gpu/emu/run.sh. Not a CUDA implementation: blocks run one after
  * another; threads of a block run as plain calls, or as cooperative fibers
  * when the kernel synchronises (__syncthreads, warp shuffles); "device"

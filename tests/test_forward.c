@@ -1,0 +1,394 @@
+/*
+ * test_forward.c - forward (and a few backward) values of single layers
+ * against numbers worked out by hand or independent naive loops written here
+ * (never the code under test): convolution, batch norm in training and
+ * inference with its running statistics, Darknet's shortcut between shapes,
+ * max and average pooling, softmax with cross-entropy, SE, connected.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/core/activations.h"
+#include "../src/core/network.h"
+#include "harness.h"
+#include "layer_cases.h"
+
+static struct param *find_param(struct layer *l, const char *name)
+{
+    for (int j = 0; j < l->nparams; j++)
+        if (strcmp(l->params[j].name, name) == 0) return &l->params[j];
+    test_fail(__FILE__, __LINE__, "layer %d (%s) has no parameter %s", l->index, l->ops->name,
+              name);
+    return NULL;
+}
+
+static void set_param(struct layer *l, const char *name, const float *v, size_t n)
+{
+    struct param *p = find_param(l, name);
+    if (!p) return;
+    EXPECT(p->n == n, "%s has %zu values, not %zu", name, p->n, n);
+    if (p->n == n) memcpy(p->val, v, sizeof(float) * n);
+}
+
+static double sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
+
+/* 1-channel 3x3 convolution, pad 1, on the 4x4 input 1..16 with the kernel
+ * [0 1 0; 1 -4 2; 0 1 0] (a Laplacian plus the right neighbour, so a flipped
+ * kernel shows) and bias 0.5. Worked by hand, e.g. the top-left pixel:
+ * down 5 + right 2*2 - 4*1 = 5, + 0.5. */
+static void test_conv_forward_hand(void)
+{
+    struct network *net =
+        test_build(NET(1, 4, 4, 1) "[convolutional]\nfilters=1\nsize=3\nstride=1\npad=1\n"
+                                   "activation=linear\n",
+                   0);
+    if (!net) return;
+    struct layer *l = &net->layers[0];
+    const float w[9] = {0, 1, 0, 1, -4, 2, 0, 1, 0}, b = 0.5f;
+    set_param(l, "weights", w, 9);
+    set_param(l, "biases", &b, 1);
+    for (int i = 0; i < 16; i++) net->input[i] = (float)(i + 1);
+    net->train = 0;
+    net_forward(net);
+    const double want[16] = {5.5, 5.5,  5.5,  -4.5,  2.5,   7.5,  8.5,  -8.5,
+                             2.5, 11.5, 12.5, -12.5, -14.5, -2.5, -2.5, -36.5};
+    expect_array(l->output, want, 16, 1e-6, "conv out");
+    net_free(net);
+}
+
+/* Multi-channel, stride 2, odd input, batch 2, leaky: against a naive loop. */
+static void test_conv_forward_naive(void)
+{
+    struct network *net =
+        test_build(NET(2, 7, 5, 2) "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\n"
+                                   "activation=leaky\n",
+                   0);
+    if (!net) return;
+    struct layer *l = &net->layers[0];
+    struct param *w = find_param(l, "weights"), *bias = find_param(l, "biases");
+    struct dn_rng rng;
+    rng_seed(&rng, 3);
+    for (size_t i = 0; i < w->n; i++) w->val[i] = rng_uniform(&rng, -1, 1);
+    for (size_t i = 0; i < bias->n; i++) bias->val[i] = rng_uniform(&rng, -1, 1);
+    for (int i = 0; i < 2 * 2 * 5 * 7; i++) net->input[i] = rng_uniform(&rng, -1, 1);
+    net->train = 0;
+    net_forward(net);
+    EXPECT(l->out_w == 4 && l->out_h == 3 && l->out_c == 3, "shape %dx%dx%d", l->out_w, l->out_h,
+           l->out_c);
+    int C = 2, H = 5, W = 7, F = 3, OH = 3, OW = 4;
+    double maxerr = 0;
+    for (int b = 0; b < 2; b++)
+        for (int f = 0; f < F; f++)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++) {
+                    double s = bias->val[f];
+                    for (int c = 0; c < C; c++)
+                        for (int ky = 0; ky < 3; ky++)
+                            for (int kx = 0; kx < 3; kx++) {
+                                int y = oy * 2 - 1 + ky, x = ox * 2 - 1 + kx;
+                                if (y < 0 || y >= H || x < 0 || x >= W) continue;
+                                s += (double)w->val[((f * C + c) * 3 + ky) * 3 + kx] *
+                                     net->input[((b * C + c) * H + y) * W + x];
+                            }
+                    if (s < 0) s *= 0.1;
+                    double got = l->output[((b * F + f) * OH + oy) * OW + ox];
+                    if (fabs(got - s) > maxerr) maxerr = fabs(got - s);
+                }
+    EXPECT(maxerr < 1e-5, "conv vs naive loop: max error %g", maxerr);
+    net_free(net);
+}
+
+/* Batch norm through a 1x1 identity convolution, batch 2, 2 channels, 2 pixels:
+ *   channel 0: {1, 2 | 3, 6}: mean 3, biased var (4+1+0+9)/4 = 3.5, unbiased 14/3
+ *   channel 1: {-1, 1 | 0, 0}: mean 0, biased var 2/4 = 0.5, unbiased 2/3
+ * gamma = {2, 1}, beta = {0.5, -1}. Running stats start at mean 0, var 1 and
+ * move by momentum 0.1: mean {0.3, 0}, var {0.9 + 1.4/3, 0.9 + 0.2/3}. */
+static void test_bn_forward_hand(void)
+{
+    struct network *net =
+        test_build(NET(2, 2, 1, 2) "[convolutional]\nfilters=2\nsize=1\nbatch_normalize=1\n"
+                                   "activation=linear\n",
+                   0);
+    if (!net) return;
+    struct layer *l = &net->layers[0];
+    const float w[4] = {1, 0, 0, 1}, gamma[2] = {2, 1}, beta[2] = {0.5f, -1};
+    set_param(l, "weights", w, 4);
+    set_param(l, "scales", gamma, 2);
+    set_param(l, "biases", beta, 2);
+    const float x[8] = {1, 2, -1, 1, 3, 6, 0, 0}; /* (b, c, s) */
+    memcpy(net->input, x, sizeof(x));
+    EXPECT(net->bn_momentum == 0.1f, "default bn_momentum %g", net->bn_momentum);
+
+    net->train = 1;
+    net_forward(net);
+    double s0 = sqrt(3.5 + 1e-5), s1 = sqrt(0.5 + 1e-5);
+    const double want[8] = {
+        2 * (1 - 3) / s0 + 0.5, 2 * (2 - 3) / s0 + 0.5, -1 / s1 - 1, 1 / s1 - 1,
+        2 * (3 - 3) / s0 + 0.5, 2 * (6 - 3) / s0 + 0.5, 0 / s1 - 1,  0 / s1 - 1};
+    expect_array(l->output, want, 8, 1e-5, "bn train out");
+    const double rm[2] = {0.3, 0.0}, rv[2] = {0.9 + 0.1 * 14.0 / 3, 0.9 + 0.1 * 2.0 / 3};
+    expect_array(find_param(l, "rolling_mean")->val, rm, 2, 1e-6, "rolling_mean");
+    expect_array(find_param(l, "rolling_variance")->val, rv, 2, 1e-6, "rolling_variance");
+
+    /* inference normalises with the running statistics */
+    net->train = 0;
+    net_forward(net);
+    double want_inf[8];
+    for (int b = 0; b < 2; b++)
+        for (int c = 0; c < 2; c++)
+            for (int s = 0; s < 2; s++) {
+                int i = (b * 2 + c) * 2 + s;
+                want_inf[i] = gamma[c] * (x[i] - rm[c]) / sqrt(rv[c] + 1e-5) + beta[c];
+            }
+    expect_array(l->output, want_inf, 8, 1e-5, "bn inference out");
+    const double rm_same[2] = {0.3, 0.0};
+    expect_array(find_param(l, "rolling_mean")->val, rm_same, 2, 1e-6,
+                 "rolling_mean after inference");
+
+    /* a second training step compounds: 0.9*0.3 + 0.1*3 = 0.57 */
+    net->train = 1;
+    net_forward(net);
+    const double rm2[2] = {0.57, 0.0},
+                 rv2[2] = {0.9 * rv[0] + 0.1 * 14.0 / 3, 0.9 * rv[1] + 0.1 * 2.0 / 3};
+    expect_array(find_param(l, "rolling_mean")->val, rm2, 2, 1e-6, "rolling_mean step 2");
+    expect_array(find_param(l, "rolling_variance")->val, rv2, 2, 1e-6, "rolling_variance step 2");
+    net_free(net);
+}
+
+/* Darknet's shortcut with a 4x4x1 `from` and a 2x2x2 previous layer: channel
+ * 0 gets from's pixels (0,0), (0,2), (2,0), (2,2); channel 1 passes through.
+ * Backward routes the same pixels back. Then the reverse: a 2x2x2 `from`
+ * added to a 4x4x1 layer at every 2nd pixel, channel 0 only. */
+static void test_shortcut_forward_hand(void)
+{
+    struct network *net =
+        test_build(NET(1, 4, 4, 1) "[convolutional]\nfilters=1\nsize=1\nactivation=linear\n"
+                                   "[convolutional]\nfilters=2\nsize=3\nstride=2\npad=1\n"
+                                   "activation=linear\n"
+                                   "[shortcut]\nfrom=0\n",
+                   0);
+    if (!net) return;
+    struct layer *f = &net->layers[0], *p = &net->layers[1], *l = &net->layers[2];
+    for (int i = 0; i < 16; i++) f->output[i] = (float)i;
+    for (int i = 0; i < 8; i++) p->output[i] = 100.0f + i;
+    l->ops->forward(l, net);
+    const double want[8] = {100 + 0, 101 + 2, 102 + 8, 103 + 10, 104, 105, 106, 107};
+    expect_array(l->output, want, 8, 0, "shortcut subsample out");
+
+    memset(f->delta, 0, sizeof(float) * 16);
+    memset(p->delta, 0, sizeof(float) * 8);
+    for (int i = 0; i < 8; i++) l->delta[i] = (float)(i + 1);
+    l->ops->backward(l, net);
+    const double wf[16] = {1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0};
+    const double wp[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    expect_array(f->delta, wf, 16, 0, "shortcut subsample from delta");
+    expect_array(p->delta, wp, 8, 0, "shortcut subsample prev delta");
+    net_free(net);
+
+    net = test_build(
+        NET(1, 4, 4, 1) "[convolutional]\nfilters=1\nsize=1\nactivation=linear\n"
+                        "[convolutional]\nfilters=2\nsize=3\nstride=2\npad=1\nactivation=linear\n"
+                        "[route]\nlayers=0\n"
+                        "[shortcut]\nfrom=1\n",
+        0);
+    if (!net) return;
+    struct layer *r = &net->layers[2];
+    f = &net->layers[1], l = &net->layers[3];
+    for (int i = 0; i < 16; i++) r->output[i] = (float)i;
+    for (int i = 0; i < 8; i++) f->output[i] = 100.0f * (i + 1);
+    l->ops->forward(l, net);
+    const double want2[16] = {0 + 100, 1, 2 + 200,  3,  4,  5,  6,  7,
+                              8 + 300, 9, 10 + 400, 11, 12, 13, 14, 15};
+    expect_array(l->output, want2, 16, 0, "shortcut upsample out");
+    net_free(net);
+}
+
+static void test_maxpool_forward_hand(void)
+{
+    /* size 2 stride 2 on 5x5 (Darknet: padding 1, out 3x3, the last window
+     * hangs over the edge); all inputs <= 0 so a zero pad would win */
+    struct network *net = test_build(NET(1, 5, 5, 1) "[maxpool]\nsize=2\nstride=2\n", 1);
+    if (!net) return;
+    for (int i = 0; i < 25; i++) net->input[i] = -(float)i;
+    net->train = 1;
+    net_forward(net);
+    struct layer *l = &net->layers[0];
+    EXPECT(l->out_w == 3 && l->out_h == 3, "maxpool 5x5/2 -> %dx%d", l->out_w, l->out_h);
+    const double want[9] = {0, -2, -4, -10, -12, -14, -20, -22, -24};
+    expect_array(l->output, want, 9, 0, "maxpool 2/2 out");
+    for (int i = 0; i < 9; i++) l->delta[i] = (float)(i + 1);
+    net_backward(net);
+    double wd[25] = {0};
+    for (int j = 0; j < 3; j++)
+        for (int i = 0; i < 3; i++) wd[(2 * j) * 5 + 2 * i] = j * 3 + i + 1;
+    expect_array(net->delta, wd, 25, 0, "maxpool 2/2 input delta");
+    net_free(net);
+
+    /* size 3 stride 1 on 3x3 (padding 2, window from -1): negative values */
+    net = test_build(NET(1, 3, 3, 1) "[maxpool]\nsize=3\nstride=1\n", 0);
+    if (!net) return;
+    const float x[9] = {-9, -2, -8, -7, -10, -6, -1, -5, -3};
+    memcpy(net->input, x, sizeof(x));
+    net->train = 0;
+    net_forward(net);
+    const double want3[9] = {-2, -2, -2, -1, -1, -2, -1, -1, -3};
+    expect_array(net->layers[0].output, want3, 9, 0, "maxpool 3/1 out");
+    net_free(net);
+}
+
+static void test_avgpool_forward_hand(void)
+{
+    struct network *net = test_build(NET(1, 3, 2, 2) "[avgpool]\n", 0);
+    if (!net) return;
+    const float x[12] = {1, 2, 3, 4, 5, 6, -1, 0, 0, 0, 0, 7};
+    memcpy(net->input, x, sizeof(x));
+    net->train = 0;
+    net_forward(net);
+    const double want[2] = {3.5, 1.0};
+    expect_array(net->layers[0].output, want, 2, 1e-6, "avgpool out");
+    net_free(net);
+}
+
+/* softmax(1, 2, 3) = e^i / (e + e^2 + e^3) with e^1 = 2.718281828,
+ * e^2 = 7.389056099, e^3 = 20.08553692, sum 30.19287485; shifting by 1000
+ * must not change it. Cross-entropy with targets 2 and 0:
+ * (-ln 0.66524096 - ln 0.09003057) / 2 = (0.40760596 + 2.40760596) / 2. */
+static void test_softmax_forward_hand(void)
+{
+    struct network *net = test_build(NET(2, 3, 1, 1) "[softmax]\n", 1);
+    if (!net) return;
+    const float x[6] = {1, 2, 3, 1000, 1001, 1002};
+    memcpy(net->input, x, sizeof(x));
+    memset(net->truth, 0, sizeof(float) * 6);
+    net->truth[2] = 1, net->truth[3] = 1;
+    net->train = 1;
+    net_forward(net);
+    const double p[6] = {0.09003057, 0.24472847, 0.66524096, 0.09003057, 0.24472847, 0.66524096};
+    expect_array(net->layers[0].output, p, 6, 1e-7, "softmax out");
+    EXPECT_NEAR(net->loss, 1.40760596, 1e-6, 0, "softmax cross-entropy");
+    net_backward(net);
+    const double d[6] = {0.09003057 / 2,       0.24472847 / 2, (0.66524096 - 1) / 2,
+                         (0.09003057 - 1) / 2, 0.24472847 / 2, 0.66524096 / 2};
+    expect_array(net->delta, d, 6, 1e-7, "softmax loss gradient");
+    net_free(net);
+}
+
+/* SE on 2 channels x 2 pixels, reduction 2 (one hidden unit), by hand:
+ *   W1 = [0.5 -1], b1 = 0.25, W2 = [1; -2], b2 = [-2, 1]
+ *   sample 0: x = {1, 3 | -2, 0}: z = (2, -1), h = relu(1 + 1 + 0.25) = 2.25,
+ *             a = (2.25 - 2, -4.5 + 1) = (0.25, -3.5)
+ *   sample 1: x = {-2, -4 | 1, 1}: z = (-3, 1), h = relu(-1.5 - 1 + 0.25) = 0,
+ *             a = b2 = (-2, 1)
+ *   y = x * sigmoid(a) per channel. */
+static void test_se_forward_hand(void)
+{
+    struct network *net = test_build(NET(2, 2, 1, 2) "[se]\nreduction=2\n", 0);
+    if (!net) return;
+    struct layer *l = &net->layers[0];
+    const float b1 = 0.25f, w1[2] = {0.5f, -1}, b2[2] = {-2, 1}, w2[2] = {1, -2};
+    set_param(l, "se_biases1", &b1, 1);
+    set_param(l, "se_weights1", w1, 2);
+    set_param(l, "se_biases2", b2, 2);
+    set_param(l, "se_weights2", w2, 2);
+    const float x[8] = {1, 3, -2, 0, -2, -4, 1, 1};
+    memcpy(net->input, x, sizeof(x));
+    net->train = 0;
+    net_forward(net);
+    double s00 = sigmoid(0.25), s01 = sigmoid(-3.5), s10 = sigmoid(-2), s11 = sigmoid(1);
+    const double want[8] = {1 * s00, 3 * s00, -2 * s01, 0, -2 * s10, -4 * s10, 1 * s11, 1 * s11};
+    expect_array(l->output, want, 8, 1e-6, "se out");
+    net_free(net);
+}
+
+/* y = x W^T + b with W = [1 2 3; -1 0 1], b = (0.5, -0.5):
+ * x = (1, -1, 2) -> (5.5, 0.5); x = (0, 1, 0) -> (2.5, -0.5); then leaky. */
+static void test_connected_forward_hand(void)
+{
+    struct network *net = test_build(NET(2, 3, 1, 1) "[connected]\noutput=2\nactivation=leaky\n", 0);
+    if (!net) return;
+    struct layer *l = &net->layers[0];
+    const float w[6] = {1, 2, 3, -1, 0, 1}, b[2] = {0.5f, -0.5f};
+    set_param(l, "weights", w, 6);
+    set_param(l, "biases", b, 2);
+    const float x[6] = {1, -1, 2, 0, 1, 0};
+    memcpy(net->input, x, sizeof(x));
+    net->train = 0;
+    net_forward(net);
+    const double want[4] = {5.5, 0.5, 2.5, -0.05};
+    expect_array(l->output, want, 4, 1e-6, "connected out");
+    net_free(net);
+}
+
+/* [crop] at inference: the centred window, scaled to -1..1 (Darknet's
+ * 2x - 1); in training, every window offset of a 4x4 image with a 3x3 crop
+ * and every mirror appear. Input pixel (y, x) holds 4y + x. */
+static void test_crop_forward_hand(void)
+{
+    struct network *net = test_build(NET(64, 4, 4, 1) "[crop]\ncrop_height=2\ncrop_width=2\nflip=1\n", 1);
+    if (!net) return;
+    for (int b = 0; b < 64; b++)
+        for (int i = 0; i < 16; i++) net->input[b * 16 + i] = (float)i;
+    net->train = 0;
+    net_forward(net);
+    const double centre[4] = {9, 11, 17, 19}; /* 2 * {5, 6, 9, 10} - 1 */
+    expect_array(net->layers[0].output, centre, 4, 0, "centred crop");
+    net->train = 1;
+    net_forward(net);
+    int seen[3][3][2] = {{{0}}}, unexplained = 0;
+    for (int b = 0; b < 64; b++) {
+        const float *o = net->layers[0].output + b * 4;
+        float tl = (o[0] + 1) / 2, tr = (o[1] + 1) / 2;
+        int y = (int)tl / 4, x = (int)tl % 4, mirrored = tr < tl;
+        int left = mirrored ? x - 1 : x; /* the window's left column */
+        int ok = left >= 0 && left <= 2 && y <= 2 && fabsf(tr - tl) == 1 &&
+                 (o[2] + 1) / 2 == tl + 4 && (o[3] + 1) / 2 == tr + 4;
+        if (ok) seen[y][left][mirrored]++;
+        unexplained += !ok;
+    }
+    int missing = 0;
+    for (int y = 0; y < 3; y++)
+        for (int x = 0; x < 3; x++) missing += !seen[y][x][0] + !seen[y][x][1];
+    EXPECT(unexplained == 0 && missing <= 2, "training crops: %d unexplained, %d of 18 windows never drawn", unexplained,
+           missing);
+    net_free(net);
+}
+
+/* Darknet's relu6 and ramp, by hand, through activate() and gradient() (the
+ * array paths) and act_value/act_slope (the fused paths). */
+static void test_activations_hand(void)
+{
+    const float x[5] = {-2, -0.5f, 0.5f, 3, 7};
+    const double relu6[5] = {0, 0, 0.5, 3, 6}, relu6_d[5] = {0, 0, 1, 1, 0};
+    const double ramp[5] = {-0.2, -0.05, 0.55, 3.3, 7.7}, ramp_d[5] = {0.1, 0.1, 1.1, 1.1, 1.1};
+    const enum dn_act acts[2] = {ACT_RELU6, ACT_RAMP};
+    const double *want[2] = {relu6, ramp}, *want_d[2] = {relu6_d, ramp_d};
+    for (int a = 0; a < 2; a++) {
+        float y[5], d[5] = {1, 1, 1, 1, 1};
+        memcpy(y, x, sizeof(y));
+        activate(y, 5, acts[a]);
+        gradient(y, 5, acts[a], d);
+        expect_array(y, want[a], 5, 1e-6, act_names[acts[a]]);
+        expect_array(d, want_d[a], 5, 1e-6, act_names[acts[a]]);
+        for (int i = 0; i < 5; i++) {
+            EXPECT(act_value(x[i], acts[a]) == y[i], "%s act_value(%g)", act_names[acts[a]], x[i]);
+            EXPECT(act_slope(y[i], acts[a]) == d[i], "%s act_slope(%g)", act_names[acts[a]], y[i]);
+        }
+    }
+}
+
+const struct test_case forward_tests[] = {
+    {"layers/conv_forward_hand", test_conv_forward_hand},
+    {"layers/conv_forward_naive", test_conv_forward_naive},
+    {"layers/bn_forward_hand", test_bn_forward_hand},
+    {"layers/shortcut_forward_hand", test_shortcut_forward_hand},
+    {"layers/maxpool_forward_hand", test_maxpool_forward_hand},
+    {"layers/avgpool_forward_hand", test_avgpool_forward_hand},
+    {"layers/activations_hand", test_activations_hand},
+    {"layers/crop_forward_hand", test_crop_forward_hand},
+    {"layers/softmax_forward_hand", test_softmax_forward_hand},
+    {"layers/se_forward_hand", test_se_forward_hand},
+    {"layers/connected_forward_hand", test_connected_forward_hand},
+    {NULL, NULL},
+};

@@ -1,0 +1,314 @@
+/*
+ * test_kernels.c - the CPU compute kernels below the layers: gemm() against
+ * gemm_ref(), the adjointness of im2col/col2im, and the direct and Winograd
+ * convolutions against im2col + GEMM (forward, input and weight gradients,
+ * the fused batch-norm epilogue, thread-count independence).
+ */
+#include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/backend/cpu/conv_direct.h"
+#include "../src/backend/cpu/conv_winograd.h"
+#include "../src/backend/cpu/gemm.h"
+#include "../src/backend/cpu/im2col.h"
+#include "../src/core/activations.h"
+#include "../src/core/utils.h"
+#include "../src/ops/batchnorm.h"
+#include "../src/ops/conv2d.h"
+#include "harness.h"
+
+static void gemm_case(int ta, int tb, int M, int N, int K, int pad, float alpha, float beta,
+                      int nan_c)
+{
+    int lda = (ta ? M : K) + pad, ldb = (tb ? K : N) + pad, ldc = N + pad;
+    int arows = ta ? K : M, brows = tb ? N : K;
+    float *A = falloc((size_t)arows * lda), *B = falloc((size_t)brows * ldb);
+    float *C1 = falloc((size_t)M * ldc), *C2 = falloc((size_t)M * ldc);
+    struct dn_rng rng;
+    rng_seed(&rng, (uint64_t)(M * 1000 + N * 10 + K + ta * 7 + tb * 13));
+    for (int i = 0; i < arows * lda; i++) A[i] = rng_uniform(&rng, -1, 1);
+    for (int i = 0; i < brows * ldb; i++) B[i] = rng_uniform(&rng, -1, 1);
+    for (int i = 0; i < M * ldc; i++) C1[i] = C2[i] = nan_c ? NAN : rng_uniform(&rng, -1, 1);
+    gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C1, ldc);
+    gemm_ref(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C2, ldc);
+    double m = 0;
+    int pad_ok = 1;
+    for (int i = 0; i < M; i++) {
+        for (int j = 0; j < N; j++) {
+            double d = fabs((double)C1[i * ldc + j] - C2[i * ldc + j]);
+            if (!(d <= m)) m = d;
+        }
+        for (int j = N; j < ldc; j++) /* the padding columns are not C's */
+            if (!(C1[i * ldc + j] == C2[i * ldc + j] ||
+                  (isnan(C1[i * ldc + j]) && isnan(C2[i * ldc + j]))))
+                pad_ok = 0;
+    }
+    EXPECT(m <= 1e-5 * (K + 1), "gemm ta=%d tb=%d %dx%dx%d alpha=%g beta=%g%s: max diff %g", ta, tb,
+           M, N, K, alpha, beta, nan_c ? " (C=NaN)" : "", m);
+    EXPECT(pad_ok, "gemm ta=%d tb=%d %dx%dx%d wrote outside the N columns", ta, tb, M, N, K);
+    free(A), free(B), free(C1), free(C2);
+}
+
+static void test_gemm(void)
+{
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            gemm_case(ta, tb, 7, 5, 3, 0, 1, 0, 0);
+            gemm_case(ta, tb, 37, 29, 23, 3, 0.7f, 0.3f, 0);
+            gemm_case(ta, tb, 1, 13, 17, 1, -1.5f, 1, 0);
+            gemm_case(ta, tb, 65, 1, 67, 2, 1, 1, 0);
+            gemm_case(ta, tb, 11, 9, 131, 0, 1, 0, 1); /* beta = 0 ignores C, even NaN */
+            gemm_case(ta, tb, 5, 3, 0, 1, 1, 0.5f, 0); /* K = 0: C = beta*C */
+        }
+    /* a known product: [1 2; 3 4] [5 6; 7 8] = [19 22; 43 50] */
+    const float A[4] = {1, 2, 3, 4}, B[4] = {5, 6, 7, 8};
+    float C[4] = {0};
+    gemm(0, 0, 2, 2, 2, 1, A, 2, B, 2, 0, C, 2);
+    const double want[4] = {19, 22, 43, 50};
+    expect_array(C, want, 4, 0, "gemm 2x2");
+    /* A^T B^T = (B A)^T: [5 6; 7 8][1 2; 3 4] = [23 34; 31 46], transposed */
+    gemm(1, 1, 2, 2, 2, 1, A, 2, B, 2, 0, C, 2);
+    const double want_t[4] = {23, 31, 34, 46};
+    expect_array(C, want_t, 4, 0, "gemm 2x2 transposed");
+}
+
+/* How many of got[0..n) differ from want by more than tol (NaN counts);
+ * *worst: the index of the largest difference. */
+static size_t count_off(const float *got, const float *want, size_t n, double tol, size_t *worst)
+{
+    size_t bad = 0;
+    *worst = 0;
+    for (size_t k = 0; k < n; k++) {
+        double e = fabs((double)got[k] - want[k]);
+        if (!(e <= tol)) bad++;
+        if (!(e <= fabs((double)got[*worst] - want[*worst]))) *worst = k;
+    }
+    return bad;
+}
+
+/* The direct convolution against im2col + GEMM (forward, weight and input
+ * gradients) on geometries it accepts: strides 1-3, kernels 1-7, paddings,
+ * filter counts that are not multiples of its 4-filter tiles. */
+static void test_conv_direct(void)
+{
+    static const int geo[][8] = {
+        /* B, C, H, W, F, k, s, p */
+        {3, 16, 8, 32, 16, 3, 1, 1}, {2, 3, 8, 8, 5, 3, 1, 1},  {2, 6, 9, 32, 7, 3, 2, 1},
+        {2, 5, 8, 16, 9, 1, 2, 0},   {2, 7, 4, 16, 6, 1, 1, 0}, {2, 3, 6, 16, 2, 5, 1, 2},
+        {2, 4, 7, 48, 3, 3, 3, 1},   {1, 2, 5, 16, 3, 7, 2, 3}, {2, 3, 8, 16, 4, 4, 2, 1},
+        {2, 64, 8, 8, 64, 3, 1, 1},  {1, 4, 3, 8, 5, 3, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof(geo) / sizeof(geo[0]); i++) {
+        const int *q = geo[i];
+        struct conv_geom g;
+        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]);
+        char what[96];
+        snprintf(what, sizeof(what), "B%d C%d %dx%d F%d k%d s%d p%d", q[0], q[1], q[2], q[3], q[4], q[5],
+                 q[6], q[7]);
+        if (!conv_direct_ok(&g)) {
+            test_fail(__FILE__, __LINE__, "%s: the direct kernels should take it", what);
+            continue;
+        }
+        size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW;
+        size_t nw = (size_t)g.F * g.C * g.k * g.k;
+        struct dn_rng r;
+        rng_seed(&r, 40 + i);
+        float *in = falloc(ni), *w = falloc(nw), *dout = falloc(no);
+        float *o1 = falloc(no), *o2 = falloc(no), *dw1 = falloc(nw), *dw2 = falloc(nw);
+        float *di1 = falloc(ni), *di2 = falloc(ni);
+        for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1), di1[k] = di2[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1), dw1[k] = dw2[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < no; k++) dout[k] = rng_uniform(&r, -1, 1), o2[k] = NAN;
+        g.threads = 4; /* the kernels' workspace holds up to 4 threads */
+        float *ws1 = falloc(conv2d_workspace_gemm(&g)), *ws2 = falloc(conv_direct_workspace(&g));
+        conv2d_forward_gemm(&g, in, w, o1, ws1);
+        conv2d_backward_gemm(&g, in, w, dout, dw1, di1, ws1);
+        conv_direct_forward(&g, in, w, o2, ws2);
+        conv_direct_backward(&g, in, w, dout, dw2, di2, ws2);
+        /* sums of up to C*k*k (forward, input gradient) or B*OH*OW (weights) products */
+        double tol_f = 2e-6 * (g.C * g.k * g.k + 1), tol_w = 2e-6 * (g.B * g.OH * g.OW + 1);
+        const float *got[3] = {o2, dw2, di2}, *want[3] = {o1, dw1, di1};
+        const size_t cnt[3] = {no, nw, ni};
+        const double tol[3] = {tol_f, tol_w, tol_f};
+        static const char *const part[3] = {"forward", "weight gradient", "input gradient"};
+        for (int t = 0; t < 3; t++) {
+            size_t worst, bad = count_off(got[t], want[t], cnt[t], tol[t], &worst);
+            EXPECT(!bad, "%s %s: %zu of %zu values off by more than %g, e.g. [%zu] %.9g vs %.9g", what, part[t],
+                   bad, cnt[t], tol[t], worst, got[t][worst], want[t][worst]);
+        }
+        free(in), free(w), free(dout), free(o1), free(o2), free(dw1), free(dw2), free(di1), free(di2);
+        free(ws1), free(ws2);
+    }
+    struct conv_geom g;
+    conv_geom_set(&g, 2, 3, 7, 5, 4, 3, 1, 1); /* rows of 5: not for the direct kernels */
+    EXPECT(!conv_direct_ok(&g), "7x5 output taken by the direct kernels");
+
+    /* the inference epilogue equals the convolution followed by the batch
+     * norm formula of bn_forward_act, bit for bit, for every activation */
+    conv_geom_set(&g, 3, 5, 8, 16, 7, 3, 1, 1);
+    size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
+    float *in = falloc(ni), *w = falloc(nw), *x = falloc(no), *y = falloc(no);
+    float *ws = falloc(conv_direct_workspace(&g));
+    float mean[7], inv[7], gamma[7], beta[7];
+    struct dn_rng r;
+    rng_seed(&r, 77);
+    for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1);
+    for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1);
+    for (int f = 0; f < 7; f++) {
+        mean[f] = rng_uniform(&r, -0.5f, 0.5f), gamma[f] = rng_uniform(&r, -2, 2), beta[f] = rng_uniform(&r, -1, 1);
+        inv[f] = 1.0f / sqrtf(rng_uniform(&r, 0.1f, 3) + BN_EPS);
+    }
+    conv_direct_forward(&g, in, w, x, ws);
+    for (int a = ACT_LINEAR; a <= ACT_LOGISTIC; a++) {
+        struct conv_epilogue e = {mean, inv, gamma, beta, a};
+        conv_direct_forward_epi(&g, in, w, y, ws, &e);
+        size_t bad = 0;
+        for (size_t k = 0; k < no; k++) {
+            int f = (int)(k / ((size_t)g.OH * g.OW) % g.F);
+            float want = act_value(gamma[f] * ((x[k] - mean[f]) * inv[f]) + beta[f], a);
+            bad += memcmp(&want, &y[k], sizeof(float)) != 0;
+        }
+        EXPECT(!bad, "inference epilogue, %s: %zu of %zu values differ from conv + batch norm", act_names[a], bad,
+               no);
+    }
+    free(in), free(w), free(x), free(y), free(ws);
+}
+
+/* Set the OpenMP thread count; returns the previous one. */
+static int set_threads(int n)
+{
+#ifdef _OPENMP
+    int old = omp_get_max_threads();
+    omp_set_num_threads(n);
+    return old;
+#else
+    return n;
+#endif
+}
+
+/* Winograd F(2x2, 3x3) forward, input and weight gradients against im2col + gemm_ref,
+ * and bit-identical results with 1 and 2 threads. */
+static void test_conv_winograd(void)
+{
+    static const int geo[][5] = {
+        /* B, C, H, W, F (3x3, stride 1, pad 1) */
+        {3, 16, 8, 32, 16}, {2, 3, 8, 8, 5}, {2, 64, 8, 8, 64}, {1, 4, 2, 8, 5},
+        {3, 1, 6, 8, 1},    {2, 5, 4, 16, 17}, {2, 17, 8, 24, 3}, {5, 32, 16, 16, 32},
+    };
+    double worst_rel = 0;
+    for (size_t i = 0; i < sizeof(geo) / sizeof(geo[0]); i++) {
+        const int *q = geo[i];
+        struct conv_geom g;
+        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], 3, 1, 1);
+        char what[64];
+        snprintf(what, sizeof(what), "B%d C%d %dx%d F%d", q[0], q[1], q[2], q[3], q[4]);
+        if (!conv_wino_ok(&g)) {
+            test_fail(__FILE__, __LINE__, "%s: Winograd should take it", what);
+            continue;
+        }
+        size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
+        struct dn_rng r;
+        rng_seed(&r, 90 + i);
+        float *in = falloc(ni), *w = falloc(nw), *dout = falloc(no);
+        float *dw1 = falloc(nw), *dw2 = falloc(nw), *dw3 = falloc(nw);
+        float *o1 = falloc(no), *o2 = falloc(no), *o3 = falloc(no);
+        float *di1 = falloc(ni), *di2 = falloc(ni), *di3 = falloc(ni);
+        for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1), di1[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1), dw1[k] = rng_uniform(&r, -1, 1);
+        memcpy(di2, di1, ni * sizeof(float)), memcpy(di3, di1, ni * sizeof(float));
+        memcpy(dw2, dw1, nw * sizeof(float)), memcpy(dw3, dw1, nw * sizeof(float));
+        for (size_t k = 0; k < no; k++) dout[k] = rng_uniform(&r, -1, 1), o2[k] = o3[k] = NAN;
+        g.threads = 4; /* the kernels' workspace holds up to 4 threads */
+        float *ws1 = falloc(conv2d_workspace_gemm(&g)), *ws2 = falloc(conv_wino_workspace(&g));
+        conv2d_forward_gemm(&g, in, w, o1, ws1);
+        conv2d_backward_gemm(&g, in, w, dout, dw1, di1, ws1);
+        int threads = set_threads(1);
+        conv_wino_forward(&g, in, w, o2, ws2);
+        conv_wino_backward_data(&g, w, dout, di2, ws2);
+        conv_wino_backward_filter(&g, in, dout, dw2, ws2);
+        set_threads(2);
+        conv_wino_forward(&g, in, w, o3, ws2);
+        conv_wino_backward_data(&g, w, dout, di3, ws2);
+        conv_wino_backward_filter(&g, in, dout, dw3, ws2);
+        set_threads(threads);
+        /* relative to the number of terms (C*9, F*9 or B*H*W of them, each < 1) */
+        const float *got[3] = {o2, di2, dw2}, *want[3] = {o1, di1, dw1}, *again[3] = {o3, di3, dw3};
+        const size_t cnt[3] = {no, ni, nw};
+        const double tol[3] = {2e-6 * (g.C * 9 + 1), 2e-6 * (g.F * 9 + 1), 2e-6 * (g.B * g.H * g.W + 1)};
+        static const char *const part[3] = {"forward", "input gradient", "weight gradient"};
+        for (int t = 0; t < 3; t++) {
+            size_t worst, bad = count_off(got[t], want[t], cnt[t], tol[t], &worst);
+            double e = fabs((double)got[t][worst] - want[t][worst]) / tol[t];
+            if (e > worst_rel) worst_rel = e;
+            EXPECT(!bad, "%s %s: %zu of %zu values off by more than %g, e.g. [%zu] %.9g vs %.9g", what, part[t],
+                   bad, cnt[t], tol[t], worst, got[t][worst], want[t][worst]);
+            EXPECT(!memcmp(got[t], again[t], cnt[t] * sizeof(float)), "%s %s: 1 and 2 threads differ", what,
+                   part[t]);
+        }
+        free(in), free(w), free(dout), free(dw1), free(dw2), free(dw3);
+        free(o1), free(o2), free(o3), free(di1), free(di2), free(di3);
+        free(ws1), free(ws2);
+    }
+    printf("    worst Winograd error: %.3f of the tolerance\n", worst_rel);
+    struct conv_geom g;
+    conv_geom_set(&g, 2, 3, 7, 8, 4, 3, 1, 1); /* odd height: no whole 2x2 tiles */
+    EXPECT(!conv_wino_ok(&g), "7x8 output taken by Winograd");
+    conv_geom_set(&g, 2, 3, 8, 8, 4, 3, 2, 1);
+    EXPECT(!conv_wino_ok(&g), "stride 2 taken by Winograd");
+}
+
+/* <col2im(c), x> == <c, im2col(x)> for geometries with padding, strides and
+ * kernels that do not tile the input, with a column stride ldc > OH*OW. */
+static void test_im2col_adjoint(void)
+{
+    static const int geo[][6] = {
+        /* C, H, W, k, s, p */
+        {2, 5, 7, 3, 1, 1}, {3, 6, 5, 3, 2, 1}, {1, 7, 7, 1, 2, 0},
+        {2, 4, 5, 5, 3, 2}, {1, 5, 4, 2, 2, 0}, {2, 3, 3, 3, 1, 2},
+    };
+    for (size_t g = 0; g < sizeof(geo) / sizeof(geo[0]); g++) {
+        int C = geo[g][0], H = geo[g][1], W = geo[g][2], k = geo[g][3], s = geo[g][4],
+            p = geo[g][5];
+        int OH = (H + 2 * p - k) / s + 1, OW = (W + 2 * p - k) / s + 1, rows = C * k * k;
+        int ldc = OH * OW + 3;
+        float *x = falloc((size_t)C * H * W), *cx = falloc((size_t)rows * ldc);
+        float *c = falloc((size_t)rows * ldc), *xc = falloc((size_t)C * H * W);
+        struct dn_rng rng;
+        rng_seed(&rng, 100 + g);
+        for (int i = 0; i < C * H * W; i++) x[i] = rng_uniform(&rng, -1, 1);
+        for (int i = 0; i < rows * ldc; i++) c[i] = rng_uniform(&rng, -1, 1);
+        for (int i = 0; i < rows * ldc; i++) cx[i] = 1234.0f; /* the ldc padding must survive */
+        im2col(x, C, H, W, k, s, p, cx, ldc);
+        col2im(c, ldc, C, H, W, k, s, p, xc);
+        double lhs = 0, rhs = 0, mag = 0;
+        int pad_ok = 1;
+        for (int i = 0; i < C * H * W; i++)
+            lhs += (double)xc[i] * x[i], mag += fabs((double)xc[i] * x[i]);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < OH * OW; j++) rhs += (double)c[r * ldc + j] * cx[r * ldc + j];
+            for (int j = OH * OW; j < ldc; j++)
+                if (cx[r * ldc + j] != 1234.0f) pad_ok = 0;
+        }
+        EXPECT(fabs(lhs - rhs) <= 1e-5 * (mag + 1),
+               "im2col/col2im C%d %dx%d k%d s%d p%d: %.9g vs %.9g", C, H, W, k, s, p, lhs, rhs);
+        EXPECT(pad_ok, "im2col C%d %dx%d k%d s%d p%d wrote past OH*OW in a row", C, H, W, k, s, p);
+        /* col2im accumulates: a second call doubles the result */
+        float before = xc[0];
+        col2im(c, ldc, C, H, W, k, s, p, xc);
+        EXPECT(fabsf(xc[0] - 2 * before) <= 1e-5f * (1 + fabsf(before)), "col2im must accumulate");
+        free(x), free(cx), free(c), free(xc);
+    }
+}
+
+const struct test_case kernel_tests[] = {
+    {"layers/gemm", test_gemm},
+    {"layers/im2col_adjoint", test_im2col_adjoint},
+    {"layers/conv_direct_vs_gemm", test_conv_direct},
+    {"layers/conv_winograd_vs_gemm", test_conv_winograd},
+    {NULL, NULL},
+};
