@@ -10,6 +10,11 @@
 #   make DEBUG=1           -O0 -g with AddressSanitizer and UBSan; with GPU=1
 #                          UBSan only (ASan's shadow memory makes cudaMalloc
 #                          fail) and every kernel launch synchronised
+#   make SANITIZE=1 test   ASan + UBSan build (objects in build/obj-san/); its test
+#                          run is the unit tests, the cli and bad-input
+#                          catalogue and a short train/resume (run_all.sh sanitize)
+#   make fuzz              libFuzzer harnesses (clang, ASan + UBSan) in
+#                          build/fuzz/, each run FUZZ_SECONDS (default 60)
 #   make NATIVE=0          portable binary: no -march=native (the default CPU
 #                          build uses this CPU's vector instructions, AVX2/FMA,
 #                          for the direct convolutions; GPU builds default to 0)
@@ -21,6 +26,7 @@ CUDNN    ?= 0
 OPENMP   ?= 1
 OPENBLAS ?= 1
 DEBUG    ?= 0
+SANITIZE ?= 0
 NATIVE   ?= $(if $(filter 1,$(GPU)),0,1)
 CUDA_PATH ?= /usr/local/cuda
 CUDNN_PATH ?=
@@ -35,19 +41,25 @@ NVCC    ?= $(CUDA_PATH)/bin/nvcc
 # Everything built except ./darknet lives in build/: objects of each
 # configuration apart (GPU from CPU, cuDNN from non-cuDNN), test programs.
 BUILD   := build
-OBJDIR  := $(BUILD)/obj$(if $(filter 1,$(GPU)),-gpu$(if $(filter 1,$(CUDNN)),,-nocudnn),)
+OBJDIR  := $(BUILD)/obj$(if $(filter 1,$(GPU)),-gpu$(if $(filter 1,$(CUDNN)),,-nocudnn),)$(if $(filter 1,$(SANITIZE)),-san,)
 CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -MMD -MP
 LDLIBS  := -lstb -lpthread -lm
 
 # AddressSanitizer reserves the address ranges the CUDA driver maps device
 # memory into, so cudaMalloc fails under it: GPU debug builds use UBSan only
 # (run compute-sanitizer for device memory errors, docs/gpu.md).
-SANITIZE := $(if $(filter 1,$(GPU)),undefined,address,undefined)
+DEBUG_SAN := $(if $(filter 1,$(GPU)),undefined,address,undefined)
 ifeq ($(DEBUG),1)
-  CFLAGS  += -O0 -g -fsanitize=$(SANITIZE)
-  LDFLAGS += -fsanitize=$(SANITIZE)
+  CFLAGS  += -O0 -g -fsanitize=$(DEBUG_SAN)
+  LDFLAGS += -fsanitize=$(DEBUG_SAN)
 else
   CFLAGS  += -O3 -g
+endif
+ifeq ($(SANITIZE),1)
+  # every UBSan finding is fatal, so a test run cannot pass over one
+  SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+  CFLAGS  += $(SAN_FLAGS)
+  LDFLAGS += $(SAN_FLAGS)
 endif
 ifeq ($(NATIVE),1)
   CFLAGS  += -march=native
@@ -97,15 +109,15 @@ TEST_OBJ := $(TEST_SRC:%.c=$(OBJDIR)/%.o)
 DN_CIFAR ?= $(abspath ../shared/cifar)
 export DN_CIFAR
 
-.PHONY: all test clean config gpu_check
+.PHONY: all test clean config gpu_check fuzz fuzz_build
 all: config darknet
 
 config:
-	@echo "config: GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG)"
+	@echo "config: GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG) SANITIZE=$(SANITIZE)"
 
 # Executables are relinked whenever the switches differ from their last link
 # (their objects may be older than them when they come from another OBJDIR).
-LINK_ID    := GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG) ARCH=$(ARCH)
+LINK_ID    := GPU=$(GPU) CUDNN=$(CUDNN) OPENMP=$(OPENMP) OPENBLAS=$(OPENBLAS) NATIVE=$(NATIVE) DEBUG=$(DEBUG) SANITIZE=$(SANITIZE) ARCH=$(ARCH)
 LINK_STAMP := $(BUILD)/.link-config
 $(shell mkdir -p $(BUILD) && (echo '$(LINK_ID)' | cmp -s - $(LINK_STAMP) 2>/dev/null || echo '$(LINK_ID)' > $(LINK_STAMP)))
 
@@ -136,7 +148,31 @@ gpu_check:
 endif
 
 test: config darknet $(BUILD)/run_tests
-	sh tests/run_all.sh
+	sh tests/run_all.sh$(if $(filter 1,$(SANITIZE)), sanitize,)
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c): the library built by clang with
+# ASan + UBSan and a small network size limit, one binary per parser.
+# `make fuzz` runs each for FUZZ_SECONDS on a seed corpus from the repository
+# (tests/fuzz/run.sh); a crash fails the target and leaves its input in $(BUILD)/fuzz/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZERS      := cfg data weights cifar image
+FUZZ_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Wno-unknown-pragmas -MMD -MP -Wno-psabi \
+                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                -DNET_MAX_VALUES=262144.0
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
+FUZZ_BINS    := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: $(FUZZ_LIB_OBJ) $(BUILD)/fuzz/tests/fuzz/fuzz_%.o
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ -lstb -lpthread -lm
+
+fuzz_build: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS)
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 # Objects are rebuilt when their compiler flags change (OPENBLAS, DEBUG,
 # ARCH, ...): the flags are kept in $(OBJDIR)/.flags, rewritten on change.
@@ -155,4 +191,5 @@ $(OBJDIR)/%.cu.o: %.cu $(FLAGS_STAMP)
 clean:
 	rm -rf $(BUILD) darknet
 
+-include $(FUZZ_LIB_OBJ:.o=.d)
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d)

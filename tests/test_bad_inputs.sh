@@ -95,6 +95,7 @@ bad 2 '^usage: darknet cifar extract' "$DN" cifar unpack "$T/bin" "$T/x"
 bad 2 'expected LABEL=CSV' "$DN" plot "$T/p.png" just_a_file.csv
 bad 2 '-size 10x10: expected WxH' "$DN" plot "$T/p.png" -size 10x10 a=b.csv
 # (-gpus 0 on a CPU build runs on the CPU with a warning, as Darknet: tests/test_cli.sh)
+bad 2 'darknet plot: -foo: unknown option' "$DN" plot "$T/p.png" -foo 1 a=b.csv
 
 # ---- cfg files (exit 1): file:line: [section] key=value: message
 bad 1 'nope.cfg: cannot open: No such file' "$DN" summary "$T/nope.cfg"
@@ -168,6 +169,8 @@ printf "$NET"'[convolutional]\nfilters=4\nsize=0\n' > "$T/size0.cfg"
 bad 1 'size0.cfg:9: \[convolutional\] size=0: must be at least 1' "$DN" summary "$T/size0.cfg"
 printf "$NET"'[convolutional]\nfilters=4\nsize=64\n' > "$T/size64.cfg"
 bad 1 'size64.cfg:9: \[convolutional\] size=64: kernel larger than the 32x32 input' "$DN" summary "$T/size64.cfg"
+printf "$NET"'[maxpool]\nsize=2\npadding=2147483647\n' > "$T/pool.cfg"
+bad 1 'pool.cfg:9: \[maxpool\] padding=2147483647: must be between 0 and size=2' "$DN" summary "$T/pool.cfg"
 printf "$NET"'[connected]\noutput=2000000000\n' > "$T/fcbig.cfg"
 bad 1 'fcbig.cfg:8: \[connected\] output=2000000000: the weights would hold .* more than the limit' "$DN" summary "$T/fcbig.cfg"
 printf "$NET"'[convolutional]\nfilters=4\n[shortcut]\nfrom=-9\n' > "$T/from.cfg"
@@ -292,6 +295,19 @@ bad 1 'nope.png: cannot load image' "$DN" classifier predict "$T/good.data" "$T/
 bad 1 'text_c1.png: cannot load image' "$DN" classifier predict "$T/good.data" "$T/good.cfg" "$T/good.weights" "$T/text_c1.png"
 head -c 100 "$T/data/training/00000_c0.png" > "$T/cut.png"
 bad 1 'cut.png: cannot load image' "$DN" classifier predict "$T/good.data" "$T/good.cfg" "$T/good.weights" "$T/cut.png"
+
+# a PNG header claiming 137x2555905 pixels (found by fuzz_image: decoding it
+# took 20 s and 1 GB) is refused from its header; predict refuses > 64 Mpx
+hugepng() { # hugepng NAME WIDTH_ESCAPES HEIGHT_ESCAPES
+    cp "$T/data/training/00000_c0.png" "$T/$1"
+    printf "$2$3" | dd of="$T/$1" bs=1 seek=16 conv=notrunc 2> /dev/null
+}
+hugepng 00000_c0_tall.png '\000\000\000\211' '\000\047\000\001'
+printf '%s/00000_c0_tall.png\n' "$T" > "$T/tall.list"
+data tall train="$T/tall.list"
+bad 1 'tall.list:1: .*tall.png: 137x2555905 image, network expects 32x32' "$DN" classifier train "$T/tall.data" "$T/good.cfg"
+hugepng huge.png '\000\000\040\001' '\000\000\040\000'
+bad 1 'huge.png: a 8193x8192 image, more than 64 megapixels' "$DN" classifier predict "$T/good.data" "$T/good.cfg" "$T/good.weights" "$T/huge.png"
 
 # ---- an earlier run in the backup folder is kept (exit 1)
 data earlier

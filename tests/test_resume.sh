@@ -6,7 +6,9 @@
 #   2. resuming on a full disk fails with a one-line error and keeps every log
 #      and the checkpoint byte-identical;
 #   3. once there is room again the same resume succeeds, and its loss and
-#      validation logs equal those of an uninterrupted run, row for row.
+#      validation logs equal those of an uninterrupted run, row for row;
+#   4. a loss log that stops growing (ulimit -f) stops training with one line
+#      instead of dropping rows.
 # The full disk is a real one where this runs as root and mount works: a
 # 256 KiB tmpfs filled up by a filler file (writes fail with ENOSPC).
 # Elsewhere it is simulated with `ulimit -f 0` (writes fail with EFBIG); the
@@ -130,4 +132,15 @@ for log in tiny.loss.csv tiny.valid.csv; do
 done
 cmp -s "$T/k/tiny_final.weights" "$T/u/tiny_final.weights" && ok "resumed final weights byte-identical" ||
     fail "resumed final weights differ"
+# -- 4. a log that cannot grow (ulimit -f, EFBIG) stops training with one line
+data f
+out=$(trap '' XFSZ; ulimit -f 1
+      "$DN" classifier train "$T/f.data" "$T/tiny.cfg" -set max_batches=40 -set backup_every=100 2>&1 > /dev/null
+      echo "exit $?")
+msg=$(printf '%s\n' "$out" | sed '$d' | tail -1)
+if [ "$(printf '%s\n' "$out" | tail -1)" = "exit 1" ] && printf '%s\n' "$msg" | grep -q "tiny.loss.csv: cannot write: "; then
+    ok "a loss log that cannot be written stops training: $msg"
+else
+    fail "a loss log that cannot be written: $(printf '%s\n' "$out" | tail -2)"
+fi
 [ "$fails" -eq 0 ]

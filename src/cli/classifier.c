@@ -185,7 +185,6 @@ static int train(int argc, char **argv, int gpu)
     net_print_summary(net, stderr);
     if (use_gpu(net, gpu, err)) goto fail;
     if (gpu < 0) net_share_deltas(net); /* CPU: layers share delta buffers */
-    if (dataset_load(&ds, d.train, d.labels, d.classes, net->c, net->h, net->w, err)) goto fail;
     if (mkdir_p(d.backup, err)) goto fail;
 
     char base[256], backup[1024], final[1024], logpath[1024], name[300];
@@ -204,6 +203,7 @@ static int train(int argc, char **argv, int gpu)
         goto fail;
     }
     if (iter == 0 && !clear && earlier_run(d.backup, base, cfgfile, datafile, err)) goto fail;
+    if (dataset_load(&ds, d.train, d.labels, d.classes, net->c, net->h, net->w, err)) goto fail;
     float avg = -1;
     if (iter > 0 && trim_loss_log(logpath, iter, &avg, err)) goto fail;
     if (iter == 0) remove(logpath); /* a fresh run (-clear, or nothing earlier) starts a fresh log */
@@ -237,7 +237,11 @@ static int train(int argc, char **argv, int gpu)
         fflush(stdout);
         fprintf(log, "%d,%.4f,%.9g,%.9g,%g,%f,%llu\n", iter, (double)net->seen / ds.n, loss, avg, rate, sec,
                 (unsigned long long)net->seen);
-        fflush(log);
+        if (fflush(log) != 0 || ferror(log)) { /* a full disk: stop rather than lose rows */
+            dn_errf(err, "%s: cannot write: %s (checkpoints saved so far are intact; resume from the last one "
+                    "once there is room)", logpath, strerror(errno));
+            goto fail;
+        }
         if (!isfinite(loss)) {
             dn_errf(err, "training diverged: loss is %f at iteration %d", loss, iter);
             goto fail;
@@ -354,6 +358,10 @@ static int predict(int argc, char **argv, int gpu)
     if (weights_load(net, argv[5], 0, err) || use_gpu(net, gpu, err)) goto fail;
     if (gpu < 0) net_plan_inference(net); /* CPU: forward buffers only, shared */
     int w, h, n;
+    if (stbi_info(argv[6], &w, &h, &n) && (double)w * h > 64.0 * 1024 * 1024) {
+        dn_errf(err, "%s: a %dx%d image, more than 64 megapixels: not decoded", argv[6], w, h);
+        goto fail;
+    }
     im = stbi_load(argv[6], &w, &h, &n, net->c);
     if (!im) {
         dn_errf(err, "%s: cannot load image: %s", argv[6], stbi_failure_reason());

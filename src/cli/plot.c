@@ -74,7 +74,15 @@ int cmd_plot(int argc, char **argv)
             panels[np++].title = argv[++i];
             continue;
         }
-        if (a[0] == '-') { /* an option: skip it and its value */
+        if (a[0] == '-') { /* an option (read above): skip it and its value */
+            static const char *const known[] = {"-x", "-y", "-xlabel", "-ylabel", "-yscale", "-bin", "-size"};
+            int k = 0;
+            while (k < (int)ARRAY_LEN(known) && strcmp(a, known[k]) != 0) k++;
+            if (k == (int)ARRAY_LEN(known) || i + 1 >= argc) {
+                fprintf(stderr, "darknet plot: %s: %s\n", a, k == (int)ARRAY_LEN(known) ? "unknown option" : "needs a value");
+                rc = 2;
+                goto done;
+            }
             i++;
             continue;
         }

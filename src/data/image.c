@@ -51,6 +51,12 @@ static int load_one(const char *list, int line, const char *path, int c, int h, 
                     uint8_t *dst, char *err)
 {
     int iw, ih, icomp;
+    /* the size from the header first: a damaged header claiming a huge image
+     * is refused without decoding (and allocating) it */
+    if (stbi_info(path, &iw, &ih, &icomp) && (iw != w || ih != h)) {
+        dn_errf(err, "%s:%d: %s: %dx%d image, network expects %dx%d", list, line, path, iw, ih, w, h);
+        return -1;
+    }
     unsigned char *px = stbi_load(path, &iw, &ih, &icomp, c);
     if (!px) {
         dn_errf(err, "%s:%d: %s: cannot load image (%s)", list, line, path, stbi_failure_reason());

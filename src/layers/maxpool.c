@@ -6,6 +6,7 @@
  * arg-max input.
  */
 #include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,11 +23,14 @@ static int maxpool_init(struct layer *l, struct cfg *c, struct cfg_section *s, s
     if (cfg_int(c, s, "size", m->stride, &m->size)) return -1;
     if (m->size < 1) return cfg_fail(c, s, "size", "must be at least 1");
     if (cfg_int(c, s, "padding", m->size - 1, &m->padding)) return -1;
-    if (m->padding < 0) return cfg_fail(c, s, "padding", "must not be negative");
+    if (m->padding < 0 || m->padding > m->size)
+        return cfg_fail(c, s, "padding", "must be between 0 and size=%d", m->size);
+    /* in double: size and padding may be anything up to INT_MAX here */
+    double ow = floor(((double)l->w + m->padding - m->size) / m->stride) + 1;
+    double oh = floor(((double)l->h + m->padding - m->size) / m->stride) + 1;
+    if (ow < 1 || oh < 1) return cfg_fail(c, s, "size", "larger than the input");
     l->out_c = l->c;
-    l->out_w = (l->w + m->padding - m->size) / m->stride + 1;
-    l->out_h = (l->h + m->padding - m->size) / m->stride + 1;
-    if (l->out_w < 1 || l->out_h < 1) return cfg_fail(c, s, "size", "larger than the input");
+    l->out_w = (int)ow, l->out_h = (int)oh;
     m->argmax = xcalloc((size_t)l->batch * l->out_c * l->out_w * l->out_h, sizeof(int));
     return 0;
 }

@@ -1,0 +1,220 @@
+/*
+ * conv2d.cu - the CUDA twin of the convolution op (src/ops/conv2d.h):
+ * conv2d_*_gpu with conv2d_forward/backward's contract (out =, dw +=,
+ * din += unless NULL). Two paths:
+ *   cuDNN (CUDNN=1 builds, unless the context turned it off): NCHW float
+ *     descriptors, cross-correlation. The forward, backward-data and
+ *     backward-filter algorithms are chosen once per shape and cached in the
+ *     context (src/backend/cuda/conv_algo.cu: reproducible, deterministic
+ *     FP32 FMA algorithms by default). The shared workspace is sized for
+ *     the largest choice. Backward uses beta = 1 to accumulate.
+ *   im2col + cuBLAS otherwise: the CPU algorithm. The whole batch is
+ *     unfolded side by side into (C*k*k, B*OH*OW) columns, one gemm with the
+ *     (F, C*k*k) weights, a transpose back to NCHW; backward unfolds again
+ *     for dw and folds W^T*dout back with a gather kernel (each input pixel
+ *     sums the columns that read it: no atomics).
+ */
+#include <string.h>
+
+#include "../../ops/conv2d.h"
+#include "cuda_common.h"
+
+struct conv2d_gpu {
+    struct conv_geom g;
+    int use_cudnn;
+#ifdef CUDNN
+    cudnnTensorDescriptor_t xd, yd;
+    cudnnFilterDescriptor_t wd;
+    cudnnConvolutionDescriptor_t cd;
+    struct dn_conv_algo algo;
+#endif
+};
+
+/* ---- im2col path ---- */
+
+/* cols (C*k*k, B*OH*OW): row (c*k + kh)*k + kw, column b*OH*OW + oy*OW + ox */
+__global__ static void im2col_kernel(const float *in, struct conv_geom g, float *cols)
+{
+    unsigned ohw = g.OH * g.OW, N = g.B * ohw, total = g.C * g.k * g.k * N;
+    GRID_STRIDE32(i, total)
+    {
+        unsigned row = i / N, col = i - row * N;
+        int kw = row % g.k, kh = (row / g.k) % g.k, c = row / (g.k * g.k);
+        unsigned b = col / ohw;
+        int j = col - b * ohw, oy = j / g.OW, ox = j - oy * g.OW;
+        int y = oy * g.s - g.p + kh, x = ox * g.s - g.p + kw;
+        cols[i] = (y >= 0 && y < g.H && x >= 0 && x < g.W) ? in[(((size_t)b * g.C + c) * g.H + y) * g.W + x] : 0.0f;
+    }
+}
+
+/* din (B, C, H, W) += fold(cols): each input pixel gathers the columns that
+ * read it, i.e. every (kh, kw) with y = oy*s - p + kh, x = ox*s - p + kw. */
+__global__ static void col2im_kernel(const float *cols, struct conv_geom g, float *din)
+{
+    unsigned ohw = g.OH * g.OW, N = g.B * ohw, total = g.B * g.C * g.H * g.W;
+    GRID_STRIDE32(i, total)
+    {
+        unsigned x = i % g.W, yb = i / g.W, y = yb % g.H, cb = yb / g.H, c = cb % g.C, b = cb / g.C;
+        float sum = 0;
+        for (int kh = 0; kh < g.k; kh++) {
+            int ty = (int)y + g.p - kh;
+            if (ty < 0 || ty % g.s) continue;
+            int oy = ty / g.s;
+            if (oy >= g.OH) continue;
+            for (int kw = 0; kw < g.k; kw++) {
+                int tx = (int)x + g.p - kw;
+                if (tx < 0 || tx % g.s) continue;
+                int ox = tx / g.s;
+                if (ox >= g.OW) continue;
+                size_t row = ((size_t)c * g.k + kh) * g.k + kw;
+                sum += cols[row * N + b * ohw + oy * g.OW + ox];
+            }
+        }
+        din[i] += sum;
+    }
+}
+
+/* to_nchw: out (B, F, OHW) = tmp (F, B*OHW); otherwise the inverse */
+__global__ static void fbs_transpose_kernel(const float *src, float *dst, unsigned B, unsigned F, unsigned ohw,
+                                            int to_nchw)
+{
+    unsigned total = B * F * ohw;
+    GRID_STRIDE32(i, total)
+    {
+        unsigned j = i % ohw, fb = i / ohw, f = fb % F, b = fb / F; /* i indexes (B, F, OHW) */
+        unsigned t = (f * B + b) * ohw + j;                         /* index in (F, B, OHW) */
+        if (to_nchw) dst[i] = src[t];
+        else dst[t] = src[i];
+    }
+}
+
+static void im2col_forward(struct dn_cuda *ctx, const struct conv_geom *g, const float *in, const float *w, float *out)
+{
+    size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)g->C * g->k * g->k;
+    float *cols = (float *)ctx->workspace, *tmp = cols + K * N;
+    emu_launch(dim3(cuda_grid(K * N)), dim3( DN_THREADS), false, [&]() { im2col_kernel(in, *g, cols); });
+    KERNEL_CHECK();
+    cuda_gemm(ctx, 0, 0, g->F, (int)N, (int)K, 1, w, (int)K, cols, (int)N, 0, tmp, (int)N);
+    emu_launch(dim3(cuda_grid((size_t)g->F * N)), dim3( DN_THREADS), false, [&]() { fbs_transpose_kernel(tmp, out, g->B, g->F, ohw, 1); });
+    KERNEL_CHECK();
+}
+
+static void im2col_backward(struct dn_cuda *ctx, const struct conv_geom *g, const float *in, const float *w,
+                            const float *dout, float *dw, float *din)
+{
+    size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)g->C * g->k * g->k;
+    float *cols = (float *)ctx->workspace, *dtmp = cols + K * N;
+    emu_launch(dim3(cuda_grid((size_t)g->F * N)), dim3( DN_THREADS), false, [&]() { fbs_transpose_kernel(dout, dtmp, g->B, g->F, ohw, 0); });
+    KERNEL_CHECK();
+    emu_launch(dim3(cuda_grid(K * N)), dim3( DN_THREADS), false, [&]() { im2col_kernel(in, *g, cols); });
+    KERNEL_CHECK();
+    cuda_gemm(ctx, 0, 1, g->F, (int)K, (int)N, 1, dtmp, (int)N, cols, (int)N, 1, dw, (int)K);
+    if (!din) return;
+    cuda_gemm(ctx, 1, 0, (int)K, (int)N, g->F, 1, w, (int)K, dtmp, (int)N, 0, cols, (int)N);
+    size_t nin = (size_t)g->B * g->C * g->H * g->W;
+    emu_launch(dim3(cuda_grid(nin)), dim3( DN_THREADS), false, [&]() { col2im_kernel(cols, *g, din); });
+    KERNEL_CHECK();
+}
+
+/* ---- cuDNN path ---- */
+
+#ifdef CUDNN
+static void find_algos(struct dn_cuda *ctx, struct conv2d_gpu *cg)
+{
+    const struct conv_geom *g = &cg->g;
+    int key[8] = {g->B, g->C, g->H, g->W, g->F, g->k, g->s, g->p};
+    cuda_conv_algo_choose(ctx, key, cg->xd, cg->wd, cg->cd, cg->yd, &cg->algo);
+}
+
+static void cudnn_setup(struct dn_cuda *ctx, struct conv2d_gpu *cg)
+{
+    const struct conv_geom *g = &cg->g;
+    CUDNN_CHECK(cudnnCreateTensorDescriptor(&cg->xd));
+    CUDNN_CHECK(cudnnCreateTensorDescriptor(&cg->yd));
+    CUDNN_CHECK(cudnnCreateFilterDescriptor(&cg->wd));
+    CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&cg->cd));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(cg->xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g->B, g->C, g->H, g->W));
+    CUDNN_CHECK(cudnnSetTensor4dDescriptor(cg->yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g->B, g->F, g->OH, g->OW));
+    CUDNN_CHECK(cudnnSetFilter4dDescriptor(cg->wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g->F, g->C, g->k, g->k));
+    CUDNN_CHECK(cudnnSetConvolution2dDescriptor(cg->cd, g->p, g->p, g->s, g->s, 1, 1, CUDNN_CROSS_CORRELATION,
+                                                CUDNN_DATA_FLOAT));
+    int n, c, h, w;
+    CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(cg->cd, cg->xd, cg->wd, &n, &c, &h, &w));
+    if (n != g->B || c != g->F || h != g->OH || w != g->OW)
+        DN_ABORT("cuDNN output shape %dx%dx%dx%d differs from ours %dx%dx%dx%d", n, c, h, w, g->B, g->F, g->OH,
+                 g->OW);
+    find_algos(ctx, cg);
+    cuda_reserve_workspace(ctx, cg->algo.ws_bytes);
+}
+#endif
+
+struct conv2d_gpu *conv2d_create_gpu(struct dn_cuda *ctx, const struct conv_geom *g)
+{
+    struct conv2d_gpu *cg = (struct conv2d_gpu *)xcalloc(1, sizeof(*cg));
+    cg->g = *g;
+    cg->use_cudnn = ctx->use_cudnn;
+#ifdef CUDNN
+    if (cg->use_cudnn) {
+        cudnn_setup(ctx, cg);
+        return cg;
+    }
+#endif
+    /* the im2col kernels index with 32 bits */
+    size_t N = (size_t)g->B * g->OH * g->OW;
+    cuda_n32((size_t)g->C * g->k * g->k * N), cuda_n32((size_t)g->F * N), cuda_n32((size_t)g->B * g->C * g->H * g->W);
+    cuda_reserve_workspace(ctx, conv2d_workspace_gemm(g) * sizeof(float));
+    return cg;
+}
+
+void conv2d_free_gpu(struct conv2d_gpu *cg)
+{
+    if (!cg) return;
+#ifdef CUDNN
+    if (cg->use_cudnn) {
+        CUDNN_CHECK(cudnnDestroyTensorDescriptor(cg->xd));
+        CUDNN_CHECK(cudnnDestroyTensorDescriptor(cg->yd));
+        CUDNN_CHECK(cudnnDestroyFilterDescriptor(cg->wd));
+        CUDNN_CHECK(cudnnDestroyConvolutionDescriptor(cg->cd));
+    }
+#endif
+    free(cg);
+}
+
+void conv2d_forward_gpu(struct dn_cuda *ctx, struct conv2d_gpu *cg, const float *in, const float *w, float *out)
+{
+#ifdef CUDNN
+    if (cg->use_cudnn) {
+        const float one = 1, zero = 0;
+        CUDNN_CHECK(cudnnSetConvolutionMathType(cg->cd, (cudnnMathType_t)cg->algo.math[0]));
+        DN_COUNT_LIBRARY_CALL();
+        CUDNN_CHECK(cudnnConvolutionForward(ctx->dnn, &one, cg->xd, in, cg->wd, w, cg->cd,
+                                            (cudnnConvolutionFwdAlgo_t)cg->algo.fwd, ctx->workspace,
+                                            ctx->workspace_bytes, &zero, cg->yd, out));
+        return;
+    }
+#endif
+    im2col_forward(ctx, &cg->g, in, w, out);
+}
+
+void conv2d_backward_gpu(struct dn_cuda *ctx, struct conv2d_gpu *cg, const float *in, const float *w,
+                         const float *dout, float *dw, float *din)
+{
+#ifdef CUDNN
+    if (cg->use_cudnn) {
+        const float one = 1;
+        CUDNN_CHECK(cudnnSetConvolutionMathType(cg->cd, (cudnnMathType_t)cg->algo.math[2]));
+        DN_COUNT_LIBRARY_CALL();
+        CUDNN_CHECK(cudnnConvolutionBackwardFilter(ctx->dnn, &one, cg->xd, in, cg->yd, dout, cg->cd,
+                                                   (cudnnConvolutionBwdFilterAlgo_t)cg->algo.bwd_filter,
+                                                   ctx->workspace, ctx->workspace_bytes, &one, cg->wd, dw));
+        if (!din) return;
+        CUDNN_CHECK(cudnnSetConvolutionMathType(cg->cd, (cudnnMathType_t)cg->algo.math[1]));
+        DN_COUNT_LIBRARY_CALL();
+        CUDNN_CHECK(cudnnConvolutionBackwardData(ctx->dnn, &one, cg->wd, w, cg->yd, dout, cg->cd,
+                                                 (cudnnConvolutionBwdDataAlgo_t)cg->algo.bwd_data,
+                                                 ctx->workspace, ctx->workspace_bytes, &one, cg->xd, din));
+        return;
+    }
+#endif
+    im2col_backward(ctx, &cg->g, in, w, dout, dw, din);
+}

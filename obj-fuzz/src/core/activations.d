@@ -1,0 +1,4 @@
+obj-fuzz/src/core/activations.o: src/core/activations.c \
+  src/core/activations.h
+
+src/core/activations.h:

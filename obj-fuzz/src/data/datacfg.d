@@ -1,0 +1,8 @@
+obj-fuzz/src/data/datacfg.o: src/data/datacfg.c src/data/data.h \
+  src/data/../core/utils.h src/data/../core/cfg.h
+
+src/data/data.h:
+
+src/data/../core/utils.h:
+
+src/data/../core/cfg.h:

@@ -1,0 +1,14 @@
+obj-fuzz/tests/fuzz/fuzz_cfg.o: tests/fuzz/fuzz_cfg.c \
+  tests/fuzz/../../src/core/network.h tests/fuzz/../../src/core/cfg.h \
+  tests/fuzz/../../src/core/utils.h tests/fuzz/../../src/core/layer.h \
+  tests/fuzz/fuzz_common.h
+
+tests/fuzz/../../src/core/network.h:
+
+tests/fuzz/../../src/core/cfg.h:
+
+tests/fuzz/../../src/core/utils.h:
+
+tests/fuzz/../../src/core/layer.h:
+
+tests/fuzz/fuzz_common.h:

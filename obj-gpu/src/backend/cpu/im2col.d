@@ -1,0 +1,3 @@
+obj-gpu/src/backend/cpu/im2col.o: src/backend/cpu/im2col.c \
+ src/backend/cpu/im2col.h
+src/backend/cpu/im2col.h:

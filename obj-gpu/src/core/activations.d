@@ -1,0 +1,3 @@
+obj-gpu/src/core/activations.o: src/core/activations.c \
+ src/core/activations.h
+src/core/activations.h:

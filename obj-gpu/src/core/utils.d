@@ -1,0 +1,2 @@
+obj-gpu/src/core/utils.o: src/core/utils.c src/core/utils.h
+src/core/utils.h:

@@ -1,0 +1,4 @@
+obj-gpu/src/data/loader.o: src/data/loader.c src/data/data.h \
+ src/data/../core/utils.h
+src/data/data.h:
+src/data/../core/utils.h:

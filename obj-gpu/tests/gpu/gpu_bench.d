@@ -1,0 +1,12 @@
+obj-gpu/tests/gpu/gpu_bench.o: tests/gpu/gpu_bench.c \
+ tests/gpu/../../src/core/network.h tests/gpu/../../src/core/cfg.h \
+ tests/gpu/../../src/core/utils.h tests/gpu/../../src/core/layer.h \
+ tests/gpu/../../src/core/network_gpu.h tests/gpu/../../src/data/data.h \
+ tests/gpu/../../src/data/../core/utils.h
+tests/gpu/../../src/core/network.h:
+tests/gpu/../../src/core/cfg.h:
+tests/gpu/../../src/core/utils.h:
+tests/gpu/../../src/core/layer.h:
+tests/gpu/../../src/core/network_gpu.h:
+tests/gpu/../../src/data/data.h:
+tests/gpu/../../src/data/../core/utils.h:

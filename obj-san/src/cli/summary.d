@@ -1,0 +1,10 @@
+obj-san/src/cli/summary.o: src/cli/summary.c src/cli/../core/network.h \
+ src/cli/../core/cfg.h src/cli/../core/utils.h src/cli/../core/layer.h \
+ src/cli/../data/data.h src/cli/../data/../core/utils.h src/cli/args.h
+src/cli/../core/network.h:
+src/cli/../core/cfg.h:
+src/cli/../core/utils.h:
+src/cli/../core/layer.h:
+src/cli/../data/data.h:
+src/cli/../data/../core/utils.h:
+src/cli/args.h:

@@ -1,0 +1,2 @@
+obj-san/tests/test_main.o: tests/test_main.c tests/harness.h
+tests/harness.h:

@@ -1,0 +1,2 @@
+obj/src/core/utils.o: src/core/utils.c src/core/utils.h
+src/core/utils.h:
