@@ -108,7 +108,7 @@ static int bench_gemm(int argc, char **argv)
 static int use_device(struct network *net, int gpu, int tf32, char *err)
 {
 #ifdef GPU
-    if (gpu >= 0) return net_cuda_attach(net, gpu, tf32 ? DN_CUDA_TF32 : 0, err);
+    if (gpu >= 0) return cuda_net_attach(net, gpu, tf32 ? DN_CUDA_TF32 : 0, err);
 #endif
     (void)net, (void)err;
     if (tf32 && gpu < 0) fprintf(stderr, "warning: -tf32 has no effect on the CPU\n");
@@ -189,7 +189,7 @@ int cmd_bench(int argc, char **argv, int gpu)
         }
         if (train) net_update(net, (int)i + 1);
 #ifdef GPU
-        if (net->cuda) dn_cuda_sync(net); /* the backward and update are still queued */
+        if (net->cuda) cuda_sync(net); /* the backward and update are still queued */
 #endif
         if (i >= warmup) t[i - warmup] = dn_time() - t0;
     }
@@ -223,7 +223,7 @@ int cmd_bench(int argc, char **argv, int gpu)
     char where[200];
     snprintf(where, sizeof(where), "%d threads (%s)", gemm_threads(), gemm_backend());
 #ifdef GPU
-    if (net->cuda) snprintf(where, sizeof(where), "%s", dn_cuda_describe(net));
+    if (net->cuda) snprintf(where, sizeof(where), "%s", cuda_describe(net));
 #endif
     printf("%s %s batch %d, %s: median %.2f ms/iteration, %.1f images/s, %.1f GFLOP/s, "
            "conv layers %.1f GFLOP/s (%.0f%% of the time), peak RSS %.1f MB\n",

@@ -95,8 +95,8 @@ static int use_gpu(struct network *net, int gpu, char *err)
 {
 #ifdef GPU
     if (gpu < 0) return 0;
-    if (net_cuda_attach(net, gpu, 0, err)) return -1;
-    fprintf(stderr, "using %s\n", dn_cuda_describe(net));
+    if (cuda_net_attach(net, gpu, 0, err)) return -1;
+    fprintf(stderr, "using %s\n", cuda_describe(net));
 #else
     (void)net, (void)gpu, (void)err;
 #endif

@@ -45,7 +45,7 @@ struct param {
     float *grad; /* NULL for PARAM_STAT */
     float *mom;  /* momentum buffer; NULL for PARAM_STAT */
 #ifdef GPU
-    /* device mirrors (net_cuda_attach); grad_gpu/mom_gpu NULL for PARAM_STAT */
+    /* device mirrors (cuda_net_attach); grad_gpu/mom_gpu NULL for PARAM_STAT */
     float *val_gpu, *grad_gpu, *mom_gpu;
 #endif
 };
@@ -74,7 +74,7 @@ struct layer {
     int nrefs;
 #ifdef GPU
     /* device twins of input/dinput/output/delta, same conventions (set by
-     * net_cuda_attach); the layer's own device buffers live in its priv
+     * cuda_net_attach); the layer's own device buffers live in its priv
      * struct (struct <name>_layer, src/layers/<name>.h) */
     float *input_gpu, *dinput_gpu;
     float *output_gpu, *delta_gpu;

@@ -301,7 +301,7 @@ void net_free(struct network *net)
 {
     if (!net) return;
 #ifdef GPU
-    net_cuda_detach(net);
+    cuda_net_detach(net);
 #endif
     for (int i = 0; i < net->n; i++) {
         struct layer *l = &net->layers[i];

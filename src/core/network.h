@@ -76,7 +76,7 @@ struct network {
     float *workspace;
     size_t workspace_size; /* floats */
 
-    /* Set by net_cuda_attach (GPU builds, src/core/network_gpu.h): then
+    /* Set by cuda_net_attach (GPU builds, src/core/network_gpu.h): then
      * forward/backward/update run on the device; NULL on the CPU. */
     struct dn_cuda *cuda;
     /* Optional profile (./darknet bench -layers): when non-NULL, net_forward
@@ -122,7 +122,7 @@ void net_free(struct network *net);
  * over those intervals and zeroed when an interval starts. After a backward
  * pass only net->delta and parameter gradients are meaningful (a layer's delta
  * may hold another layer's). Call once after net_build, before use; not with
- * net_cuda_attach. Returns the bytes of delta memory saved.
+ * cuda_net_attach. Returns the bytes of delta memory saved.
  */
 size_t net_share_deltas(struct network *net);
 
@@ -137,7 +137,7 @@ size_t net_share_deltas(struct network *net);
  * meaningful after a forward, and the network can no longer train
  * (net_forward with train=1, net_backward and net_update abort). Call once
  * after net_build and weights_load (without momentum), before use; not with
- * net_share_deltas or net_cuda_attach. Returns the bytes freed.
+ * net_share_deltas or cuda_net_attach. Returns the bytes freed.
  */
 size_t net_plan_inference(struct network *net);
 

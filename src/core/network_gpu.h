@@ -1,7 +1,7 @@
 /*
  * network_gpu.h - running a network on one CUDA device (GPU=1 builds only).
  *
- * net_cuda_attach() gives a network built on the host a device context
+ * cuda_net_attach() gives a network built on the host a device context
  * (struct dn_cuda: cuBLAS and cuDNN handles, one stream, the shared
  * workspace) and a device twin of every buffer: parameters, gradients,
  * momentum and BN statistics (uploaded from the host), every layer's output
@@ -17,7 +17,7 @@
  *   net_update   one SGD kernel over all learned parameters; grads zeroed.
  *
  * The host copies of parameters are stale while training runs on the device:
- * net_cuda_pull() refreshes them (weights_save does it), net_cuda_push()
+ * cuda_net_pull() refreshes them (weights_save does it), cuda_net_push()
  * sends host values to the device (weights_load does it when attached).
  * net_free() detaches. Options, read once at attach:
  *   DN_CUDA_NO_CUDNN  convolution through im2col + cuBLAS even when built
@@ -47,18 +47,18 @@ struct network;
 enum { DN_CUDA_NO_CUDNN = 1, DN_CUDA_TF32 = 2, DN_CUDA_CUDNN_BENCHMARK = 4 };
 
 /* Number of CUDA devices (0 when the driver or device is missing). */
-int dn_cuda_device_count(void);
+int cuda_device_count(void);
 /* Attach device `device` to net (see above). Returns 0, or -1 with a
  * one-line message in err (no device, bad index, layer without GPU code). */
-int net_cuda_attach(struct network *net, int device, int flags, char *err);
+int cuda_net_attach(struct network *net, int device, int flags, char *err);
 /* Free the device side; net->cuda becomes NULL (called by net_free). */
-void net_cuda_detach(struct network *net);
+void cuda_net_detach(struct network *net);
 /* Host -> device: parameter values, gradients, momentum and BN statistics. */
-void net_cuda_push(struct network *net);
+void cuda_net_push(struct network *net);
 /* Device -> host: the same (const: only the pointed-to host arrays change). */
-void net_cuda_pull(const struct network *net);
+void cuda_net_pull(const struct network *net);
 /* Device -> host: every layer's output and delta, and net->delta. */
-void net_cuda_pull_activations(struct network *net);
+void cuda_net_pull_activations(struct network *net);
 
 /*
  * uint8 batches, augmented on the device (src/data/augment.cu):
@@ -67,7 +67,7 @@ void net_cuda_pull_activations(struct network *net);
  * normalisation table (augment_lut); the caller owns it (core/train.c's
  * feeder) and frees it with u8_feed_free before net_free. Fill the host
  * buffer u8_feed_batch returns (loader_next_u8, dataset_gather_batch), then
- * net_cuda_feed_u8 copies it to the device, the batch's only host-to-device
+ * cuda_net_feed_u8 copies it to the device, the batch's only host-to-device
  * copy, and renders net->input_gpu and net->truth_gpu there: bit for bit
  * what dataset_fill_batch gives on the host. The next net_forward uses them
  * instead of uploading net->input and net->truth (their host copies are not
@@ -80,7 +80,7 @@ struct u8_feed;
 struct u8_feed *u8_feed_new(struct network *net, const struct augment *a);
 struct u8_batch *u8_feed_batch(struct u8_feed *f);
 void u8_feed_free(struct u8_feed *f);
-void net_cuda_feed_u8(struct network *net, struct u8_feed *f);
+void cuda_net_feed_u8(struct network *net, struct u8_feed *f);
 
 void net_forward_gpu(struct network *net);
 void net_backward_gpu(struct network *net);
@@ -96,19 +96,19 @@ struct dn_conv_choice {
     int deterministic[3]; /* 1: cuDNN says bit-identical from run to run */
 };
 /* Copies up to max choices to out; returns how many there are. */
-int net_cuda_conv_choices(const struct network *net, struct dn_conv_choice *out, int max);
+int cuda_net_conv_choices(const struct network *net, struct dn_conv_choice *out, int max);
 
 /* Plain copies on the network's stream (synchronous with the host). */
-void dn_cuda_upload(struct network *net, float *dst_gpu, const float *src, size_t n);
-void dn_cuda_download(struct network *net, float *dst, const float *src_gpu, size_t n);
+void cuda_upload(struct network *net, float *dst_gpu, const float *src, size_t n);
+void cuda_download(struct network *net, float *dst, const float *src_gpu, size_t n);
 /* Wait until all queued device work of net has finished. */
-void dn_cuda_sync(struct network *net);
+void cuda_sync(struct network *net);
 /* Kernel launches so far in this process, all devices: our kernels plus
  * one per cuBLAS gemm and cuDNN convolution call (each of which launches at
  * least one kernel): a lower bound of the true count. */
 unsigned long long cuda_launch_count(void);
 /* Short description of the attached device and math mode, for logs. */
-const char *dn_cuda_describe(const struct network *net);
+const char *cuda_describe(const struct network *net);
 
 #ifdef __cplusplus
 }

@@ -55,7 +55,7 @@ void feed_loader(struct feeder *f, struct loader *L)
 #ifdef GPU
     if (f->u8) {
         loader_next_u8(L, f->u8);
-        net_cuda_feed_u8(f->net, f->dev);
+        cuda_net_feed_u8(f->net, f->dev);
         return;
     }
 #endif
@@ -67,7 +67,7 @@ void feed_samples(struct feeder *f, struct dataset *d, uint64_t first)
 #ifdef GPU
     if (f->u8) {
         dataset_gather_batch(d, &f->aug, 0, first, f->u8);
-        net_cuda_feed_u8(f->net, f->dev);
+        cuda_net_feed_u8(f->net, f->dev);
         return;
     }
 #endif
@@ -80,7 +80,7 @@ void feed_ready(struct feeder *f, const struct u8_batch *ready, const float *x, 
 #ifdef GPU
     if (f->u8) {
         memcpy(f->u8->buf, ready->buf, ready->bytes);
-        net_cuda_feed_u8(net, f->dev);
+        cuda_net_feed_u8(net, f->dev);
         return;
     }
 #endif

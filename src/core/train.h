@@ -7,7 +7,7 @@
  * On the CPU a batch is rendered (augmented, normalised, one-hot targets) as
  * floats into net->input and net->truth. On the GPU it travels as uint8
  * images plus each sample's crop and flip (struct u8_batch) and is rendered
- * on the device (net_cuda_feed_u8, network_gpu.h): a quarter of the bytes,
+ * on the device (cuda_net_feed_u8, network_gpu.h): a quarter of the bytes,
  * the same numbers bit for bit.
  */
 #ifndef DN_TRAIN_H

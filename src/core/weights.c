@@ -47,7 +47,7 @@ int weights_save_upto(const struct network *net, const char *path, int nlayers, 
 {
     char tmp[DN_PATH_LEN];
 #ifdef GPU
-    if (net->cuda) net_cuda_pull(net); /* the device holds the current values */
+    if (net->cuda) cuda_net_pull(net); /* the device holds the current values */
 #endif
     DN_ASSERT(nlayers >= 0 && nlayers <= net->n && (!with_momentum || nlayers == net->n));
     FILE *f = atomic_open(path, tmp, "wb", err);
@@ -85,7 +85,7 @@ int weights_load_prefix(struct network *net, const char *path, int with_momentum
 {
 #ifdef GPU
     /* what the file does not hold (momentum without a trailer) stays current */
-    if (net->cuda) net_cuda_pull(net);
+    if (net->cuda) cuda_net_pull(net);
 #endif
     FILE *f = dn_fopen_read(path, "rb", err);
     if (!f) return -1;
@@ -176,7 +176,7 @@ int weights_load_prefix(struct network *net, const char *path, int with_momentum
     }
     net->seen = nlayers == net->n ? seen : 0; /* a prefix starts a new training */
 #ifdef GPU
-    if (net->cuda) net_cuda_push(net);
+    if (net->cuda) cuda_net_push(net);
 #endif
     rc = 0;
 out:

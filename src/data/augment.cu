@@ -64,13 +64,13 @@ struct u8_feed *u8_feed_new(struct network *net, const struct augment *a)
     f->lut = cuda_alloc(3 * 256);
     float lut[3][256];
     augment_lut(a, net->c, lut);
-    dn_cuda_upload(net, f->lut, &lut[0][0], (size_t)net->c * 256);
+    cuda_upload(net, f->lut, &lut[0][0], (size_t)net->c * 256);
     return f;
 }
 
 struct u8_batch *u8_feed_batch(struct u8_feed *f) { return &f->host; }
 
-void net_cuda_feed_u8(struct network *net, struct u8_feed *f)
+void cuda_net_feed_u8(struct network *net, struct u8_feed *f)
 {
     struct dn_cuda *ctx = net->cuda;
     const struct u8_batch *u = &f->host;

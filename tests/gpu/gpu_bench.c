@@ -2,7 +2,7 @@
  * gpu_bench.c - training throughput of a cfg on one GPU (or the CPU), the
  * way `darknet classifier train` runs: per mini-batch the host copies a
  * ready batch out (the loader's memcpy): on the GPU a u8 batch, which
- * net_cuda_feed_u8 uploads and augments on the device, on the CPU floats
+ * cuda_net_feed_u8 uploads and augments on the device, on the CPU floats
  * into net->input/net->truth; then net_forward (forward, loss read-back),
  * net_backward, and per iteration net_update. Data are synthetic (fixed
  * random images, labels and crops): the data loader's own cost, one thread
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    if (!cpu && net_cuda_attach(net, device, flags, err)) {
+    if (!cpu && cuda_net_attach(net, device, flags, err)) {
         fprintf(stderr, "%s\n", err);
         net_free(net);
         return 1;
@@ -98,14 +98,14 @@ int main(int argc, char **argv)
         if (!infer) net_update(net, it + 1);
     }
 #ifdef GPU
-    if (net->cuda) dn_cuda_sync(net); /* the last backward and update are still queued */
+    if (net->cuda) cuda_sync(net); /* the last backward and update are still queued */
     launches = cuda_launch_count() - launches0;
 #endif
     double sec = dn_time() - start;
     double ms = 1e3 * sec / iters, ips = (double)iters * net->batch * net->subdivisions / sec;
     const char *name = strrchr(cfg, '/') ? strrchr(cfg, '/') + 1 : cfg;
 #ifdef GPU
-    const char *where = dn_cuda_describe(net);
+    const char *where = cuda_describe(net);
 #else
     const char *where = "CPU";
 #endif

@@ -56,7 +56,7 @@
  *    down (mean of the last 5 below the mean of the first 5). Then the GPU network's checkpoint, loaded by a fresh CPU network,
  *    must give the GPU's inference outputs.
  * 4. Augmentation: uint8 batches rendered on the device (u8_feed_new,
- *    net_cuda_feed_u8)
+ *    cuda_net_feed_u8)
  *    must equal dataset_fill_batch's input and truth bit for bit (1 and 3
  *    channels, odd sizes, crop_pad 0..4, flip, evaluation order), and the
  *    next forward must read the fed batch. Runs with the layer cases
@@ -191,7 +191,7 @@ static void time_case(struct network *cpu, struct network *gpu, const char *mode
             net_backward(net);
             net_update(net, s + 3);
         }
-        if (net->cuda) dn_cuda_sync(net); /* the last backward and update are still queued */
+        if (net->cuda) cuda_sync(net); /* the last backward and update are still queued */
         ms[k] = 1e3 * (dn_time() - t0) / time_steps;
     }
     printf("time %s/%s: %.3f ms cpu, %.3f ms gpu per training step (batch %d, %d steps)\n", mode, name, ms[0], ms[1],
@@ -212,7 +212,7 @@ static int run_case(const struct layer_case *t, int flags, const char *mode, int
     if (t->o.setup) t->o.setup(cpu, t->o.ctx); /* the case's hook; the GPU twin copies the result */
     copy_params(gpu, cpu);
     int loss = t->o.obj == GC_LOSS;
-    if (net_cuda_attach(gpu, device, flags, err)) {
+    if (cuda_net_attach(gpu, device, flags, err)) {
         check(0, "%s/%s: cannot attach the GPU: %s", mode, t->name, err);
         net_free(cpu), net_free(gpu);
         return 0;
@@ -240,12 +240,12 @@ static int run_case(const struct layer_case *t, int flags, const char *mode, int
         size_t n = (size_t)lc->batch * lc->outputs;
         fill_uniform(&r, out_grad, n, -1, 1);
         memcpy(lc->delta, out_grad, n * sizeof(float));
-        dn_cuda_upload(gpu, lg->delta_gpu, lc->delta, n);
+        cuda_upload(gpu, lg->delta_gpu, lc->delta, n);
     }
     net_backward(cpu);
     net_backward(gpu);
-    net_cuda_pull_activations(gpu);
-    net_cuda_pull(gpu);
+    cuda_net_pull_activations(gpu);
+    cuda_net_pull(gpu);
     for (int i = 0; i < cpu->n; i++) {
         const struct layer *a = &cpu->layers[i], *b = &gpu->layers[i];
         size_t n = (size_t)a->batch * a->outputs;
@@ -274,7 +274,7 @@ static int run_case(const struct layer_case *t, int flags, const char *mode, int
     /* one SGD step (decay; grads zeroed) */
     net_update(cpu, 1);
     net_update(gpu, 1);
-    net_cuda_pull(gpu);
+    cuda_net_pull(gpu);
     for (int i = 0; i < cpu->n; i++)
         for (int j = 0; j < cpu->layers[i].nparams; j++) {
             const struct param *a = &cpu->layers[i].params[j], *b = &gpu->layers[i].params[j];
@@ -291,13 +291,13 @@ static int run_case(const struct layer_case *t, int flags, const char *mode, int
     if (!loss) {
         size_t n = (size_t)lc->batch * lc->outputs;
         memcpy(lc->delta, out_grad, n * sizeof(float));
-        dn_cuda_upload(gpu, lg->delta_gpu, lc->delta, n);
+        cuda_upload(gpu, lg->delta_gpu, lc->delta, n);
     }
     net_backward(cpu);
     net_backward(gpu);
     net_update(cpu, 2);
     net_update(gpu, 2);
-    net_cuda_pull(gpu);
+    cuda_net_pull(gpu);
     for (int i = 0; i < cpu->n; i++)
         for (int j = 0; j < cpu->layers[i].nparams; j++) {
             const struct param *a = &cpu->layers[i].params[j], *b = &gpu->layers[i].params[j];
@@ -367,7 +367,7 @@ static void train_check(const char *cfgpath, int classes, int device, int batch,
                 for (size_t k = 0; k < p->n; k++) p->val[k] *= 1 + 1e-6f * rng_uniform(&r, -1, 1);
         }
     cpu->learning_rate = pert->learning_rate = gpu->learning_rate = TRAIN_LR;
-    if (net_cuda_attach(gpu, device, 0, err)) {
+    if (cuda_net_attach(gpu, device, 0, err)) {
         check(0, "%s: cannot attach the GPU: %s", name, err);
         net_free(cpu), net_free(pert), net_free(gpu);
         return;
@@ -468,7 +468,7 @@ static void synth_dataset(struct dn_rng *r, struct dataset *d, int n, int c, int
     for (int i = 0; i < n; i++) d->labels[i] = (int)rng_below(r, (uint32_t)classes);
 }
 
-/* u8 batches rendered by the GPU (net_cuda_feed_u8) against
+/* u8 batches rendered by the GPU (cuda_net_feed_u8) against
  * dataset_fill_batch, bit for bit: input and (one-hot or smoothed) truth of three
  * consecutive batches (crossing epochs), and the next training forward
  * reads the fed batch, not net->input/net->truth. */
@@ -496,13 +496,13 @@ static void augment_check(int device)
         struct network *cpu = c ? net_build(c, classes, 0, 0, 5, err) : NULL;
         struct network *gpu = cpu ? net_build(c, classes, 0, 0, 5, err) : NULL;
         cfg_free(c);
-        if (!gpu || net_cuda_attach(gpu, device, 0, err)) {
+        if (!gpu || cuda_net_attach(gpu, device, 0, err)) {
             check(0, "%s: cannot build or attach: %s", name, err);
             net_free(cpu), net_free(gpu);
             continue;
         }
         copy_params(gpu, cpu);
-        net_cuda_push(gpu);
+        cuda_net_push(gpu);
         struct dn_rng r;
         rng_seed(&r, 31 + i);
         struct dataset d;
@@ -518,9 +518,9 @@ static void augment_check(int device)
         for (uint64_t first = 7; first < 7 + 3 * (uint64_t)gpu->batch; first += gpu->batch) {
             dataset_fill_batch(&d, &a, 9, first, gpu->batch, cpu->input, cpu->truth);
             dataset_gather_batch(&d, &a, 9, first, u);
-            net_cuda_feed_u8(gpu, feed);
-            dn_cuda_download(gpu, x, gpu->input_gpu, nx);
-            dn_cuda_download(gpu, t, gpu->truth_gpu, nt);
+            cuda_net_feed_u8(gpu, feed);
+            cuda_download(gpu, x, gpu->input_gpu, nx);
+            cuda_download(gpu, t, gpu->truth_gpu, nt);
             bad += memcmp(x, cpu->input, nx * sizeof(float)) != 0;
             bad += memcmp(t, cpu->truth, nt * sizeof(float)) != 0;
         }
@@ -568,9 +568,9 @@ int main(int argc, char **argv)
                 MAX_ITERS);
         return 2;
     }
-    if (dn_cuda_device_count() <= device) {
+    if (cuda_device_count() <= device) {
         fprintf(stderr, "gpu_check: no CUDA device %d (found %d): this program needs a GPU\n", device,
-                dn_cuda_device_count());
+                cuda_device_count());
         return 2;
     }
     printf("gpu_check: tolerance max|gpu-cpu| <= %g + %g*max|cpu| per tensor\n", ATOL, RTOL);

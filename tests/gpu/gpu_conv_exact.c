@@ -221,17 +221,17 @@ static struct param *find_param(struct layer *l, const char *name)
 static int gpu_conv(struct network *net, int device, int flags, const float *x, const float *dy, float *y, float *dx,
                     float *dw, char *err)
 {
-    if (net_cuda_attach(net, device, flags, err)) return -1;
+    if (cuda_net_attach(net, device, flags, err)) return -1;
     struct layer *l = &net->layers[0];
     size_t nin = (size_t)net->batch * net->inputs, nout = (size_t)net->batch * l->outputs;
     memcpy(net->input, x, nin * sizeof(float));
     net->train = 1;
     net_forward(net);
     memcpy(y, l->output, nout * sizeof(float));
-    dn_cuda_upload(net, l->delta_gpu, dy, nout);
+    cuda_upload(net, l->delta_gpu, dy, nout);
     net_backward(net);
-    net_cuda_pull(net);
-    net_cuda_pull_activations(net);
+    cuda_net_pull(net);
+    cuda_net_pull_activations(net);
     memcpy(dx, net->delta, nin * sizeof(float));
     struct param *w = find_param(l, "weights");
     memcpy(dw, w->grad, w->n * sizeof(float));
@@ -334,7 +334,7 @@ void gpu_conv_exact_checks(struct gx_tally *t, int device, int batch)
                 struct network *net = conv_net(g, batch, err);
                 if (net && gpu_conv(net, device, modes[m].flags, x, dy, got[run][0], got[run][1], got[run][2], err) == 0) {
                     attached++;
-                    nch[run] = net_cuda_conv_choices(net, ch[run], 4);
+                    nch[run] = cuda_net_conv_choices(net, ch[run], 4);
                 }
                 if (!net || attached <= run) gx_check(t, 0, "exact %s/%s: %s", modes[m].name, g->name, err);
                 net_free(net);

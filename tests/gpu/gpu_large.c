@@ -80,7 +80,7 @@ static void run_large(struct gx_tally *t, const struct large_case *c, const char
 {
     char err[DN_ERR_LEN], what[200];
     struct network *cpu = build(c, err), *gpu = cpu ? build(c, err) : NULL;
-    if (!gpu || net_cuda_attach(gpu, device, flags, err)) {
+    if (!gpu || cuda_net_attach(gpu, device, flags, err)) {
         gx_check(t, 0, "%s/%s: cannot build or attach: %s", mode, c->name, err);
         net_free(cpu), net_free(gpu);
         return;
@@ -96,11 +96,11 @@ static void run_large(struct gx_tally *t, const struct large_case *c, const char
     struct layer *lc = net_output_layer(cpu), *lg = net_output_layer(gpu);
     size_t nout = (size_t)lc->batch * lc->outputs;
     for (size_t i = 0; i < nout; i++) lc->delta[i] = rng_uniform(&r, -1, 1);
-    dn_cuda_upload(gpu, lg->delta_gpu, lc->delta, nout);
+    cuda_upload(gpu, lg->delta_gpu, lc->delta, nout);
     net_backward(cpu);
     net_backward(gpu);
-    net_cuda_pull_activations(gpu);
-    net_cuda_pull(gpu);
+    cuda_net_pull_activations(gpu);
+    cuda_net_pull(gpu);
     for (int i = 0; i < cpu->n; i++) {
         const struct layer *a = &cpu->layers[i], *b = &gpu->layers[i];
         size_t n = (size_t)a->batch * a->outputs;

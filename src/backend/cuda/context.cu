@@ -14,7 +14,7 @@ unsigned long long cuda_launches;
 
 unsigned long long cuda_launch_count(void) { return cuda_launches; }
 
-int dn_cuda_device_count(void)
+int cuda_device_count(void)
 {
     int n = 0;
     if (cudaGetDeviceCount(&n) != cudaSuccess) {

@@ -156,7 +156,7 @@ void cuda_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDes
 #endif
 
 
-int net_cuda_conv_choices(const struct network *net, struct dn_conv_choice *out, int max)
+int cuda_net_conv_choices(const struct network *net, struct dn_conv_choice *out, int max)
 {
     const struct dn_cuda *ctx = net->cuda;
     if (!ctx) return 0;

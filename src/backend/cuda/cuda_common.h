@@ -113,7 +113,7 @@ struct dn_cuda {
     float *pval, *pgrad, *pmom, *pstat;
     size_t pn, pn_weights;
     int input_pinned;
-    /* fed: input_gpu/truth_gpu hold a batch rendered by net_cuda_feed_u8
+    /* fed: input_gpu/truth_gpu hold a batch rendered by cuda_net_feed_u8
      * that the next forward uses (the u8 buffers are the feeder's) */
     int fed;
     struct dn_conv_algo *algos;

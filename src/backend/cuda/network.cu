@@ -21,7 +21,7 @@
 
 static size_t pad64(size_t n) { return (n + 63) & ~(size_t)63; }
 
-int net_cuda_attach(struct network *net, int device, int flags, char *err)
+int cuda_net_attach(struct network *net, int device, int flags, char *err)
 {
     DN_ASSERT(net->cuda == NULL);
     int count = 0;
@@ -111,7 +111,7 @@ int net_cuda_attach(struct network *net, int device, int flags, char *err)
             }
             *o += pad64(p->n);
         }
-    net_cuda_push(net);
+    cuda_net_push(net);
 
     for (int i = 0; i < net->n; i++) {
         struct layer *l = &net->layers[i];
@@ -121,7 +121,7 @@ int net_cuda_attach(struct network *net, int device, int flags, char *err)
     return 0;
 }
 
-void net_cuda_detach(struct network *net)
+void cuda_net_detach(struct network *net)
 {
     struct dn_cuda *ctx = net->cuda;
     if (!ctx) return;
@@ -167,11 +167,11 @@ static void copy_params(const struct network *net, cudaMemcpyKind kind)
     CUDA_CHECK(cudaStreamSynchronize(ctx->stream));
 }
 
-void net_cuda_push(struct network *net) { copy_params(net, cudaMemcpyHostToDevice); }
+void cuda_net_push(struct network *net) { copy_params(net, cudaMemcpyHostToDevice); }
 
-void net_cuda_pull(const struct network *net) { copy_params(net, cudaMemcpyDeviceToHost); }
+void cuda_net_pull(const struct network *net) { copy_params(net, cudaMemcpyDeviceToHost); }
 
-void net_cuda_pull_activations(struct network *net)
+void cuda_net_pull_activations(struct network *net)
 {
     struct dn_cuda *ctx = net->cuda;
     DN_ASSERT(ctx);
@@ -187,21 +187,21 @@ void net_cuda_pull_activations(struct network *net)
     CUDA_CHECK(cudaStreamSynchronize(ctx->stream));
 }
 
-void dn_cuda_upload(struct network *net, float *dst_gpu, const float *src, size_t n)
+void cuda_upload(struct network *net, float *dst_gpu, const float *src, size_t n)
 {
     CUDA_CHECK(cudaMemcpyAsync(dst_gpu, src, n * sizeof(float), cudaMemcpyHostToDevice, net->cuda->stream));
     CUDA_CHECK(cudaStreamSynchronize(net->cuda->stream));
 }
 
-void dn_cuda_download(struct network *net, float *dst, const float *src_gpu, size_t n)
+void cuda_download(struct network *net, float *dst, const float *src_gpu, size_t n)
 {
     CUDA_CHECK(cudaMemcpyAsync(dst, src_gpu, n * sizeof(float), cudaMemcpyDeviceToHost, net->cuda->stream));
     CUDA_CHECK(cudaStreamSynchronize(net->cuda->stream));
 }
 
-void dn_cuda_sync(struct network *net) { CUDA_CHECK(cudaStreamSynchronize(net->cuda->stream)); }
+void cuda_sync(struct network *net) { CUDA_CHECK(cudaStreamSynchronize(net->cuda->stream)); }
 
-const char *dn_cuda_describe(const struct network *net) { return net->cuda ? net->cuda->desc : "CPU"; }
+const char *cuda_describe(const struct network *net) { return net->cuda ? net->cuda->desc : "CPU"; }
 
 void net_forward_gpu(struct network *net)
 {
@@ -209,7 +209,7 @@ void net_forward_gpu(struct network *net)
     size_t B = (size_t)net->batch;
     if (net->train) CUDA_CHECK(cudaMemsetAsync(ctx->deltas, 0, ctx->deltas_n * sizeof(float), ctx->stream));
     CUDA_CHECK(cudaMemsetAsync(ctx->loss, 0, sizeof(float), ctx->stream));
-    if (!ctx->fed) { /* else net_cuda_feed_u8 rendered input and truth on the device */
+    if (!ctx->fed) { /* else cuda_net_feed_u8 rendered input and truth on the device */
         CUDA_CHECK(cudaMemcpyAsync(net->input_gpu, net->input, B * net->inputs * sizeof(float),
                                    cudaMemcpyHostToDevice, ctx->stream));
         if (net->train && net->truth)
