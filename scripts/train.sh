@@ -27,6 +27,12 @@ backup=backup/$dataset/$base.backup
 if [ -f "$backup" ]; then
     echo "train.sh: resuming from $backup"
     ./darknet classifier train "cfg/$dataset.data" "$cfg" "$backup" "$@"
+elif [ ! -f "backup/$dataset/${base}_final.weights" ] &&
+    { [ -f "backup/$dataset/$base.loss.csv" ] || [ -f "backup/$dataset/$base.valid.csv" ]; }; then
+    # an earlier attempt stopped before its first checkpoint: nothing to resume from, and
+    # classifier train refuses to replace its logs unless told to with -clear
+    echo "train.sh: backup/$dataset/$base.loss.csv has no checkpoint to resume from; starting over (-clear)"
+    ./darknet classifier train "cfg/$dataset.data" "$cfg" -clear "$@"
 else
     ./darknet classifier train "cfg/$dataset.data" "$cfg" "$@"
 fi
