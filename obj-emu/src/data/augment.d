@@ -1,4 +1,0 @@
-obj-emu/src/data/augment.o: src/data/augment.c src/data/data.h \
- src/data/../core/utils.h
-src/data/data.h:
-src/data/../core/utils.h:

@@ -1,4 +1,0 @@
-obj-emu/src/data/image.o: src/data/image.c src/data/data.h \
- src/data/../core/utils.h
-src/data/data.h:
-src/data/../core/utils.h:

@@ -1,4 +1,0 @@
-obj-emu/src/data/loader.o: src/data/loader.c src/data/data.h \
- src/data/../core/utils.h
-src/data/data.h:
-src/data/../core/utils.h:

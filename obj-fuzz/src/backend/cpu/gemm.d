@@ -1,4 +1,0 @@
-obj-fuzz/src/backend/cpu/gemm.o: src/backend/cpu/gemm.c \
-  src/backend/cpu/gemm.h
-
-src/backend/cpu/gemm.h:

@@ -1,4 +1,0 @@
-obj-fuzz/src/core/activations.o: src/core/activations.c \
-  src/core/activations.h
-
-src/core/activations.h:

@@ -1,5 +1,0 @@
-obj-fuzz/src/core/cfg.o: src/core/cfg.c src/core/cfg.h src/core/utils.h
-
-src/core/cfg.h:
-
-src/core/utils.h:

@@ -1,8 +1,0 @@
-obj-fuzz/src/data/datacfg.o: src/data/datacfg.c src/data/data.h \
-  src/data/../core/utils.h src/data/../core/cfg.h
-
-src/data/data.h:
-
-src/data/../core/utils.h:
-
-src/data/../core/cfg.h:

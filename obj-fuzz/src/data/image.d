@@ -1,6 +1,0 @@
-obj-fuzz/src/data/image.o: src/data/image.c src/data/data.h \
-  src/data/../core/utils.h
-
-src/data/data.h:
-
-src/data/../core/utils.h:

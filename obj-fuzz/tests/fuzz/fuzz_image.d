@@ -1,9 +1,0 @@
-obj-fuzz/tests/fuzz/fuzz_image.o: tests/fuzz/fuzz_image.c \
-  tests/fuzz/../../src/data/data.h \
-  tests/fuzz/../../src/data/../core/utils.h tests/fuzz/fuzz_common.h
-
-tests/fuzz/../../src/data/data.h:
-
-tests/fuzz/../../src/data/../core/utils.h:
-
-tests/fuzz/fuzz_common.h:

@@ -1,3 +1,0 @@
-obj-gpu/src/core/activations.o: src/core/activations.c \
- src/core/activations.h
-src/core/activations.h:

@@ -1,3 +1,0 @@
-obj-gpu/src/core/cfg.o: src/core/cfg.c src/core/cfg.h src/core/utils.h
-src/core/cfg.h:
-src/core/utils.h:

@@ -1,2 +1,0 @@
-obj-gpu/src/core/utils.o: src/core/utils.c src/core/utils.h
-src/core/utils.h:

@@ -1,3 +1,0 @@
-obj-san/src/core/activations.o: src/core/activations.c \
- src/core/activations.h
-src/core/activations.h:

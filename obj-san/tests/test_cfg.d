@@ -1,9 +1,0 @@
-obj-san/tests/test_cfg.o: tests/test_cfg.c tests/../src/core/cfg.h \
- tests/../src/core/utils.h tests/../src/core/network.h \
- tests/../src/core/cfg.h tests/../src/core/layer.h tests/harness.h
-tests/../src/core/cfg.h:
-tests/../src/core/utils.h:
-tests/../src/core/network.h:
-tests/../src/core/cfg.h:
-tests/../src/core/layer.h:
-tests/harness.h:

@@ -1,4 +1,0 @@
-obj/src/cli/main.o: src/cli/main.c src/cli/../backend/cpu/gemm.h \
- src/cli/args.h
-src/cli/../backend/cpu/gemm.h:
-src/cli/args.h:

@@ -1,2 +1,0 @@
-obj/src/core/activations.o: src/core/activations.c src/core/activations.h
-src/core/activations.h:

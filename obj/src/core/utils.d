@@ -1,2 +1,0 @@
-obj/src/core/utils.o: src/core/utils.c src/core/utils.h
-src/core/utils.h:

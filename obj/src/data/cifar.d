@@ -1,4 +1,0 @@
-obj/src/data/cifar.o: src/data/cifar.c src/data/data.h \
- src/data/../core/utils.h
-src/data/data.h:
-src/data/../core/utils.h:

@@ -1,6 +1,0 @@
-obj/src/data/datacfg.o: src/data/datacfg.c src/data/data.h \
- src/data/../core/utils.h src/data/../core/cfg.h src/data/../core/utils.h
-src/data/data.h:
-src/data/../core/utils.h:
-src/data/../core/cfg.h:
-src/data/../core/utils.h:

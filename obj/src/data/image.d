@@ -1,4 +1,0 @@
-obj/src/data/image.o: src/data/image.c src/data/data.h \
- src/data/../core/utils.h
-src/data/data.h:
-src/data/../core/utils.h:
