@@ -3,6 +3,9 @@
  */
 #include "args.h"
 
+#include "../core/network.h"
+#include "../data/data.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,4 +116,15 @@ int arg_device(int *argc, char **argv)
                         "running on the CPU\n", gpus ? "-gpus " : "-i", gpus ? gpus : "");
     return -1;
 #endif
+}
+
+struct network *load_net_with_data(const char *datafile, const char *cfg, char *err)
+{
+    int classes = 0;
+    if (datafile) {
+        struct data_cfg d;
+        if (data_cfg_read(datafile, &d, err)) return NULL;
+        classes = d.classes;
+    }
+    return net_load_cfg(cfg, classes, 1, 1, err);
 }

@@ -6,6 +6,8 @@
 #ifndef DN_ARGS_H
 #define DN_ARGS_H
 
+struct network;
+
 /* 1 if -name was given (and removes it). */
 int arg_flag(int *argc, char **argv, const char *name);
 /* Value of "-name N" (removed), def if absent; -1 via *bad on a bad number. */
@@ -16,6 +18,11 @@ const char *arg_str(int *argc, char **argv, const char *name, const char *def);
 /* 1 after printing "unknown option" if argv[first..] still holds a -flag
  * (call it once a command has taken its own flags). */
 int arg_unknown(int argc, char **argv, int first);
+
+/* The network of cfg, with output=classes taken from the .data file datafile
+ * (NULL: no class count), as summary, partial and export read their optional
+ * <data> argument. NULL with the message in err. */
+struct network *load_net_with_data(const char *datafile, const char *cfg, char *err);
 
 /*
  * The device flags, removed from argv: -i N or -gpus N (a CUDA device,

@@ -75,17 +75,9 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "usage: darknet export [<data>] <cfg> <weights> <out.cfg> <out.weights>\n");
         return 2;
     }
-    int first = argc - 4, classes = 0, rc = 1, padding = 0;
+    int first = argc - 4, rc = 1, padding = 0;
     const char *cfgpath = argv[first], *wpath = argv[first + 1];
-    if (argc == 7) {
-        struct data_cfg d;
-        if (data_cfg_read(argv[2], &d, err)) {
-            fprintf(stderr, "%s\n", err);
-            return 1;
-        }
-        classes = d.classes;
-    }
-    struct network *net = net_load_cfg(cfgpath, classes, 1, 1, err);
+    struct network *net = load_net_with_data(argc == 7 ? argv[2] : NULL, cfgpath, err);
     if (!net || weights_load(net, wpath, 0, err)) goto out;
     int normalised = 0;
     for (int c = 0; c < net->c && c < 3; c++) normalised |= net->mean[c] != 0 || net->std[c] != 1;

@@ -22,22 +22,14 @@ int cmd_partial(int argc, char **argv)
         fprintf(stderr, "usage: darknet partial [<data>] <cfg> <weights> <out.weights> <N>\n");
         return 2;
     }
-    int first = argc - 4, classes = 0;
+    int first = argc - 4;
     char *end;
     long n = strtol(argv[argc - 1], &end, 10);
     if (*end || end == argv[argc - 1] || n < 0) {
         fprintf(stderr, "darknet: partial: N=%s: expected a number of layers\n", argv[argc - 1]);
         return 2;
     }
-    if (argc == 7) {
-        struct data_cfg d;
-        if (data_cfg_read(argv[2], &d, err)) {
-            fprintf(stderr, "%s\n", err);
-            return 1;
-        }
-        classes = d.classes;
-    }
-    struct network *net = net_load_cfg(argv[first], classes, 1, 1, err);
+    struct network *net = load_net_with_data(argc == 7 ? argv[2] : NULL, argv[first], err);
     int rc = 1, nloaded = 0;
     if (!net) goto out;
     if (n > net->n) {

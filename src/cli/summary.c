@@ -19,16 +19,7 @@ int cmd_summary(int argc, char **argv)
         fprintf(stderr, "usage: darknet summary [<data>] <cfg>\n");
         return 2;
     }
-    int classes = 0;
-    if (argc == 4) {
-        struct data_cfg d;
-        if (data_cfg_read(argv[2], &d, err)) {
-            fprintf(stderr, "%s\n", err);
-            return 1;
-        }
-        classes = d.classes;
-    }
-    struct network *net = net_load_cfg(argv[argc - 1], classes, 1, 1, err);
+    struct network *net = load_net_with_data(argc == 4 ? argv[2] : NULL, argv[argc - 1], err);
     if (!net) {
         fprintf(stderr, "%s\n", err);
         return 1;
