@@ -90,6 +90,14 @@
 #define ATOL 1e-6
 #define RTOL 1e-3
 
+const struct conv_path conv_paths[] = {
+#ifdef CUDNN
+    {"cudnn", 0},
+#endif
+    {"im2col", DN_CUDA_NO_CUDNN},
+};
+const int conv_paths_len = (int)ARRAY_LEN(conv_paths);
+
 static int passed, failed, quiet, time_steps;
 
 static void check(int ok, const char *fmt, ...) DN_PRINTF(2, 3);
@@ -575,22 +583,13 @@ int main(int argc, char **argv)
     }
     printf("gpu_check: tolerance max|gpu-cpu| <= %g + %g*max|cpu| per tensor\n", ATOL, RTOL);
 
-    static const struct {
-        const char *mode;
-        int flags;
-    } modes[] = {
-#ifdef CUDNN
-        {"cudnn", 0},
-#endif
-        {"im2col", DN_CUDA_NO_CUDNN},
-    };
     int cases_ok = 0, cases_run = 0;
-    for (size_t m = 0; m < ARRAY_LEN(modes) && layers; m++)
+    for (int m = 0; m < conv_paths_len && layers; m++)
         for (int i = 0; i < layer_cases_len; i++) {
             if (layer_cases[i].skip & CASE_NO_GPU) continue;
             if (filter && !strstr(layer_cases[i].name, filter)) continue;
             cases_run++;
-            cases_ok += run_case(&layer_cases[i], modes[m].flags, modes[m].mode, device);
+            cases_ok += run_case(&layer_cases[i], conv_paths[m].flags, conv_paths[m].name, device);
         }
     if (layers) printf("layer cases: %d of %d passed\n", cases_ok, cases_run);
 

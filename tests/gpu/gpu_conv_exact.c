@@ -276,15 +276,6 @@ void gpu_conv_exact_checks(struct gx_tally *t, int device, int batch)
 {
     check_table_complete(t, "cfg/resnet_20.cfg");
     check_table_complete(t, "cfg/resnet_110.cfg");
-    static const struct {
-        const char *name;
-        int flags;
-    } modes[] = {
-#ifdef CUDNN
-        {"cudnn", 0},
-#endif
-        {"im2col", DN_CUDA_NO_CUDNN},
-    };
     const char *pass_name[3] = {"forward", "input gradient", "weight gradient"};
     for (int s = 0; s < NSHAPES; s++) {
         const struct conv_shape *g = &shapes[s];
@@ -321,7 +312,7 @@ void gpu_conv_exact_checks(struct gx_tally *t, int device, int batch)
                      "exact %-28s %-15s batch %d: tolerance %.0e separates TF32 (%.2e) from sequential FP32 (%.2e)",
                      g->name, pass_name[k], batch, EXACT_TOL, tf32_err[k], seq_err[k]);
 
-        for (size_t m = 0; m < ARRAY_LEN(modes); m++) {
+        for (int m = 0; m < conv_paths_len; m++) {
             float *got[2][3];
             int attached = 0;
             /* two fresh contexts: the second must choose the same algorithms
@@ -332,11 +323,11 @@ void gpu_conv_exact_checks(struct gx_tally *t, int device, int batch)
             for (int run = 0; run < 2; run++) {
                 for (int k = 0; k < 3; k++) got[run][k] = falloc(n[k]);
                 struct network *net = conv_net(g, batch, err);
-                if (net && gpu_conv(net, device, modes[m].flags, x, dy, got[run][0], got[run][1], got[run][2], err) == 0) {
+                if (net && gpu_conv(net, device, conv_paths[m].flags, x, dy, got[run][0], got[run][1], got[run][2], err) == 0) {
                     attached++;
                     nch[run] = cuda_net_conv_choices(net, ch[run], 4);
                 }
-                if (!net || attached <= run) gx_check(t, 0, "exact %s/%s: %s", modes[m].name, g->name, err);
+                if (!net || attached <= run) gx_check(t, 0, "exact %s/%s: %s", conv_paths[m].name, g->name, err);
                 net_free(net);
             }
             if (attached == 2) {
@@ -344,14 +335,14 @@ void gpu_conv_exact_checks(struct gx_tally *t, int device, int batch)
                     double e = rel_err_f(got[0][k], ref[k], n[k]);
                     gx_check(t, e <= EXACT_TOL,
                              "exact %s/%-28s %-15s batch %d: max|gpu-ref|/max|ref| %.2e (tol %.0e; TF32 gives %.2e)",
-                             modes[m].name, g->name, pass_name[k], batch, e, EXACT_TOL, tf32_err[k]);
+                             conv_paths[m].name, g->name, pass_name[k], batch, e, EXACT_TOL, tf32_err[k]);
                 }
                 int same = 1;
                 for (int k = 0; k < 3; k++) same &= memcmp(got[0][k], got[1][k], n[k] * sizeof(float)) == 0;
-                gx_check(t, same, "exact %s/%s: a second context gives bitwise identical results", modes[m].name,
+                gx_check(t, same, "exact %s/%s: a second context gives bitwise identical results", conv_paths[m].name,
                          g->name);
             }
-            if (attached == 2 && modes[m].flags == 0) {
+            if (attached == 2 && conv_paths[m].flags == 0) {
                 const struct dn_conv_choice *c = &ch[0][0];
                 int ok = nch[0] == 1 && nch[1] == 1;
                 for (int k = 0; k < 3 && ok; k++)
@@ -359,7 +350,7 @@ void gpu_conv_exact_checks(struct gx_tally *t, int device, int batch)
                 gx_check(t, ok,
                          "exact %s/%s: cuDNN algorithms fwd %d bwd-data %d bwd-filter %d: FMA math %d%d%d, "
                          "deterministic %d%d%d, the same in a second context (%d %d %d)",
-                         modes[m].name, g->name, c->algo[0], c->algo[1], c->algo[2], c->fma[0], c->fma[1], c->fma[2],
+                         conv_paths[m].name, g->name, c->algo[0], c->algo[1], c->algo[2], c->fma[0], c->fma[1], c->fma[2],
                          c->deterministic[0], c->deterministic[1], c->deterministic[2], ch[1][0].algo[0],
                          ch[1][0].algo[1], ch[1][0].algo[2]);
             }

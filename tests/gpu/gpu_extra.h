@@ -20,6 +20,15 @@ struct gx_tally {
 /* Count one check and print "ok   ..." or "FAIL ..." (only FAIL when quiet). */
 void gx_check(struct gx_tally *t, int ok, const char *fmt, ...) DN_PRINTF(3, 4);
 
+/* The convolution paths every check runs on: cuDNN (CUDNN builds) and
+ * im2col + cuBLAS (flags: cuda_net_attach's). In gpu_check.c. */
+struct conv_path {
+    const char *name;
+    int flags;
+};
+extern const struct conv_path conv_paths[];
+extern const int conv_paths_len;
+
 /* ResNet-20/110 convolution shapes at batch `batch` (128 for the real run)
  * on every convolution path, against float64 (gpu_conv_exact.c). */
 void gpu_conv_exact_checks(struct gx_tally *t, int device, int batch);

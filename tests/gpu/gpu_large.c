@@ -123,16 +123,7 @@ static void run_large(struct gx_tally *t, const struct large_case *c, const char
 
 void gpu_large_checks(struct gx_tally *t, int device)
 {
-    static const struct {
-        const char *name;
-        int flags;
-    } modes[] = {
-#ifdef CUDNN
-        {"cudnn", 0},
-#endif
-        {"im2col", DN_CUDA_NO_CUDNN},
-    };
-    for (size_t m = 0; m < ARRAY_LEN(modes); m++)
+    for (int m = 0; m < conv_paths_len; m++)
         for (size_t i = 0; i < ARRAY_LEN(large_cases); i++)
-            run_large(t, &large_cases[i], modes[m].name, modes[m].flags, device);
+            run_large(t, &large_cases[i], conv_paths[m].name, conv_paths[m].flags, device);
 }
