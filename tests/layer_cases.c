@@ -133,6 +133,56 @@ const struct layer_case layer_cases[] = {
      "[convolutional]\nfilters=4\nsize=1\nstride=2\nbatch_normalize=1\nactivation=linear\n"
      "[convolutional]\nfilters=6\nsize=5\nstride=1\npad=1\nactivation=logistic\n",
      .o = {.seed = 17}},
+    /* groups (src/ops/conv2d.h): grouped, im2col + GEMM per group (c=8,
+     * filters=12, groups=4: 2 channels and 3 filters a group); depthwise,
+     * the direct loops (c = filters = groups); a depthwise multiplier
+     * (filters = 2c, groups = c: GEMM per group with one channel each).
+     * The 8-pixel rows would go to Winograd / the direct kernels if those
+     * took grouped shapes; the accumulating case checks that the depthwise
+     * input gradient adds (+=). */
+    {"convolutional/grouped_3x3_s1_g4_leaky",
+     2, 7, 5, 8,
+     "[convolutional]\nfilters=12\nsize=3\nstride=1\npad=1\ngroups=4\nactivation=leaky\n",
+     .o = {.seed = 31}},
+    {"convolutional/grouped_3x3_s2_g4_bn_relu",
+     2, 7, 5, 8,
+     "[convolutional]\nfilters=12\nsize=3\nstride=2\npad=1\ngroups=4\nbatch_normalize=1\n"
+     "activation=relu\n",
+     .o = {.seed = 32}},
+    {"convolutional/grouped_3x3_g2_rows8_bn",
+     2, 8, 6, 4,
+     "[convolutional]\nfilters=6\nsize=3\nstride=1\npad=1\ngroups=2\nbatch_normalize=1\n"
+     "activation=linear\n",
+     .o = {.seed = 33}},
+    {"convolutional/dw_3x3_s1_linear",
+     2, 7, 5, 6,
+     "[convolutional]\nfilters=6\nsize=3\nstride=1\npad=1\ngroups=6\nactivation=linear\n",
+     .o = {.seed = 34}},
+    {"convolutional/dw_5x5_s2_bn_relu6",
+     2, 7, 5, 6,
+     "[convolutional]\nfilters=6\nsize=5\nstride=2\npad=1\ngroups=6\nbatch_normalize=1\n"
+     "activation=relu6\n",
+     .o = {.seed = 35}},
+    {"convolutional/dw_3x3_s2_nopad_rows8_logistic",
+     3, 17, 6, 6,
+     "[convolutional]\nfilters=6\nsize=3\nstride=2\ngroups=6\nactivation=logistic\n",
+     .o = {.seed = 36}},
+    {"convolutional/dw_3x3_s1_rows8_bn_leaky",
+     2, 8, 6, 6,
+     "[convolutional]\nfilters=6\nsize=3\nstride=1\npad=1\ngroups=6\nbatch_normalize=1\n"
+     "activation=leaky\n",
+     .o = {.seed = 37}},
+    {"convolutional/dw_multiplier2_3x3_linear",
+     2, 7, 5, 4,
+     "[convolutional]\nfilters=8\nsize=3\nstride=1\npad=1\ngroups=4\nactivation=linear\n",
+     .o = {.seed = 38}},
+    {"convolutional/dw_accumulates",
+     2, 7, 5, 3,
+     "[convolutional]\nfilters=6\nsize=1\nactivation=linear\n"
+     "[convolutional]\nfilters=6\nsize=3\npad=1\ngroups=6\nactivation=leaky\n"
+     "[convolutional]\nfilters=6\nsize=3\nstride=1\npad=1\ngroups=3\nbatch_normalize=1\nactivation=linear\n"
+     "[shortcut]\nfrom=-3\n",
+     .o = {.seed = 26}},
 
     /* connected: every activation; batch norm over the batch only (S = 1),
      * so batch 4: with 2 samples xhat = +-1 whatever x is and the gradient

@@ -100,7 +100,10 @@ static void test_cfg_errors(void)
                "[shortcut] from=-2: layer 0's 8x8x4 output cannot be added to 3x3x4");
     expect_err("[convolutional]\nfilters=4\nactivation=swish\n", "activation=swish: unknown value");
     expect_err("[convolutional]\nfilters=4\nxnor=1\n", "t.cfg:8: [convolutional] xnor=1: not supported here (XNOR");
-    expect_err("[convolutional]\nfilters=4\ngroups=2\n", "t.cfg:8: [convolutional] groups=2: not supported here (grouped");
+    expect_err("[convolutional]\nfilters=4\ngroups=2\n",
+               "t.cfg:8: [convolutional] groups=2: must divide the 3 input channels");
+    expect_err("[convolutional]\nfilters=4\ngroups=3\n", "t.cfg:8: [convolutional] groups=3: must divide filters=4");
+    expect_err("[convolutional]\nfilters=3\ngroups=0\n", "t.cfg:8: [convolutional] groups=0: must be at least 1");
     expect_err("[convolutional]\nfilters=4\nfilters=5\nxnor=0\nsize=3#5\nfiltres=2\n",
                "t.cfg:11: [convolutional] filtres=2: unknown key");
     expect_err("[route]\n", "[route] layers: missing required key");

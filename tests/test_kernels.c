@@ -106,7 +106,7 @@ static void test_conv_direct(void)
     for (size_t i = 0; i < sizeof(geo) / sizeof(geo[0]); i++) {
         const int *q = geo[i];
         struct conv_geom g;
-        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]);
+        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], 1);
         char what[96];
         snprintf(what, sizeof(what), "B%d C%d %dx%d F%d k%d s%d p%d", q[0], q[1], q[2], q[3], q[4], q[5],
                  q[6], q[7]);
@@ -145,12 +145,12 @@ static void test_conv_direct(void)
         free(ws1), free(ws2);
     }
     struct conv_geom g;
-    conv_geom_set(&g, 2, 3, 7, 5, 4, 3, 1, 1); /* rows of 5: not for the direct kernels */
+    conv_geom_set(&g, 2, 3, 7, 5, 4, 3, 1, 1, 1); /* rows of 5: not for the direct kernels */
     EXPECT(!conv_direct_ok(&g), "7x5 output taken by the direct kernels");
 
     /* the inference epilogue equals the convolution followed by the batch
      * norm formula of bn_forward_act, bit for bit, for every activation */
-    conv_geom_set(&g, 3, 5, 8, 16, 7, 3, 1, 1);
+    conv_geom_set(&g, 3, 5, 8, 16, 7, 3, 1, 1, 1);
     size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
     float *in = falloc(ni), *w = falloc(nw), *x = falloc(no), *y = falloc(no);
     float *ws = falloc(conv_direct_workspace(&g));
@@ -204,7 +204,7 @@ static void test_conv_winograd(void)
     for (size_t i = 0; i < sizeof(geo) / sizeof(geo[0]); i++) {
         const int *q = geo[i];
         struct conv_geom g;
-        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], 3, 1, 1);
+        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], 3, 1, 1, 1);
         char what[64];
         snprintf(what, sizeof(what), "B%d C%d %dx%d F%d", q[0], q[1], q[2], q[3], q[4]);
         if (!conv_wino_ok(&g)) {
@@ -256,9 +256,9 @@ static void test_conv_winograd(void)
     }
     printf("    worst Winograd error: %.3f of the tolerance\n", worst_rel);
     struct conv_geom g;
-    conv_geom_set(&g, 2, 3, 7, 8, 4, 3, 1, 1); /* odd height: no whole 2x2 tiles */
+    conv_geom_set(&g, 2, 3, 7, 8, 4, 3, 1, 1, 1); /* odd height: no whole 2x2 tiles */
     EXPECT(!conv_wino_ok(&g), "7x8 output taken by Winograd");
-    conv_geom_set(&g, 2, 3, 8, 8, 4, 3, 2, 1);
+    conv_geom_set(&g, 2, 3, 8, 8, 4, 3, 2, 1, 1);
     EXPECT(!conv_wino_ok(&g), "stride 2 taken by Winograd");
 }
 

@@ -21,14 +21,19 @@ static int first_padding(const char *cfgpath, int *padding, char *err)
 {
     struct cfg *c = cfg_read(cfgpath, 0, err);
     if (!c) return -1;
-    int rc = -1, size, pad;
+    int rc = -1, size, pad, groups;
     if (c->n < 2) {
         dn_errf(err, "%s: no layers", cfgpath);
         goto out;
     }
     struct cfg_section *s = &c->secs[1];
-    if (cfg_int(c, s, "size", 1, &size) || cfg_int(c, s, "pad", 0, &pad) || cfg_int(c, s, "padding", -1, padding)) {
+    if (cfg_int(c, s, "size", 1, &size) || cfg_int(c, s, "pad", 0, &pad) || cfg_int(c, s, "padding", -1, padding) ||
+        cfg_int(c, s, "groups", 1, &groups)) {
         dn_errf(err, "%s", c->err);
+        goto out;
+    }
+    if (groups != 1) { /* the fold assumes every filter reads every input channel */
+        dn_errf(err, "%s: cannot fold mean/std: the first convolution is grouped (groups=%d)", cfgpath, groups);
         goto out;
     }
     if (*padding < 0) *padding = pad ? size / 2 : 0;

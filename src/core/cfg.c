@@ -307,7 +307,7 @@ int cfg_enum(struct cfg *c, struct cfg_section *s, const char *key, const char *
 
 /*
  * Keys of upstream Darknet (AlexeyAB) that this engine knows but does not
- * implement. Set to their "off" value (0, or 1 for groups) they mean what
+ * implement. Set to their "off" value (0) they mean what
  * leaving them out means, so they are accepted; any other value is refused
  * as "not supported" (with the reason) rather than as an unknown key.
  */
@@ -316,7 +316,6 @@ static const struct {
     const char *key;
     const char *why;
 } unsupported_keys[] = {
-    {"convolutional", "groups", "grouped and depthwise convolutions are not implemented"},
     {"net", "mosaic", "mosaic augmentation is for detection training"},
     {"net", "cutmix", "cutmix augmentation is not implemented"},
     {"net", "mixup", "mixup augmentation is not implemented"},
@@ -356,8 +355,7 @@ int cfg_check_unused(struct cfg *c, struct cfg_section *s)
         if (o->used) continue;
         const char *why = unsupported_why(s, o->key);
         if (!why) return cfg_fail(c, s, o->key, "unknown key");
-        const char *off = strcmp(o->key, "groups") == 0 ? "1" : "0";
-        if (strcmp(o->val, off) != 0) return cfg_fail(c, s, o->key, "not supported here (%s)", why);
+        if (strcmp(o->val, "0") != 0) return cfg_fail(c, s, o->key, "not supported here (%s)", why);
         /* the off value, as when absent */
     }
     return 0;

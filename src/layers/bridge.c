@@ -57,7 +57,7 @@ static int bridge_init(struct layer *l, struct cfg *c, struct cfg_section *s, st
         stride = f->out_w / l->w;
     }
     if (stride < 1) return cfg_fail(c, s, "stride", "must be at least 1");
-    conv_geom_set(&br->g, l->batch, f->out_c, f->out_h, f->out_w, l->c, 1, stride, 0);
+    conv_geom_set(&br->g, l->batch, f->out_c, f->out_h, f->out_w, l->c, 1, stride, 0, 1);
     if (br->g.OH != l->h || br->g.OW != l->w)
         return cfg_fail(c, s, "stride", "maps layer %d's %dx%d to %dx%d, but the previous layer is %dx%d",
                         br->from, f->out_w, f->out_h, br->g.OW, br->g.OH, l->w, l->h);

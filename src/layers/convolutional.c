@@ -4,15 +4,19 @@
  *
  * cfg keys: filters (required), size (default 1), stride (1), pad (0; pad=1
  * means size/2 zero padding as in Darknet) or padding (explicit pixels),
- * batch_normalize (0), activation (logistic, Darknet's default).
+ * batch_normalize (0), activation (logistic, Darknet's default), groups (1:
+ * G > 1 splits the input channels and the filters into G slices, filter
+ * slice j seeing only channel slice j, as upstream Darknet and PyTorch; G
+ * must divide both; G = channels = filters is a depthwise convolution).
  *
  * .weights order: biases[F] (the BN beta when batch_normalize=1; there is no
  * separate conv bias then), and with batch_normalize scales[F],
- * rolling_mean[F], rolling_variance[F]; then weights[F*C*k*k].
+ * rolling_mean[F], rolling_variance[F]; then weights[F*(C/G)*k*k] (filter,
+ * then its C/G input channels, then kh, kw: upstream's layout).
  *
  * The convolution itself is the conv2d op (src/ops/conv2d.h), which picks
- * the fastest CPU path that takes the shape (Winograd, direct kernels, or
- * im2col + GEMM). At inference with batch norm, the direct kernels apply
+ * the fastest CPU path that takes the shape (Winograd, direct kernels,
+ * depthwise loops, or im2col + GEMM). At inference with batch norm, the direct kernels apply
  * batch norm and the activation in their store.
  */
 #include <math.h>
@@ -27,10 +31,10 @@ static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, stru
 {
     struct convolutional_layer *cv = xcalloc(1, sizeof(*cv));
     l->priv = cv;
-    int filters, size, stride, pad, padding, act;
+    int filters, size, stride, pad, padding, groups, act;
     if (cfg_int_req(c, s, "filters", &filters) || cfg_int(c, s, "size", 1, &size) ||
         cfg_int(c, s, "stride", 1, &stride) || cfg_int(c, s, "pad", 0, &pad) ||
-        cfg_int(c, s, "padding", -1, &padding) ||
+        cfg_int(c, s, "padding", -1, &padding) || cfg_int(c, s, "groups", 1, &groups) ||
         cfg_int(c, s, "batch_normalize", 0, &cv->bn_on) ||
         cfg_enum(c, s, "activation", act_names, ACT_LOGISTIC, &act))
         return -1;
@@ -39,6 +43,9 @@ static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, stru
     if (stride < 1) return cfg_fail(c, s, "stride", "must be at least 1");
     if (pad != 0 && pad != 1) return cfg_fail(c, s, "pad", "must be 0 or 1");
     if (cv->bn_on != 0 && cv->bn_on != 1) return cfg_fail(c, s, "batch_normalize", "must be 0 or 1");
+    if (groups < 1) return cfg_fail(c, s, "groups", "must be at least 1");
+    if (l->c % groups) return cfg_fail(c, s, "groups", "must divide the %d input channels", l->c);
+    if (filters % groups) return cfg_fail(c, s, "groups", "must divide filters=%d", filters);
     if (padding < 0) padding = pad ? size / 2 : 0;
     if (padding > size) return cfg_fail(c, s, "padding", "must not exceed size=%d", size);
     if ((double)l->h + 2.0 * padding < size || (double)l->w + 2.0 * padding < size)
@@ -46,10 +53,10 @@ static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, stru
     double oh = floor(((double)l->h + 2.0 * padding - size) / stride) + 1;
     double ow = floor(((double)l->w + 2.0 * padding - size) / stride) + 1;
     if (net_check_size(c, s, "filters", "the output", (double)l->batch * filters * oh * ow) ||
-        net_check_size(c, s, "filters", "the weights", (double)filters * l->c * size * size))
+        net_check_size(c, s, "filters", "the weights", (double)filters * (l->c / groups) * size * size))
         return -1;
     cv->act = act;
-    conv_geom_set(&cv->g, l->batch, l->c, l->h, l->w, filters, size, stride, padding);
+    conv_geom_set(&cv->g, l->batch, l->c, l->h, l->w, filters, size, stride, padding, groups);
     l->out_c = filters, l->out_h = cv->g.OH, l->out_w = cv->g.OW;
     l->workspace = conv2d_workspace(&cv->g);
 
@@ -59,9 +66,10 @@ static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, stru
         cv->x = falloc((size_t)l->batch * filters * cv->g.OH * cv->g.OW);
         cv->eval = falloc(2 * (size_t)filters);
     }
-    size_t nw = (size_t)filters * l->c * size * size;
+    size_t nw = (size_t)filters * (l->c / groups) * size * size;
     cv->weights = layer_add_param(l, "weights", PARAM_WEIGHT, nw);
-    float fan_in = (float)l->c * size * size, fan_out = (float)filters * size * size;
+    /* the fans of the (F, C/G, k, k) weights, as PyTorch counts them */
+    float fan_in = (float)(l->c / groups) * size * size, fan_out = (float)filters * size * size;
     if (net->init == INIT_FAN_OUT) init_normal(net, cv->weights->val, nw, sqrtf(2.0f / fan_out));
     else init_normal(net, cv->weights->val, nw, sqrtf(2.0f / fan_in));
     if (!cv->bn_on && net->init != INIT_DARKNET)
@@ -132,13 +140,15 @@ static void conv_free(struct layer *l)
 static double conv_macs(const struct layer *l)
 {
     const struct convolutional_layer *cv = l->priv;
-    return (double)cv->g.F * cv->g.C * cv->g.k * cv->g.k * cv->g.OH * cv->g.OW;
+    return (double)cv->g.F * (cv->g.C / cv->g.G) * cv->g.k * cv->g.k * cv->g.OH * cv->g.OW;
 }
 
 static void conv_describe(const struct layer *l, char *buf, size_t n)
 {
     const struct convolutional_layer *cv = l->priv;
-    snprintf(buf, n, "%d %dx%d/%d%s %s", cv->g.F, cv->g.k, cv->g.k, cv->g.s, cv->bn_on ? " bn" : "",
+    char groups[16] = ""; /* filters/groups, as upstream prints them */
+    if (cv->g.G > 1) snprintf(groups, sizeof(groups), "/%d", cv->g.G);
+    snprintf(buf, n, "%d%s %dx%d/%d%s %s", cv->g.F, groups, cv->g.k, cv->g.k, cv->g.s, cv->bn_on ? " bn" : "",
              act_names[cv->act]);
 }
 

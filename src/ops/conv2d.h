@@ -3,9 +3,15 @@
  * [bridge]: one contract, a CPU implementation (src/backend/cpu/conv2d.c)
  * and its CUDA twin (src/backend/cuda/conv2d.cu, the same names + _gpu).
  *
- * Geometry: in (B, C, H, W), weights (F, C, k, k) filter-major as in Darknet
- * and PyTorch, zero padding p, stride s, out (B, F, OH, OW) with
+ * Geometry: in (B, C, H, W), weights (F, C/G, k, k) filter-major as in
+ * Darknet and PyTorch, zero padding p, stride s, out (B, F, OH, OW) with
  * OH = (H + 2p - k)/s + 1.
+ *
+ * Groups (Darknet's and PyTorch's groups=G; G divides C and F): the input
+ * channels and the filters are cut into G consecutive slices, and filter
+ * slice j (filters j*F/G ..) sees only input channel slice j (channels
+ * j*C/G ..): G independent convolutions side by side. G = 1 is the plain
+ * convolution; G = C = F is depthwise (one k x k filter per channel).
  *
  * Contract, both twins: forward writes out (=); backward ACCUMULATES dw (+=)
  * and, unless din is NULL, din (+=).
@@ -22,6 +28,7 @@ extern "C" {
 struct conv_geom {
     int B, C, H, W; /* input */
     int F, k, s, p; /* filters, kernel, stride, padding */
+    int G;          /* groups (above); 1: an ordinary convolution */
     int OH, OW;     /* output (derived by conv_geom_set) */
     /* CPU threads the kernels use at most, and the workspace
      * (conv2d_workspace) is sized for; conv_geom_set sets gemm_threads(). The
@@ -29,13 +36,15 @@ struct conv_geom {
     int threads;
 };
 
-void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k, int s, int p);
+void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k, int s, int p, int G);
 
 /* ---- CPU (src/backend/cpu/conv2d.c) ----
- * The fastest path that takes the shape: Winograd F(2x2,3x3) for 3x3
+ * The fastest path that takes the shape. G = 1: Winograd F(2x2,3x3) for 3x3
  * stride-1 pad-1 (conv_winograd.h), else the direct kernels
  * (conv_direct.h), else im2col of every image side by side into one
- * (C*k*k, B*OH*OW) matrix and one GEMM with the (F, C*k*k) weights. */
+ * (C*k*k, B*OH*OW) matrix and one GEMM with the (F, C*k*k) weights.
+ * Depthwise (G = C = F): direct loops, one thread per (image, channel).
+ * Other G > 1: im2col + GEMM per group (its C/G channels, F/G filters). */
 
 /* Floats of scratch needed by conv2d_forward/backward with g->threads threads. */
 size_t conv2d_workspace(const struct conv_geom *g);
@@ -44,7 +53,7 @@ void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, 
 /* dw (+=) dL/dw; din (+=) dL/din unless din is NULL. dout is (B, F, OH, OW). */
 void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
                      float *dw, float *din, float *ws);
-/* The im2col + GEMM path alone (any geometry; the tests' reference). */
+/* The im2col + GEMM path alone (any geometry and groups; the tests' reference). */
 size_t conv2d_workspace_gemm(const struct conv_geom *g);
 void conv2d_forward_gemm(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
 void conv2d_backward_gemm(const struct conv_geom *g, const float *in, const float *w, const float *dout,
@@ -56,7 +65,8 @@ void conv2d_backward_gemm(const struct conv_geom *g, const float *in, const floa
  * (algorithms chosen once per shape), otherwise im2col + cuBLAS in the
  * context's shared workspace. A struct conv2d_gpu holds the per-shape state
  * (descriptors, chosen algorithms); conv2d_create_gpu reserves the
- * workspace, so call it while the network is attached, before running. */
+ * workspace, so call it while the network is attached, before running.
+ * Groups: cuDNN's group count, or one im2col + GEMM per group. */
 struct dn_cuda;
 struct conv2d_gpu;
 struct conv2d_gpu *conv2d_create_gpu(struct dn_cuda *ctx, const struct conv_geom *g);

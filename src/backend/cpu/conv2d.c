@@ -1,24 +1,29 @@
 /*
  * conv2d.c - the CPU convolution op (see src/ops/conv2d.h): the path choice
- * (Winograd, direct, im2col + GEMM) and the im2col + GEMM path itself.
+ * (Winograd, direct, depthwise, im2col + GEMM) and the im2col + GEMM path
+ * itself.
  *
  * im2col + GEMM: every image of the batch is unfolded side by side into one
  * (C*k*k, B*OH*OW) matrix, then one GEMM with the (F, C*k*k) weights and a
  * transpose back to NCHW; backward re-unfolds the input instead of keeping
- * the columns.
+ * the columns. With G groups the same is done per group: channels
+ * [j*C/G, (j+1)*C/G) unfolded into (C/G*k*k, B*OH*OW) columns, a GEMM with
+ * filters [j*F/G, (j+1)*F/G) (rows j*F/G.. of the (F, C/G*k*k) weights)
+ * into rows j*F/G.. of the (F, B*OH*OW) result, so the transpose is shared.
  */
 #include "../../ops/conv2d.h"
 
 #include <string.h>
 
+#include "conv_depthwise.h"
 #include "conv_direct.h"
 #include "conv_winograd.h"
 #include "gemm.h"
 #include "im2col.h"
 
-void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k, int s, int p)
+void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k, int s, int p, int G)
 {
-    g->B = B, g->C = C, g->H = H, g->W = W, g->F = F, g->k = k, g->s = s, g->p = p;
+    g->B = B, g->C = C, g->H = H, g->W = W, g->F = F, g->k = k, g->s = s, g->p = p, g->G = G;
     g->OH = (H + 2 * p - k) / s + 1;
     g->OW = (W + 2 * p - k) / s + 1;
     g->threads = gemm_threads();
@@ -26,6 +31,7 @@ void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k
 
 size_t conv2d_workspace(const struct conv_geom *g)
 {
+    if (conv_dw_ok(g)) return conv_dw_workspace(g);
     if (!conv_direct_ok(g)) return conv2d_workspace_gemm(g);
     size_t n = conv_direct_workspace(g);
     if (conv_wino_ok(g)) {
@@ -38,21 +44,23 @@ size_t conv2d_workspace(const struct conv_geom *g)
 size_t conv2d_workspace_gemm(const struct conv_geom *g)
 {
     size_t n = (size_t)g->B * g->OH * g->OW;
-    return (size_t)g->C * g->k * g->k * n + (size_t)g->F * n;
+    return (size_t)(g->C / g->G) * g->k * g->k * n + (size_t)g->F * n;
 }
 
-/* cols (C*k*k, B*OHW) <- unfolded batch */
-static void unfold_batch(const struct conv_geom *g, const float *in, float *cols)
+/* cols (C/G*k*k, B*OHW) <- group j's channels of the unfolded batch */
+static void unfold_batch(const struct conv_geom *g, int j, const float *in, float *cols)
 {
-    int ohw = g->OH * g->OW, ld = g->B * ohw;
+    int ohw = g->OH * g->OW, ld = g->B * ohw, cg = g->C / g->G;
 #pragma omp parallel for
     for (int b = 0; b < g->B; b++)
-        im2col(in + (long)b * g->C * g->H * g->W, g->C, g->H, g->W, g->k, g->s, g->p, cols + (long)b * ohw, ld);
+        im2col(in + ((long)b * g->C + (long)j * cg) * g->H * g->W, cg, g->H, g->W, g->k, g->s, g->p,
+               cols + (long)b * ohw, ld);
 }
 
 void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
 {
-    if (conv_wino_ok(g)) conv_wino_forward(g, in, w, out, ws);
+    if (conv_dw_ok(g)) conv_dw_forward(g, in, w, out);
+    else if (conv_wino_ok(g)) conv_wino_forward(g, in, w, out, ws);
     else if (conv_direct_ok(g)) conv_direct_forward(g, in, w, out, ws);
     else conv2d_forward_gemm(g, in, w, out, ws);
 }
@@ -60,7 +68,9 @@ void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, 
 void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
                      float *dw, float *din, float *ws)
 {
-    if (conv_wino_ok(g)) {
+    if (conv_dw_ok(g)) {
+        conv_dw_backward(g, in, w, dout, dw, din, ws);
+    } else if (conv_wino_ok(g)) {
         conv_wino_backward_filter(g, in, dout, dw, ws);
         if (din) conv_wino_backward_data(g, w, dout, din, ws);
     } else if (conv_direct_ok(g)) {
@@ -72,10 +82,12 @@ void conv2d_backward(const struct conv_geom *g, const float *in, const float *w,
 
 void conv2d_forward_gemm(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
 {
-    int ohw = g->OH * g->OW, N = g->B * ohw, K = g->C * g->k * g->k;
+    int ohw = g->OH * g->OW, N = g->B * ohw, K = g->C / g->G * g->k * g->k, fg = g->F / g->G;
     float *cols = ws, *tmp = ws + (size_t)K * N;
-    unfold_batch(g, in, cols);
-    gemm(0, 0, g->F, N, K, 1, w, K, cols, N, 0, tmp, N);
+    for (int j = 0; j < g->G; j++) {
+        unfold_batch(g, j, in, cols);
+        gemm(0, 0, fg, N, K, 1, w + (size_t)j * fg * K, K, cols, N, 0, tmp + (size_t)j * fg * N, N);
+    }
     /* tmp (F, B, OHW) -> out (B, F, OHW) */
 #pragma omp parallel for
     for (int b = 0; b < g->B; b++)
@@ -86,18 +98,21 @@ void conv2d_forward_gemm(const struct conv_geom *g, const float *in, const float
 void conv2d_backward_gemm(const struct conv_geom *g, const float *in, const float *w, const float *dout,
                           float *dw, float *din, float *ws)
 {
-    int ohw = g->OH * g->OW, N = g->B * ohw, K = g->C * g->k * g->k;
+    int ohw = g->OH * g->OW, N = g->B * ohw, K = g->C / g->G * g->k * g->k, fg = g->F / g->G, cg = g->C / g->G;
     float *cols = ws, *dtmp = ws + (size_t)K * N;
 #pragma omp parallel for
     for (int b = 0; b < g->B; b++)
         for (int f = 0; f < g->F; f++)
             memcpy(dtmp + (long)f * N + (long)b * ohw, dout + ((long)b * g->F + f) * ohw, sizeof(float) * ohw);
-    unfold_batch(g, in, cols);
-    gemm(0, 1, g->F, K, N, 1, dtmp, N, cols, N, 1, dw, K);
-    if (!din) return;
-    gemm(1, 0, K, N, g->F, 1, w, K, dtmp, N, 0, cols, N);
+    for (int j = 0; j < g->G; j++) {
+        const float *wj = w + (size_t)j * fg * K, *dj = dtmp + (size_t)j * fg * N;
+        unfold_batch(g, j, in, cols);
+        gemm(0, 1, fg, K, N, 1, dj, N, cols, N, 1, dw + (size_t)j * fg * K, K);
+        if (!din) continue;
+        gemm(1, 0, K, N, fg, 1, wj, K, dj, N, 0, cols, N);
 #pragma omp parallel for
-    for (int b = 0; b < g->B; b++)
-        col2im(cols + (long)b * ohw, N, g->C, g->H, g->W, g->k, g->s, g->p, din + (long)b * g->C * g->H * g->W);
+        for (int b = 0; b < g->B; b++)
+            col2im(cols + (long)b * ohw, N, cg, g->H, g->W, g->k, g->s, g->p,
+                   din + ((long)b * g->C + (long)j * cg) * g->H * g->W);
+    }
 }
-

@@ -641,7 +641,7 @@ void conv_direct_backward(const struct conv_geom *g, const float *in, const floa
 
 int conv_direct_ok(const struct conv_geom *g)
 {
-    if (g->OW % VL || g->k < 1 || g->s < 1 || g->s * g->s > MAX_PHASES || g->p < 0) return 0;
+    if (g->G != 1 || g->OW % VL || g->k < 1 || g->s < 1 || g->s * g->s > MAX_PHASES || g->p < 0) return 0;
     if (g->W % g->s || (g->W / g->s) % VL) return 0; /* input-gradient phases */
     /* offsets are ints */
     if ((double)g->C * (g->H + 2 * g->p + g->s) * (g->W + 2 * g->p + g->s) > 1e9) return 0;

@@ -33,7 +33,7 @@
 
 struct conv_geom;
 
-/* 1 if the direct kernels handle g. */
+/* 1 if the direct kernels handle g (never a grouped convolution). */
 int conv_direct_ok(const struct conv_geom *g);
 /* Floats of scratch conv_direct_forward/backward need with g->threads threads
  * (the kernels then use at most that many). */

@@ -403,8 +403,8 @@ void conv_wino_backward_filter(const struct conv_geom *g, const float *in, const
 
 int conv_wino_ok(const struct conv_geom *g)
 {
-    return g->k == 3 && g->s == 1 && g->p == 1 && g->H % 2 == 0 && g->W % VL == 0 && g->OH == g->H &&
-           g->OW == g->W && g->B >= 1 && g->C >= 1 && g->F >= 1;
+    return g->G == 1 && g->k == 3 && g->s == 1 && g->p == 1 && g->H % 2 == 0 && g->W % VL == 0 &&
+           g->OH == g->H && g->OW == g->W && g->B >= 1 && g->C >= 1 && g->F >= 1;
 }
 
 size_t conv_wino_workspace(const struct conv_geom *g)

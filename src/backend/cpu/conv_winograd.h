@@ -39,8 +39,8 @@
 
 struct conv_geom;
 
-/* 1 if g is a 3x3, stride 1, pad 1 convolution with even output height and
- * output rows of a multiple of 8 pixels. */
+/* 1 if g is a 3x3, stride 1, pad 1 convolution (not grouped) with even
+ * output height and output rows of a multiple of 8 pixels. */
 int conv_wino_ok(const struct conv_geom *g);
 /* Floats of scratch conv_wino_forward/backward_data need with g->threads threads
  * (the kernels then use at most that many). */
