@@ -100,6 +100,128 @@ static void test_conv_forward_naive(void)
     net_free(net);
 }
 
+/* Largest |got[i] - want[i]| for i < n. */
+static double max_diff(const float *got, const float *want, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)got[i] - want[i]);
+        if (!(d <= m)) m = d; /* NaN counts */
+    }
+    return m;
+}
+
+/* A grouped convolution is G independent convolutions on channel slices:
+ * the layer with groups=G against one ungrouped layer (C/G channels, F/G
+ * filters) run G times on input channel slice j with weight slice j (the
+ * .weights layout: group j's filters are j*F/G.., each with C/G channels)
+ * and bias slice j. Compared: output channels j*F/G.., the input gradient of
+ * channel slice j, and the weight and bias gradients of slice j. The
+ * ungrouped layer takes the ordinary paths (Winograd, direct, im2col +
+ * GEMM); the grouped one the depthwise loops (G = C = F) or per-group GEMM. */
+static void grouped_case(int B, int W, int H, int C, int F, int G, int k, int s, int seed)
+{
+    const char *fmt = "[net]\nbatch=%d\nwidth=%d\nheight=%d\nchannels=%d\n[convolutional]\nfilters=%d\nsize=%d\n"
+                      "stride=%d\npad=1\ngroups=%d\nactivation=linear\n";
+    char text[512], what[96];
+    snprintf(what, sizeof(what), "B%d %dx%dx%d F%d G%d %dx%d/%d", B, W, H, C, F, G, k, k, s);
+    snprintf(text, sizeof(text), fmt, B, W, H, C, F, k, s, G);
+    struct network *net = test_build(text, 1);
+    snprintf(text, sizeof(text), fmt, B, W, H, C / G, F / G, k, s, 1);
+    struct network *one = test_build(text, 1);
+    if (!net || !one) {
+        net_free(net), net_free(one);
+        return;
+    }
+    struct layer *l = &net->layers[0], *m = &one->layers[0];
+    struct param *w = find_param(l, "weights"), *b = find_param(l, "biases");
+    struct param *mw = find_param(m, "weights"), *mb = find_param(m, "biases");
+    int cg = C / G, fg = F / G;
+    size_t per = mw->n, plane_in = (size_t)H * W, plane_out = (size_t)l->out_h * l->out_w;
+    EXPECT(w->n == (size_t)G * per && per == (size_t)fg * cg * k * k, "%s: %zu weights, %zu per group", what, w->n,
+           per);
+    if (w->n != (size_t)G * per) goto out;
+    struct dn_rng rng;
+    rng_seed(&rng, seed);
+    for (size_t i = 0; i < w->n; i++) w->val[i] = rng_uniform(&rng, -1, 1), w->grad[i] = 0;
+    for (size_t i = 0; i < b->n; i++) b->val[i] = rng_uniform(&rng, -1, 1), b->grad[i] = 0;
+    for (size_t i = 0; i < (size_t)B * C * plane_in; i++) net->input[i] = rng_uniform(&rng, -1, 1);
+    size_t nout = (size_t)B * l->outputs;
+    float *dout = falloc(nout);
+    for (size_t i = 0; i < nout; i++) dout[i] = rng_uniform(&rng, -1, 1);
+    net->train = 1;
+    net_forward(net);
+    memcpy(l->delta, dout, sizeof(float) * nout);
+    net_backward(net);
+
+    /* sums of at most C*k*k (outputs, input gradient) or B*OH*OW (weights) products of values in [-1, 1) */
+    double tol_f = 2e-6 * (cg * k * k + 1), tol_w = 2e-6 * (B * plane_out + 1), worst[4] = {0, 0, 0, 0};
+    for (int j = 0; j < G; j++) {
+        memcpy(mw->val, w->val + j * per, sizeof(float) * per);
+        memcpy(mb->val, b->val + (size_t)j * fg, sizeof(float) * fg);
+        memset(mw->grad, 0, sizeof(float) * per);
+        memset(mb->grad, 0, sizeof(float) * fg);
+        for (int i = 0; i < B; i++)
+            memcpy(one->input + (size_t)i * cg * plane_in, net->input + ((size_t)i * C + (size_t)j * cg) * plane_in,
+                   sizeof(float) * cg * plane_in);
+        one->train = 1;
+        net_forward(one);
+        for (int i = 0; i < B; i++) {
+            size_t at = ((size_t)i * F + (size_t)j * fg) * plane_out, n = (size_t)fg * plane_out;
+            double d = max_diff(l->output + at, m->output + (size_t)i * n, n);
+            if (!(d <= worst[0])) worst[0] = d;
+            memcpy(m->delta + (size_t)i * n, dout + at, sizeof(float) * n);
+        }
+        net_backward(one);
+        for (int i = 0; i < B; i++) {
+            size_t n = (size_t)cg * plane_in;
+            double d = max_diff(net->delta + ((size_t)i * C + (size_t)j * cg) * plane_in, one->delta + i * n, n);
+            if (!(d <= worst[1])) worst[1] = d;
+        }
+        double dw = max_diff(w->grad + j * per, mw->grad, per), db = max_diff(b->grad + (size_t)j * fg, mb->grad, fg);
+        if (!(dw <= worst[2])) worst[2] = dw;
+        if (!(db <= worst[3])) worst[3] = db;
+    }
+    EXPECT(worst[0] <= tol_f, "%s: output differs from G separate convolutions by %g (tol %g)", what, worst[0], tol_f);
+    EXPECT(worst[1] <= tol_f, "%s: input gradient differs by %g (tol %g)", what, worst[1], tol_f);
+    EXPECT(worst[2] <= tol_w, "%s: weight gradient differs by %g (tol %g)", what, worst[2], tol_w);
+    EXPECT(worst[3] <= tol_w, "%s: bias gradient differs by %g (tol %g)", what, worst[3], tol_w);
+    free(dout);
+out:
+    net_free(net), net_free(one);
+}
+
+static void test_conv_grouped_slices(void)
+{
+    /* B, W, H, C, F, G, k, s, seed */
+    grouped_case(2, 7, 5, 8, 12, 4, 3, 1, 1);   /* grouped */
+    grouped_case(2, 7, 5, 8, 12, 4, 3, 2, 2);   /* grouped, stride 2 */
+    grouped_case(2, 16, 8, 4, 8, 2, 3, 1, 3);   /* rows of 16: the slices take Winograd */
+    grouped_case(3, 16, 9, 6, 6, 3, 1, 2, 4);   /* 1x1 stride 2: the slices take the direct kernels */
+    grouped_case(2, 7, 5, 6, 6, 6, 3, 1, 5);    /* depthwise */
+    grouped_case(2, 7, 5, 6, 6, 6, 5, 1, 6);    /* depthwise 5x5 */
+    grouped_case(2, 9, 6, 6, 6, 6, 5, 2, 7);    /* depthwise 5x5 stride 2 */
+    grouped_case(2, 16, 8, 6, 6, 6, 3, 1, 8);   /* depthwise, rows of 16 */
+    grouped_case(2, 7, 5, 4, 8, 4, 3, 2, 9);    /* depthwise multiplier 2 */
+}
+
+/* Upstream's .weights layout and operation count for groups: F*(C/G)*k*k
+ * weights, filters/groups in the summary, MACs F*(C/G)*k*k*OH*OW. */
+static void test_conv_grouped_counts(void)
+{
+    struct network *net = test_build(NET(1, 8, 6, 8) "[convolutional]\nfilters=12\nsize=3\npad=1\ngroups=4\n"
+                                                     "batch_normalize=1\nactivation=leaky\n",
+                                     0);
+    if (!net) return;
+    struct layer *l = &net->layers[0];
+    EXPECT(find_param(l, "weights")->n == 12 * 2 * 3 * 3, "weights: %zu", find_param(l, "weights")->n);
+    EXPECT(l->ops->macs(l) == 12.0 * 2 * 3 * 3 * 6 * 8, "MACs: %g", l->ops->macs(l));
+    char d[64];
+    l->ops->describe(l, d, sizeof(d));
+    EXPECT(strcmp(d, "12/4 3x3/1 bn leaky") == 0, "summary detail '%s'", d);
+    net_free(net);
+}
+
 /* Batch norm through a 1x1 identity convolution, batch 2, 2 channels, 2 pixels:
  *   channel 0: {1, 2 | 3, 6}: mean 3, biased var (4+1+0+9)/4 = 3.5, unbiased 14/3
  *   channel 1: {-1, 1 | 0, 0}: mean 0, biased var 2/4 = 0.5, unbiased 2/3
@@ -381,6 +503,8 @@ static void test_activations_hand(void)
 const struct test_case forward_tests[] = {
     {"layers/conv_forward_hand", test_conv_forward_hand},
     {"layers/conv_forward_naive", test_conv_forward_naive},
+    {"layers/conv_grouped_slices", test_conv_grouped_slices},
+    {"layers/conv_grouped_counts", test_conv_grouped_counts},
     {"layers/bn_forward_hand", test_bn_forward_hand},
     {"layers/shortcut_forward_hand", test_shortcut_forward_hand},
     {"layers/maxpool_forward_hand", test_maxpool_forward_hand},

@@ -2,7 +2,8 @@
  * test_kernels.c - the CPU compute kernels below the layers: gemm() against
  * gemm_ref(), the adjointness of im2col/col2im, and the direct and Winograd
  * convolutions against im2col + GEMM (forward, input and weight gradients,
- * the fused batch-norm epilogue, thread-count independence).
+ * the fused batch-norm epilogue, thread-count independence), and the
+ * grouped and depthwise paths against the definition.
  */
 #include <math.h>
 #ifdef _OPENMP
@@ -262,6 +263,111 @@ static void test_conv_winograd(void)
     EXPECT(!conv_wino_ok(&g), "stride 2 taken by Winograd");
 }
 
+/* Grouped convolution by definition, in double: out (=), dw (+=), din (+=).
+ * Filter f belongs to group f / (F/G) and reads input channels
+ * group*C/G + cc for cc < C/G. */
+static void conv_grouped_naive(const struct conv_geom *g, const float *in, const float *w, const float *dout,
+                               double *out, double *dw, double *din)
+{
+    int cg = g->C / g->G, fg = g->F / g->G, k = g->k;
+    for (int b = 0; b < g->B; b++)
+        for (int f = 0; f < g->F; f++)
+            for (int oy = 0; oy < g->OH; oy++)
+                for (int ox = 0; ox < g->OW; ox++) {
+                    size_t o = (((size_t)b * g->F + f) * g->OH + oy) * g->OW + ox;
+                    double sum = 0;
+                    for (int cc = 0; cc < cg; cc++)
+                        for (int kh = 0; kh < k; kh++)
+                            for (int kw = 0; kw < k; kw++) {
+                                int y = oy * g->s - g->p + kh, x = ox * g->s - g->p + kw, c = f / fg * cg + cc;
+                                if (y < 0 || y >= g->H || x < 0 || x >= g->W) continue;
+                                size_t i = (((size_t)b * g->C + c) * g->H + y) * g->W + x;
+                                size_t wi = (((size_t)f * cg + cc) * k + kh) * k + kw;
+                                sum += (double)w[wi] * in[i];
+                                dw[wi] += (double)dout[o] * in[i];
+                                din[i] += (double)dout[o] * w[wi];
+                            }
+                    out[o] = sum;
+                }
+}
+
+/* The grouped paths of conv2d_forward/backward (the depthwise loops for
+ * G = C = F, per-group im2col + GEMM otherwise) and the GEMM path on every
+ * grouped shape, against the definition; the depthwise loops give the same
+ * bits with 1 and 2 threads. */
+static void test_conv_grouped(void)
+{
+    static const int geo[][9] = {
+        /* B, C, H, W, F, k, s, p, G */
+        {2, 8, 5, 7, 12, 3, 1, 1, 4},  {2, 8, 5, 7, 12, 3, 2, 1, 4}, {3, 6, 6, 9, 6, 3, 1, 1, 6},
+        {2, 6, 7, 5, 6, 5, 2, 2, 6},   {2, 5, 4, 16, 5, 3, 2, 0, 5}, {1, 3, 9, 8, 3, 7, 1, 3, 3},
+        {2, 4, 5, 6, 8, 3, 1, 1, 4},   {2, 6, 6, 6, 4, 1, 2, 0, 2},  {3, 16, 8, 8, 16, 3, 1, 1, 16},
+        {2, 4, 3, 3, 4, 3, 3, 3, 4},
+    };
+    for (size_t i = 0; i < sizeof(geo) / sizeof(geo[0]); i++) {
+        const int *q = geo[i];
+        struct conv_geom g;
+        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8]);
+        char what[96];
+        snprintf(what, sizeof(what), "B%d C%d %dx%d F%d k%d s%d p%d G%d", q[0], q[1], q[2], q[3], q[4], q[5], q[6],
+                 q[7], q[8]);
+        EXPECT(!conv_direct_ok(&g) && !conv_wino_ok(&g), "%s: taken by the ungrouped kernels", what);
+        size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW;
+        size_t nw = (size_t)g.F * (g.C / g.G) * g.k * g.k;
+        struct dn_rng r;
+        rng_seed(&r, 140 + i);
+        float *in = falloc(ni), *w = falloc(nw), *dout = falloc(no), *o[3], *dw[3], *di[3];
+        double *o_ref = xcalloc(no, sizeof(double)), *dw_ref = xcalloc(nw, sizeof(double));
+        double *di_ref = xcalloc(ni, sizeof(double));
+        for (int t = 0; t < 3; t++) o[t] = falloc(no), dw[t] = falloc(nw), di[t] = falloc(ni);
+        for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1), di_ref[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1), dw_ref[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < no; k++) dout[k] = rng_uniform(&r, -1, 1);
+        for (int t = 0; t < 3; t++) {
+            for (size_t k = 0; k < no; k++) o[t][k] = NAN;
+            for (size_t k = 0; k < nw; k++) dw[t][k] = (float)dw_ref[k];
+            for (size_t k = 0; k < ni; k++) di[t][k] = (float)di_ref[k];
+        }
+        conv_grouped_naive(&g, in, w, dout, o_ref, dw_ref, di_ref);
+        size_t nws = conv2d_workspace(&g), nwg = conv2d_workspace_gemm(&g);
+        float *ws = falloc(nws > nwg ? nws : nwg);
+        /* 0: the chosen path with 1 thread, 1: with 2 threads, 2: GEMM */
+        int threads = set_threads(1);
+        conv2d_forward(&g, in, w, o[0], ws);
+        conv2d_backward(&g, in, w, dout, dw[0], di[0], ws);
+        set_threads(2);
+        conv2d_forward(&g, in, w, o[1], ws);
+        conv2d_backward(&g, in, w, dout, dw[1], di[1], ws);
+        set_threads(threads);
+        conv2d_forward_gemm(&g, in, w, o[2], ws);
+        conv2d_backward_gemm(&g, in, w, dout, dw[2], di[2], ws);
+        const double tol[3] = {2e-6 * (g.C / g.G * g.k * g.k + 1), 2e-6 * (g.B * g.OH * g.OW + 1),
+                               2e-6 * (g.F / g.G * g.k * g.k + 1)};
+        static const char *const part[3] = {"forward", "weight gradient", "input gradient"};
+        static const char *const path[3] = {"chosen path", "chosen path, 2 threads", "GEMM path"};
+        for (int t = 0; t < 3; t++) {
+            const float *got[3] = {o[t], dw[t], di[t]};
+            const double *want[3] = {o_ref, dw_ref, di_ref};
+            const size_t cnt[3] = {no, nw, ni};
+            for (int v = 0; v < 3; v++) {
+                size_t bad = 0, worst = 0;
+                for (size_t k = 0; k < cnt[v]; k++) {
+                    double e = fabs(got[v][k] - want[v][k]);
+                    if (!(e <= tol[v])) bad++;
+                    if (!(e <= fabs(got[v][worst] - want[v][worst]))) worst = k;
+                }
+                EXPECT(!bad, "%s, %s, %s: %zu of %zu values off by more than %g, e.g. [%zu] %.9g vs %.9g", what,
+                       path[t], part[v], bad, cnt[v], tol[v], worst, got[v][worst], want[v][worst]);
+            }
+        }
+        EXPECT(!memcmp(o[0], o[1], no * sizeof(float)) && !memcmp(dw[0], dw[1], nw * sizeof(float)) &&
+                   !memcmp(di[0], di[1], ni * sizeof(float)),
+               "%s: 1 and 2 threads differ", what);
+        for (int t = 0; t < 3; t++) free(o[t]), free(dw[t]), free(di[t]);
+        free(in), free(w), free(dout), free(o_ref), free(dw_ref), free(di_ref), free(ws);
+    }
+}
+
 /* <col2im(c), x> == <c, im2col(x)> for geometries with padding, strides and
  * kernels that do not tile the input, with a column stride ldc > OH*OW. */
 static void test_im2col_adjoint(void)
@@ -310,5 +416,6 @@ const struct test_case kernel_tests[] = {
     {"layers/im2col_adjoint", test_im2col_adjoint},
     {"layers/conv_direct_vs_gemm", test_conv_direct},
     {"layers/conv_winograd_vs_gemm", test_conv_winograd},
+    {"layers/conv_grouped_vs_naive", test_conv_grouped},
     {NULL, NULL},
 };
