@@ -90,7 +90,7 @@ void net_update_gpu(struct network *net, int batch_num);
  * shape of the network's convolutions (none on the im2col path). algo[]:
  * cudnnConvolutionFwdAlgo_t, BwdDataAlgo_t, BwdFilterAlgo_t values. */
 struct dn_conv_choice {
-    int key[8];           /* B, C, H, W, filters, size, stride, padding */
+    int key[9];           /* B, C, H, W, filters, size, stride, padding, groups */
     int algo[3];          /* forward, backward data, backward filter */
     int fma[3];           /* 1: runs with CUDNN_FMA_MATH (plain FP32, no tensor cores) */
     int deterministic[3]; /* 1: cuDNN says bit-identical from run to run */

@@ -3,7 +3,8 @@
  * conv2d_*_gpu with conv2d_forward/backward's contract (out =, dw +=,
  * din += unless NULL). Two paths:
  *   cuDNN (CUDNN=1 builds, unless the context turned it off): NCHW float
- *     descriptors, cross-correlation. The forward, backward-data and
+ *     descriptors, cross-correlation, cuDNN's group count for groups (the
+ *     filter descriptor then has C/G input channels). The forward, backward-data and
  *     backward-filter algorithms are chosen once per shape and cached in the
  *     context (src/backend/cuda/conv_algo.cu: reproducible, deterministic
  *     FP32 FMA algorithms by default). The shared workspace is sized for
@@ -12,7 +13,10 @@
  *     unfolded side by side into (C*k*k, B*OH*OW) columns, one gemm with the
  *     (F, C*k*k) weights, a transpose back to NCHW; backward unfolds again
  *     for dw and folds W^T*dout back with a gather kernel (each input pixel
- *     sums the columns that read it: no atomics).
+ *     sums the columns that read it: no atomics). With G groups, the same
+ *     per group j: channels [j*C/G, (j+1)*C/G) into (C/G*k*k, B*OH*OW)
+ *     columns, a gemm with filters [j*F/G, (j+1)*F/G) into those rows of
+ *     the (F, B*OH*OW) result (as src/backend/cpu/conv2d.c).
  */
 #include <string.h>
 
@@ -32,14 +36,15 @@ struct conv2d_gpu {
 
 /* ---- im2col path ---- */
 
-/* cols (C*k*k, B*OH*OW): row (c*k + kh)*k + kw, column b*OH*OW + oy*OW + ox */
-__global__ static void im2col_kernel(const float *in, struct conv_geom g, float *cols)
+/* cols (C/G*k*k, B*OH*OW) for group grp: row (c*k + kh)*k + kw for its
+ * channel c < C/G (input channel grp*C/G + c), column b*OH*OW + oy*OW + ox */
+__global__ static void im2col_kernel(const float *in, struct conv_geom g, int grp, float *cols)
 {
-    unsigned ohw = g.OH * g.OW, N = g.B * ohw, total = g.C * g.k * g.k * N;
+    unsigned cg = g.C / g.G, ohw = g.OH * g.OW, N = g.B * ohw, total = cg * g.k * g.k * N;
     GRID_STRIDE32(i, total)
     {
         unsigned row = i / N, col = i - row * N;
-        int kw = row % g.k, kh = (row / g.k) % g.k, c = row / (g.k * g.k);
+        int kw = row % g.k, kh = (row / g.k) % g.k, c = grp * cg + row / (g.k * g.k);
         unsigned b = col / ohw;
         int j = col - b * ohw, oy = j / g.OW, ox = j - oy * g.OW;
         int y = oy * g.s - g.p + kh, x = ox * g.s - g.p + kw;
@@ -47,14 +52,16 @@ __global__ static void im2col_kernel(const float *in, struct conv_geom g, float 
     }
 }
 
-/* din (B, C, H, W) += fold(cols): each input pixel gathers the columns that
- * read it, i.e. every (kh, kw) with y = oy*s - p + kh, x = ox*s - p + kw. */
-__global__ static void col2im_kernel(const float *cols, struct conv_geom g, float *din)
+/* din (B, C, H, W) += fold(cols) on group grp's channels: each input pixel
+ * gathers the columns that read it, i.e. every (kh, kw) with
+ * y = oy*s - p + kh, x = ox*s - p + kw. */
+__global__ static void col2im_kernel(const float *cols, struct conv_geom g, int grp, float *din)
 {
-    unsigned ohw = g.OH * g.OW, N = g.B * ohw, total = g.B * g.C * g.H * g.W;
+    unsigned cg = g.C / g.G, ohw = g.OH * g.OW, N = g.B * ohw, total = g.B * cg * g.H * g.W;
     GRID_STRIDE32(i, total)
     {
-        unsigned x = i % g.W, yb = i / g.W, y = yb % g.H, cb = yb / g.H, c = cb % g.C, b = cb / g.C;
+        /* i indexes (B, C/G, H, W); c is the channel within the group */
+        unsigned x = i % g.W, yb = i / g.W, y = yb % g.H, cb = yb / g.H, c = cb % cg, b = cb / cg;
         float sum = 0;
         for (int kh = 0; kh < g.k; kh++) {
             int ty = (int)y + g.p - kh;
@@ -70,7 +77,7 @@ __global__ static void col2im_kernel(const float *cols, struct conv_geom g, floa
                 sum += cols[row * N + b * ohw + oy * g.OW + ox];
             }
         }
-        din[i] += sum;
+        din[(((size_t)b * g.C + grp * cg + c) * g.H + y) * g.W + x] += sum;
     }
 }
 
@@ -90,11 +97,15 @@ __global__ static void fbs_transpose_kernel(const float *src, float *dst, unsign
 
 static void im2col_forward(struct dn_cuda *ctx, const struct conv_geom *g, const float *in, const float *w, float *out)
 {
-    size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)g->C * g->k * g->k;
+    size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)(g->C / g->G) * g->k * g->k;
+    size_t fg = (size_t)(g->F / g->G);
     float *cols = (float *)ctx->workspace, *tmp = cols + K * N;
-    im2col_kernel<<<cuda_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, cols);
-    KERNEL_CHECK();
-    cuda_gemm(ctx, 0, 0, g->F, (int)N, (int)K, 1, w, (int)K, cols, (int)N, 0, tmp, (int)N);
+    for (int j = 0; j < g->G; j++) {
+        im2col_kernel<<<cuda_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, j, cols);
+        KERNEL_CHECK();
+        cuda_gemm(ctx, 0, 0, (int)fg, (int)N, (int)K, 1, w + j * fg * K, (int)K, cols, (int)N, 0, tmp + j * fg * N,
+                  (int)N);
+    }
     fbs_transpose_kernel<<<cuda_grid((size_t)g->F * N), DN_THREADS, 0, ctx->stream>>>(tmp, out, g->B, g->F, ohw, 1);
     KERNEL_CHECK();
 }
@@ -102,18 +113,21 @@ static void im2col_forward(struct dn_cuda *ctx, const struct conv_geom *g, const
 static void im2col_backward(struct dn_cuda *ctx, const struct conv_geom *g, const float *in, const float *w,
                             const float *dout, float *dw, float *din)
 {
-    size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)g->C * g->k * g->k;
+    size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)(g->C / g->G) * g->k * g->k;
+    size_t fg = (size_t)(g->F / g->G), nin = (size_t)g->B * (g->C / g->G) * g->H * g->W; /* one group's input */
     float *cols = (float *)ctx->workspace, *dtmp = cols + K * N;
     fbs_transpose_kernel<<<cuda_grid((size_t)g->F * N), DN_THREADS, 0, ctx->stream>>>(dout, dtmp, g->B, g->F, ohw, 0);
     KERNEL_CHECK();
-    im2col_kernel<<<cuda_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, cols);
-    KERNEL_CHECK();
-    cuda_gemm(ctx, 0, 1, g->F, (int)K, (int)N, 1, dtmp, (int)N, cols, (int)N, 1, dw, (int)K);
-    if (!din) return;
-    cuda_gemm(ctx, 1, 0, (int)K, (int)N, g->F, 1, w, (int)K, dtmp, (int)N, 0, cols, (int)N);
-    size_t nin = (size_t)g->B * g->C * g->H * g->W;
-    col2im_kernel<<<cuda_grid(nin), DN_THREADS, 0, ctx->stream>>>(cols, *g, din);
-    KERNEL_CHECK();
+    for (int j = 0; j < g->G; j++) {
+        const float *wj = w + j * fg * K, *dj = dtmp + j * fg * N;
+        im2col_kernel<<<cuda_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, j, cols);
+        KERNEL_CHECK();
+        cuda_gemm(ctx, 0, 1, (int)fg, (int)K, (int)N, 1, dj, (int)N, cols, (int)N, 1, dw + j * fg * K, (int)K);
+        if (!din) continue;
+        cuda_gemm(ctx, 1, 0, (int)K, (int)N, (int)fg, 1, wj, (int)K, dj, (int)N, 0, cols, (int)N);
+        col2im_kernel<<<cuda_grid(nin), DN_THREADS, 0, ctx->stream>>>(cols, *g, j, din);
+        KERNEL_CHECK();
+    }
 }
 
 /* ---- cuDNN path ---- */
@@ -122,7 +136,7 @@ static void im2col_backward(struct dn_cuda *ctx, const struct conv_geom *g, cons
 static void find_algos(struct dn_cuda *ctx, struct conv2d_gpu *cg)
 {
     const struct conv_geom *g = &cg->g;
-    int key[8] = {g->B, g->C, g->H, g->W, g->F, g->k, g->s, g->p};
+    int key[9] = {g->B, g->C, g->H, g->W, g->F, g->k, g->s, g->p, g->G};
     cuda_conv_algo_choose(ctx, key, cg->xd, cg->wd, cg->cd, cg->yd, &cg->algo);
 }
 
@@ -135,9 +149,11 @@ static void cudnn_setup(struct dn_cuda *ctx, struct conv2d_gpu *cg)
     CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&cg->cd));
     CUDNN_CHECK(cudnnSetTensor4dDescriptor(cg->xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g->B, g->C, g->H, g->W));
     CUDNN_CHECK(cudnnSetTensor4dDescriptor(cg->yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, g->B, g->F, g->OH, g->OW));
-    CUDNN_CHECK(cudnnSetFilter4dDescriptor(cg->wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g->F, g->C, g->k, g->k));
+    CUDNN_CHECK(
+        cudnnSetFilter4dDescriptor(cg->wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, g->F, g->C / g->G, g->k, g->k));
     CUDNN_CHECK(cudnnSetConvolution2dDescriptor(cg->cd, g->p, g->p, g->s, g->s, 1, 1, CUDNN_CROSS_CORRELATION,
                                                 CUDNN_DATA_FLOAT));
+    CUDNN_CHECK(cudnnSetConvolutionGroupCount(cg->cd, g->G));
     int n, c, h, w;
     CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(cg->cd, cg->xd, cg->wd, &n, &c, &h, &w));
     if (n != g->B || c != g->F || h != g->OH || w != g->OW)
@@ -161,7 +177,8 @@ struct conv2d_gpu *conv2d_create_gpu(struct dn_cuda *ctx, const struct conv_geom
 #endif
     /* the im2col kernels index with 32 bits */
     size_t N = (size_t)g->B * g->OH * g->OW;
-    cuda_n32((size_t)g->C * g->k * g->k * N), cuda_n32((size_t)g->F * N), cuda_n32((size_t)g->B * g->C * g->H * g->W);
+    cuda_n32((size_t)(g->C / g->G) * g->k * g->k * N), cuda_n32((size_t)g->F * N),
+        cuda_n32((size_t)g->B * g->C * g->H * g->W);
     cuda_reserve_workspace(ctx, conv2d_workspace_gemm(g) * sizeof(float));
     return cg;
 }

@@ -1,7 +1,7 @@
 /*
  * conv_algo.cu - which cuDNN algorithms run a convolution shape (CUDNN=1
- * builds). Chosen once per shape (B, C, H, W, F, k, s, p), when the first
- * layer with that shape attaches, and cached in the context.
+ * builds). Chosen once per shape (B, C, H, W, F, k, s, p, groups), when the
+ * first layer with that shape attaches, and cached in the context.
  *
  * Two modes (docs/gpu.md):
  *   reproducible (default): cuDNN's heuristics (cudnnGet*Algorithm_v7),
@@ -71,7 +71,7 @@ static cudnnMathType_t math_of(int strict, cudnnMathType_t reported)
     return strict ? CUDNN_FMA_MATH : reported;
 }
 
-void cuda_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDescriptor_t xd,
+void cuda_conv_algo_choose(struct dn_cuda *ctx, const int key[9], cudnnTensorDescriptor_t xd,
                          cudnnFilterDescriptor_t wd, cudnnConvolutionDescriptor_t cd, cudnnTensorDescriptor_t yd,
                          struct dn_conv_algo *out)
 {

@@ -80,7 +80,7 @@ extern unsigned long long cuda_launches;
 
 /* One cached cuDNN algorithm choice per convolution shape (conv_algo.cu). */
 struct dn_conv_algo {
-    int key[8];                    /* B, C, H, W, F, k, s, p */
+    int key[9];                    /* B, C, H, W, F, k, s, p, G */
     int fwd, bwd_data, bwd_filter; /* cudnnConvolution*Algo_t values */
     int math[3];                   /* cudnnMathType_t each of the three runs with */
     int det[3];                    /* 1: cuDNN says deterministic */
@@ -179,7 +179,7 @@ void cuda_context_free(struct dn_cuda *ctx);
 /* The cuDNN algorithms of one convolution shape, key = {B, C, H, W, F, k, s,
  * p}, from ctx's cache or chosen now (conv_algo.cu; leaves cd's math type
  * set to the last choice's: set a->math[i] before running pass i). */
-void cuda_conv_algo_choose(struct dn_cuda *ctx, const int key[8], cudnnTensorDescriptor_t xd,
+void cuda_conv_algo_choose(struct dn_cuda *ctx, const int key[9], cudnnTensorDescriptor_t xd,
                          cudnnFilterDescriptor_t wd, cudnnConvolutionDescriptor_t cd, cudnnTensorDescriptor_t yd,
                          struct dn_conv_algo *a);
 #endif
