@@ -16,8 +16,8 @@
  *
  * The convolution itself is the conv2d op (src/ops/conv2d.h), which picks
  * the fastest CPU path that takes the shape (Winograd, direct kernels,
- * depthwise loops, or im2col + GEMM). At inference with batch norm, the direct kernels apply
- * batch norm and the activation in their store.
+ * depthwise loops, or im2col + GEMM). At inference with batch norm, the
+ * direct kernels apply batch norm and the activation in their store.
  */
 #include <math.h>
 #include <stdio.h>
