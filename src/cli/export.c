@@ -33,7 +33,8 @@ static int first_padding(const char *cfgpath, int *padding, char *err)
         goto out;
     }
     if (groups != 1) { /* the fold assumes every filter reads every input channel */
-        dn_errf(err, "%s: cannot fold mean/std: the first convolution is grouped (groups=%d)", cfgpath, groups);
+        cfg_fail(c, s, "groups", "cannot fold [net] mean/std into a grouped first convolution");
+        dn_errf(err, "%s", c->err);
         goto out;
     }
     if (*padding < 0) *padding = pad ? size / 2 : 0;
