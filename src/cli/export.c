@@ -32,7 +32,8 @@ static int first_padding(const char *cfgpath, int *padding, char *err)
         dn_errf(err, "%s", c->err);
         goto out;
     }
-    if (groups != 1) { /* the fold assumes every filter reads every input channel */
+    int conv = strcmp(s->type, "convolutional") == 0 || strcmp(s->type, "conv") == 0;
+    if (conv && groups != 1) { /* the fold assumes every filter reads every input channel */
         cfg_fail(c, s, "groups", "cannot fold [net] mean/std into a grouped first convolution");
         dn_errf(err, "%s", c->err);
         goto out;
