@@ -16,7 +16,9 @@
 #include "../data/data.h"
 #include "args.h"
 
-/* The padding of the cfg's first layer section (the keys convolutional.c reads). */
+/* The padding of the cfg's first layer section (the keys convolutional.c
+ * reads); an error if it is a grouped [convolutional], which the fold
+ * cannot take. */
 static int first_padding(const char *cfgpath, int *padding, char *err)
 {
     struct cfg *c = cfg_read(cfgpath, 0, err);
