@@ -44,7 +44,8 @@ void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k
  * (conv_direct.h), else im2col of every image side by side into one
  * (C*k*k, B*OH*OW) matrix and one GEMM with the (F, C*k*k) weights.
  * Depthwise (G = C = F): direct loops, one thread per (image, channel).
- * Other G > 1: im2col + GEMM per group (its C/G channels, F/G filters). */
+ * Other G > 1: im2col of the batch as for G = 1, then one GEMM per group
+ * (its F/G filters, its C/G channels' rows), the groups in parallel. */
 
 /* Floats of scratch needed by conv2d_forward/backward with g->threads threads. */
 size_t conv2d_workspace(const struct conv_geom *g);

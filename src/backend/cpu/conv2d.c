@@ -6,10 +6,12 @@
  * im2col + GEMM: every image of the batch is unfolded side by side into one
  * (C*k*k, B*OH*OW) matrix, then one GEMM with the (F, C*k*k) weights and a
  * transpose back to NCHW; backward re-unfolds the input instead of keeping
- * the columns. With G groups the same is done per group: channels
- * [j*C/G, (j+1)*C/G) unfolded into (C/G*k*k, B*OH*OW) columns, a GEMM with
- * filters [j*F/G, (j+1)*F/G) (rows j*F/G.. of the (F, C/G*k*k) weights)
- * into rows j*F/G.. of the (F, B*OH*OW) result, so the transpose is shared.
+ * the columns. With G groups the unfolding is the same (group j's C/G
+ * channels are rows j*K.. of the columns, K = C/G*k*k), and G GEMMs, one
+ * per group, in parallel: filters [j*F/G, (j+1)*F/G) (rows j*F/G.. of the
+ * (F, K) weights) times group j's rows into rows j*F/G.. of the
+ * (F, B*OH*OW) result. Each group is one GEMM call whatever the thread
+ * count, so results do not depend on it.
  */
 #include "../../ops/conv2d.h"
 
@@ -44,17 +46,16 @@ size_t conv2d_workspace(const struct conv_geom *g)
 size_t conv2d_workspace_gemm(const struct conv_geom *g)
 {
     size_t n = (size_t)g->B * g->OH * g->OW;
-    return (size_t)(g->C / g->G) * g->k * g->k * n + (size_t)g->F * n;
+    return (size_t)g->C * g->k * g->k * n + (size_t)g->F * n;
 }
 
-/* cols (C/G*k*k, B*OHW) <- group j's channels of the unfolded batch */
-static void unfold_batch(const struct conv_geom *g, int j, const float *in, float *cols)
+/* cols (C*k*k, B*OHW) <- unfolded batch */
+static void unfold_batch(const struct conv_geom *g, const float *in, float *cols)
 {
-    int ohw = g->OH * g->OW, ld = g->B * ohw, cg = g->C / g->G;
+    int ohw = g->OH * g->OW, ld = g->B * ohw;
 #pragma omp parallel for
     for (int b = 0; b < g->B; b++)
-        im2col(in + ((long)b * g->C + (long)j * cg) * g->H * g->W, cg, g->H, g->W, g->k, g->s, g->p,
-               cols + (long)b * ohw, ld);
+        im2col(in + (long)b * g->C * g->H * g->W, g->C, g->H, g->W, g->k, g->s, g->p, cols + (long)b * ohw, ld);
 }
 
 void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
@@ -83,11 +84,12 @@ void conv2d_backward(const struct conv_geom *g, const float *in, const float *w,
 void conv2d_forward_gemm(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
 {
     int ohw = g->OH * g->OW, N = g->B * ohw, K = g->C / g->G * g->k * g->k, fg = g->F / g->G;
-    float *cols = ws, *tmp = ws + (size_t)K * N;
-    for (int j = 0; j < g->G; j++) {
-        unfold_batch(g, j, in, cols);
-        gemm(0, 0, fg, N, K, 1, w + (size_t)j * fg * K, K, cols, N, 0, tmp + (size_t)j * fg * N, N);
-    }
+    float *cols = ws, *tmp = ws + (size_t)g->G * K * N;
+    unfold_batch(g, in, cols);
+#pragma omp parallel for if (g->G > 1)
+    for (int j = 0; j < g->G; j++)
+        gemm(0, 0, fg, N, K, 1, w + (size_t)j * fg * K, K, cols + (size_t)j * K * N, N, 0, tmp + (size_t)j * fg * N,
+             N);
     /* tmp (F, B, OHW) -> out (B, F, OHW) */
 #pragma omp parallel for
     for (int b = 0; b < g->B; b++)
@@ -98,21 +100,23 @@ void conv2d_forward_gemm(const struct conv_geom *g, const float *in, const float
 void conv2d_backward_gemm(const struct conv_geom *g, const float *in, const float *w, const float *dout,
                           float *dw, float *din, float *ws)
 {
-    int ohw = g->OH * g->OW, N = g->B * ohw, K = g->C / g->G * g->k * g->k, fg = g->F / g->G, cg = g->C / g->G;
-    float *cols = ws, *dtmp = ws + (size_t)K * N;
+    int ohw = g->OH * g->OW, N = g->B * ohw, K = g->C / g->G * g->k * g->k, fg = g->F / g->G;
+    float *cols = ws, *dtmp = ws + (size_t)g->G * K * N;
 #pragma omp parallel for
     for (int b = 0; b < g->B; b++)
         for (int f = 0; f < g->F; f++)
             memcpy(dtmp + (long)f * N + (long)b * ohw, dout + ((long)b * g->F + f) * ohw, sizeof(float) * ohw);
+    unfold_batch(g, in, cols);
+    /* per group: dw_j += dout_j cols_j^T, then (with din) cols_j = w_j^T dout_j */
+#pragma omp parallel for if (g->G > 1)
     for (int j = 0; j < g->G; j++) {
-        const float *wj = w + (size_t)j * fg * K, *dj = dtmp + (size_t)j * fg * N;
-        unfold_batch(g, j, in, cols);
-        gemm(0, 1, fg, K, N, 1, dj, N, cols, N, 1, dw + (size_t)j * fg * K, K);
-        if (!din) continue;
-        gemm(1, 0, K, N, fg, 1, wj, K, dj, N, 0, cols, N);
-#pragma omp parallel for
-        for (int b = 0; b < g->B; b++)
-            col2im(cols + (long)b * ohw, N, cg, g->H, g->W, g->k, g->s, g->p,
-                   din + ((long)b * g->C + (long)j * cg) * g->H * g->W);
+        float *cj = cols + (size_t)j * K * N;
+        const float *dj = dtmp + (size_t)j * fg * N;
+        gemm(0, 1, fg, K, N, 1, dj, N, cj, N, 1, dw + (size_t)j * fg * K, K);
+        if (din) gemm(1, 0, K, N, fg, 1, w + (size_t)j * fg * K, K, dj, N, 0, cj, N);
     }
+    if (!din) return;
+#pragma omp parallel for
+    for (int b = 0; b < g->B; b++)
+        col2im(cols + (long)b * ohw, N, g->C, g->H, g->W, g->k, g->s, g->p, din + (long)b * g->C * g->H * g->W);
 }

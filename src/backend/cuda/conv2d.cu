@@ -4,19 +4,20 @@
  * din += unless NULL). Two paths:
  *   cuDNN (CUDNN=1 builds, unless the context turned it off): NCHW float
  *     descriptors, cross-correlation, cuDNN's group count for groups (the
- *     filter descriptor then has C/G input channels). The forward, backward-data and
- *     backward-filter algorithms are chosen once per shape and cached in the
- *     context (src/backend/cuda/conv_algo.cu: reproducible, deterministic
- *     FP32 FMA algorithms by default). The shared workspace is sized for
- *     the largest choice. Backward uses beta = 1 to accumulate.
+ *     filter descriptor then has C/G input channels). The forward,
+ *     backward-data and backward-filter algorithms are chosen once per
+ *     shape (groups included) and cached in the context
+ *     (src/backend/cuda/conv_algo.cu: reproducible, deterministic FP32 FMA
+ *     algorithms by default). The shared workspace is sized for the
+ *     largest choice. Backward uses beta = 1 to accumulate.
  *   im2col + cuBLAS otherwise: the CPU algorithm. The whole batch is
  *     unfolded side by side into (C*k*k, B*OH*OW) columns, one gemm with the
  *     (F, C*k*k) weights, a transpose back to NCHW; backward unfolds again
  *     for dw and folds W^T*dout back with a gather kernel (each input pixel
- *     sums the columns that read it: no atomics). With G groups, the same
- *     per group j: channels [j*C/G, (j+1)*C/G) into (C/G*k*k, B*OH*OW)
- *     columns, a gemm with filters [j*F/G, (j+1)*F/G) into those rows of
- *     the (F, B*OH*OW) result (as src/backend/cpu/conv2d.c).
+ *     sums the columns that read it: no atomics). With G groups the
+ *     columns are the same (group j's C/G channels are rows j*K..,
+ *     K = C/G*k*k) and there is one gemm per group: filters
+ *     [j*F/G, (j+1)*F/G) times group j's rows (as src/backend/cpu/conv2d.c).
  */
 #include <string.h>
 
@@ -36,15 +37,14 @@ struct conv2d_gpu {
 
 /* ---- im2col path ---- */
 
-/* cols (C/G*k*k, B*OH*OW) for group grp: row (c*k + kh)*k + kw for its
- * channel c < C/G (input channel grp*C/G + c), column b*OH*OW + oy*OW + ox */
-__global__ static void im2col_kernel(const float *in, struct conv_geom g, int grp, float *cols)
+/* cols (C*k*k, B*OH*OW): row (c*k + kh)*k + kw, column b*OH*OW + oy*OW + ox */
+__global__ static void im2col_kernel(const float *in, struct conv_geom g, float *cols)
 {
-    unsigned cg = g.C / g.G, ohw = g.OH * g.OW, N = g.B * ohw, total = cg * g.k * g.k * N;
+    unsigned ohw = g.OH * g.OW, N = g.B * ohw, total = g.C * g.k * g.k * N;
     GRID_STRIDE32(i, total)
     {
         unsigned row = i / N, col = i - row * N;
-        int kw = row % g.k, kh = (row / g.k) % g.k, c = grp * cg + row / (g.k * g.k);
+        int kw = row % g.k, kh = (row / g.k) % g.k, c = row / (g.k * g.k);
         unsigned b = col / ohw;
         int j = col - b * ohw, oy = j / g.OW, ox = j - oy * g.OW;
         int y = oy * g.s - g.p + kh, x = ox * g.s - g.p + kw;
@@ -52,16 +52,14 @@ __global__ static void im2col_kernel(const float *in, struct conv_geom g, int gr
     }
 }
 
-/* din (B, C, H, W) += fold(cols) on group grp's channels: each input pixel
- * gathers the columns that read it, i.e. every (kh, kw) with
- * y = oy*s - p + kh, x = ox*s - p + kw. */
-__global__ static void col2im_kernel(const float *cols, struct conv_geom g, int grp, float *din)
+/* din (B, C, H, W) += fold(cols): each input pixel gathers the columns that
+ * read it, i.e. every (kh, kw) with y = oy*s - p + kh, x = ox*s - p + kw. */
+__global__ static void col2im_kernel(const float *cols, struct conv_geom g, float *din)
 {
-    unsigned cg = g.C / g.G, ohw = g.OH * g.OW, N = g.B * ohw, total = g.B * cg * g.H * g.W;
+    unsigned ohw = g.OH * g.OW, N = g.B * ohw, total = g.B * g.C * g.H * g.W;
     GRID_STRIDE32(i, total)
     {
-        /* i indexes (B, C/G, H, W); c is the channel within the group */
-        unsigned x = i % g.W, yb = i / g.W, y = yb % g.H, cb = yb / g.H, c = cb % cg, b = cb / cg;
+        unsigned x = i % g.W, yb = i / g.W, y = yb % g.H, cb = yb / g.H, c = cb % g.C, b = cb / g.C;
         float sum = 0;
         for (int kh = 0; kh < g.k; kh++) {
             int ty = (int)y + g.p - kh;
@@ -77,7 +75,7 @@ __global__ static void col2im_kernel(const float *cols, struct conv_geom g, int 
                 sum += cols[row * N + b * ohw + oy * g.OW + ox];
             }
         }
-        din[(((size_t)b * g.C + grp * cg + c) * g.H + y) * g.W + x] += sum;
+        din[i] += sum;
     }
 }
 
@@ -97,15 +95,15 @@ __global__ static void fbs_transpose_kernel(const float *src, float *dst, unsign
 
 static void im2col_forward(struct dn_cuda *ctx, const struct conv_geom *g, const float *in, const float *w, float *out)
 {
+    /* K: the rows of one group's columns, fg: its filters */
     size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)(g->C / g->G) * g->k * g->k;
     size_t fg = (size_t)(g->F / g->G);
-    float *cols = (float *)ctx->workspace, *tmp = cols + K * N;
-    for (int j = 0; j < g->G; j++) {
-        im2col_kernel<<<cuda_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, j, cols);
-        KERNEL_CHECK();
-        cuda_gemm(ctx, 0, 0, (int)fg, (int)N, (int)K, 1, w + j * fg * K, (int)K, cols, (int)N, 0, tmp + j * fg * N,
-                  (int)N);
-    }
+    float *cols = (float *)ctx->workspace, *tmp = cols + g->G * K * N;
+    im2col_kernel<<<cuda_grid(g->G * K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, cols);
+    KERNEL_CHECK();
+    for (int j = 0; j < g->G; j++)
+        cuda_gemm(ctx, 0, 0, (int)fg, (int)N, (int)K, 1, w + j * fg * K, (int)K, cols + j * K * N, (int)N, 0,
+                  tmp + j * fg * N, (int)N);
     fbs_transpose_kernel<<<cuda_grid((size_t)g->F * N), DN_THREADS, 0, ctx->stream>>>(tmp, out, g->B, g->F, ohw, 1);
     KERNEL_CHECK();
 }
@@ -114,20 +112,23 @@ static void im2col_backward(struct dn_cuda *ctx, const struct conv_geom *g, cons
                             const float *dout, float *dw, float *din)
 {
     size_t ohw = (size_t)g->OH * g->OW, N = (size_t)g->B * ohw, K = (size_t)(g->C / g->G) * g->k * g->k;
-    size_t fg = (size_t)(g->F / g->G), nin = (size_t)g->B * (g->C / g->G) * g->H * g->W; /* one group's input */
-    float *cols = (float *)ctx->workspace, *dtmp = cols + K * N;
+    size_t fg = (size_t)(g->F / g->G);
+    float *cols = (float *)ctx->workspace, *dtmp = cols + g->G * K * N;
     fbs_transpose_kernel<<<cuda_grid((size_t)g->F * N), DN_THREADS, 0, ctx->stream>>>(dout, dtmp, g->B, g->F, ohw, 0);
     KERNEL_CHECK();
+    im2col_kernel<<<cuda_grid(g->G * K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, cols);
+    KERNEL_CHECK();
+    /* per group: dw_j += dout_j cols_j^T, then (with din) cols_j = w_j^T dout_j */
     for (int j = 0; j < g->G; j++) {
-        const float *wj = w + j * fg * K, *dj = dtmp + j * fg * N;
-        im2col_kernel<<<cuda_grid(K * N), DN_THREADS, 0, ctx->stream>>>(in, *g, j, cols);
-        KERNEL_CHECK();
-        cuda_gemm(ctx, 0, 1, (int)fg, (int)K, (int)N, 1, dj, (int)N, cols, (int)N, 1, dw + j * fg * K, (int)K);
-        if (!din) continue;
-        cuda_gemm(ctx, 1, 0, (int)K, (int)N, (int)fg, 1, wj, (int)K, dj, (int)N, 0, cols, (int)N);
-        col2im_kernel<<<cuda_grid(nin), DN_THREADS, 0, ctx->stream>>>(cols, *g, j, din);
-        KERNEL_CHECK();
+        float *cj = cols + j * K * N;
+        const float *dj = dtmp + j * fg * N;
+        cuda_gemm(ctx, 0, 1, (int)fg, (int)K, (int)N, 1, dj, (int)N, cj, (int)N, 1, dw + j * fg * K, (int)K);
+        if (din) cuda_gemm(ctx, 1, 0, (int)K, (int)N, (int)fg, 1, w + j * fg * K, (int)K, dj, (int)N, 0, cj, (int)N);
     }
+    if (!din) return;
+    size_t nin = (size_t)g->B * g->C * g->H * g->W;
+    col2im_kernel<<<cuda_grid(nin), DN_THREADS, 0, ctx->stream>>>(cols, *g, din);
+    KERNEL_CHECK();
 }
 
 /* ---- cuDNN path ---- */
@@ -177,8 +178,7 @@ struct conv2d_gpu *conv2d_create_gpu(struct dn_cuda *ctx, const struct conv_geom
 #endif
     /* the im2col kernels index with 32 bits */
     size_t N = (size_t)g->B * g->OH * g->OW;
-    cuda_n32((size_t)(g->C / g->G) * g->k * g->k * N), cuda_n32((size_t)g->F * N),
-        cuda_n32((size_t)g->B * g->C * g->H * g->W);
+    cuda_n32((size_t)g->C * g->k * g->k * N), cuda_n32((size_t)g->F * N), cuda_n32((size_t)g->B * g->C * g->H * g->W);
     cuda_reserve_workspace(ctx, conv2d_workspace_gemm(g) * sizeof(float));
     return cg;
 }
