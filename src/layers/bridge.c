@@ -96,7 +96,7 @@ static void bridge_forward(struct layer *l, struct network *net)
         x = br->xs;
     }
     conv2d_forward(&br->g, x, br->weights->val, br->convout, net->workspace);
-    bn_forward_act(&br->bn, br->convout, br->bnout, l->batch, l->h * l->w, net->train, net->bn_momentum, ACT_LINEAR);
+    bn_forward_act(&br->bn, br->convout, br->bnout, l->batch, l->h * l->w, net->train, net->opt.bn_momentum, ACT_LINEAR);
     const float *branch = br->bnout;
     if (br->se_on && br->se_pos == BRIDGE_SE_AFTER) {
         se_forward(&br->se, br->bnout, br->branch);

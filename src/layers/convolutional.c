@@ -87,7 +87,7 @@ static void conv_forward(struct layer *l, struct network *net)
     }
     if (cv->bn_on) {
         conv2d_forward(&cv->g, l->input, cv->weights->val, cv->x, net->workspace);
-        bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, net->train, net->bn_momentum, cv->act);
+        bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, net->train, net->opt.bn_momentum, cv->act);
         return;
     }
     conv2d_forward(&cv->g, l->input, cv->weights->val, l->output, net->workspace);
