@@ -390,7 +390,7 @@ void conv_direct_forward_epi(const struct conv_geom *g, const float *in, const f
     fwd_layout(g, &a, &st, &pl, nt, &stbuf);
     pack_rows(pl.wp, w, g->F, pl.K);
     size_t in_img = (size_t)g->C * g->H * g->W, out_img = (size_t)g->F * pl.oplane;
-#pragma omp parallel for schedule(static) num_threads(nt)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (int b = 0; b < g->B; b++) {
         const float *x = in + b * in_img;
         if (!st.identity) {
@@ -614,7 +614,7 @@ void conv_direct_backward(const struct conv_geom *g, const float *in, const floa
     /* input gradient */
     pack_din(g, &di, w);
     size_t g_img = di.st.size;
-#pragma omp parallel for schedule(static) num_threads(nt)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (int b = 0; b < g->B; b++) {
         int t = thread_id();
         const float *x = dout + b * out_img;
