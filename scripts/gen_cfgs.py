@@ -237,13 +237,14 @@ def count(sections, classes):
             f, size, stride = int(k["filters"]), int(k.get("size", 1)), int(k.get("stride", 1))
             pad = size // 2 if int(k.get("pad", 0)) else int(k.get("padding", 0))
             oh, ow = (h + 2 * pad - size) // stride + 1, (w + 2 * pad - size) // stride + 1
-            params += size * size * c * f
+            cg = c // int(k.get("groups", 1))  # input channels each filter reads
+            params += size * size * cg * f
             if int(k.get("batch_normalize", 0)):
                 params += 2 * f
                 stats += 2 * f
             else:
                 params += f
-            macs += size * size * c * f * oh * ow
+            macs += size * size * cg * f * oh * ow
             shape = (f, oh, ow)
         elif kind == "shortcut":
             src = shapes[ref(i, k["from"])]
