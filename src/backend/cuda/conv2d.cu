@@ -1,7 +1,7 @@
 /*
  * conv2d.cu - the CUDA twin of the convolution op (src/ops/conv2d.h):
  * conv2d_*_gpu with conv2d_forward/backward's contract (out =, dw +=,
- * din += unless NULL). Two paths:
+ * din += unless NULL). Two paths (three with depthwise):
  *   cuDNN (CUDNN=1 builds, unless the context turned it off): NCHW float
  *     descriptors, cross-correlation, cuDNN's group count for groups (the
  *     filter descriptor then has C/G input channels). The forward,
@@ -18,6 +18,10 @@
  *     columns are the same (group j's C/G channels are rows j*K..,
  *     K = C/G*k*k) and there is one gemm per group: filters
  *     [j*F/G, (j+1)*F/G) times group j's rows (as src/backend/cpu/conv2d.c).
+ *     Depthwise (G = C = F), where that would be C gemms of one filter,
+ *     direct kernels instead: one thread per output (forward) or input
+ *     pixel (input gradient, a gather), and one block per weight for the
+ *     weight gradient (a block reduction in a fixed order: deterministic).
  */
 #include <string.h>
 
@@ -131,6 +135,98 @@ static void im2col_backward(struct dn_cuda *ctx, const struct conv_geom *g, cons
     KERNEL_CHECK();
 }
 
+/* ---- depthwise kernels (G = C = F, no cuDNN) ---- */
+
+static int is_depthwise(const struct conv_geom *g) { return g->G > 1 && g->G == g->C && g->G == g->F; }
+
+/* out (B, C, OH, OW) = sum over taps of w[c][kh][kw] * in[b][c][oy*s - p + kh][ox*s - p + kw] */
+__global__ static void dw_forward_kernel(const float *in, const float *w, struct conv_geom g, float *out)
+{
+    unsigned total = g.B * g.C * g.OH * g.OW;
+    GRID_STRIDE32(i, total)
+    {
+        int ox = i % g.OW, oy = (i / g.OW) % g.OH;
+        unsigned bc = i / (g.OW * g.OH);
+        const float *im = in + (size_t)bc * g.H * g.W, *wc = w + (size_t)(bc % g.C) * g.k * g.k;
+        float sum = 0;
+        for (int kh = 0; kh < g.k; kh++) {
+            int y = oy * g.s - g.p + kh;
+            if (y < 0 || y >= g.H) continue;
+            for (int kw = 0; kw < g.k; kw++) {
+                int x = ox * g.s - g.p + kw;
+                if (x >= 0 && x < g.W) sum += wc[kh * g.k + kw] * im[y * g.W + x];
+            }
+        }
+        out[i] = sum;
+    }
+}
+
+/* din (B, C, H, W) += each input pixel gathers the outputs that read it */
+__global__ static void dw_backward_data_kernel(const float *dout, const float *w, struct conv_geom g, float *din)
+{
+    unsigned total = g.B * g.C * g.H * g.W;
+    GRID_STRIDE32(i, total)
+    {
+        int x = i % g.W, y = (i / g.W) % g.H;
+        unsigned bc = i / (g.W * g.H);
+        const float *d = dout + (size_t)bc * g.OH * g.OW, *wc = w + (size_t)(bc % g.C) * g.k * g.k;
+        float sum = 0;
+        for (int kh = 0; kh < g.k; kh++) {
+            int ty = y + g.p - kh;
+            if (ty < 0 || ty % g.s) continue;
+            int oy = ty / g.s;
+            if (oy >= g.OH) continue;
+            for (int kw = 0; kw < g.k; kw++) {
+                int tx = x + g.p - kw;
+                if (tx < 0 || tx % g.s) continue;
+                int ox = tx / g.s;
+                if (ox < g.OW) sum += wc[kh * g.k + kw] * d[oy * g.OW + ox];
+            }
+        }
+        din[i] += sum;
+    }
+}
+
+/* dw (C, k, k) += sum over b, oy, ox of dout * in: one block per weight
+ * (block-stride over the C*k*k weights), its threads over B*OH*OW */
+__global__ static void dw_backward_filter_kernel(const float *in, const float *dout, struct conv_geom g, float *dw)
+{
+    unsigned nw = g.C * g.k * g.k, ohw = g.OH * g.OW, n = g.B * ohw;
+    for (unsigned t = blockIdx.x; t < nw; t += gridDim.x) {
+        int kw = t % g.k, kh = (t / g.k) % g.k, c = t / (g.k * g.k);
+        double sum = 0;
+        for (unsigned j = threadIdx.x; j < n; j += blockDim.x) {
+            unsigned b = j / ohw, r = j - b * ohw;
+            int oy = r / g.OW, ox = r - oy * g.OW;
+            int y = oy * g.s - g.p + kh, x = ox * g.s - g.p + kw;
+            if (y < 0 || y >= g.H || x < 0 || x >= g.W) continue;
+            size_t bc = (size_t)b * g.C + c;
+            sum += (double)dout[bc * ohw + r] * in[(bc * g.H + y) * g.W + x];
+        }
+        sum = cuda_block_sum(sum);
+        if (threadIdx.x == 0) dw[t] += (float)sum;
+    }
+}
+
+static void dw_forward(struct dn_cuda *ctx, const struct conv_geom *g, const float *in, const float *w, float *out)
+{
+    dw_forward_kernel<<<cuda_grid((size_t)g->B * g->C * g->OH * g->OW), DN_THREADS, 0, ctx->stream>>>(in, w, *g,
+                                                                                                       out);
+    KERNEL_CHECK();
+}
+
+static void dw_backward(struct dn_cuda *ctx, const struct conv_geom *g, const float *in, const float *w,
+                        const float *dout, float *dw, float *din)
+{
+    size_t nw = (size_t)g->C * g->k * g->k;
+    dw_backward_filter_kernel<<<nw < 65535 ? (unsigned)nw : 65535u, DN_THREADS, 0, ctx->stream>>>(in, dout, *g, dw);
+    KERNEL_CHECK();
+    if (!din) return;
+    dw_backward_data_kernel<<<cuda_grid((size_t)g->B * g->C * g->H * g->W), DN_THREADS, 0, ctx->stream>>>(dout, w, *g,
+                                                                                                           din);
+    KERNEL_CHECK();
+}
+
 /* ---- cuDNN path ---- */
 
 #ifdef CUDNN
@@ -176,9 +272,11 @@ struct conv2d_gpu *conv2d_create_gpu(struct dn_cuda *ctx, const struct conv_geom
         return cg;
     }
 #endif
-    /* the im2col kernels index with 32 bits */
+    /* the kernels index with 32 bits */
     size_t N = (size_t)g->B * g->OH * g->OW;
-    cuda_n32((size_t)g->C * g->k * g->k * N), cuda_n32((size_t)g->F * N), cuda_n32((size_t)g->B * g->C * g->H * g->W);
+    cuda_n32((size_t)g->F * N), cuda_n32((size_t)g->B * g->C * g->H * g->W);
+    if (is_depthwise(g)) return cg; /* no workspace */
+    cuda_n32((size_t)g->C * g->k * g->k * N);
     cuda_reserve_workspace(ctx, conv2d_workspace_gemm(g) * sizeof(float));
     return cg;
 }
@@ -210,7 +308,8 @@ void conv2d_forward_gpu(struct dn_cuda *ctx, struct conv2d_gpu *cg, const float 
         return;
     }
 #endif
-    im2col_forward(ctx, &cg->g, in, w, out);
+    if (is_depthwise(&cg->g)) dw_forward(ctx, &cg->g, in, w, out);
+    else im2col_forward(ctx, &cg->g, in, w, out);
 }
 
 void conv2d_backward_gpu(struct dn_cuda *ctx, struct conv2d_gpu *cg, const float *in, const float *w,
@@ -233,5 +332,6 @@ void conv2d_backward_gpu(struct dn_cuda *ctx, struct conv2d_gpu *cg, const float
         return;
     }
 #endif
-    im2col_backward(ctx, &cg->g, in, w, dout, dw, din);
+    if (is_depthwise(&cg->g)) dw_backward(ctx, &cg->g, in, w, dout, dw, din);
+    else im2col_backward(ctx, &cg->g, in, w, dout, dw, din);
 }
