@@ -67,7 +67,8 @@ void conv2d_backward_gemm(const struct conv_geom *g, const float *in, const floa
  * context's shared workspace. A struct conv2d_gpu holds the per-shape state
  * (descriptors, chosen algorithms); conv2d_create_gpu reserves the
  * workspace, so call it while the network is attached, before running.
- * Groups: cuDNN's group count, or one im2col + GEMM per group. */
+ * Groups: cuDNN's group count; without cuDNN, im2col + one gemm per group,
+ * or direct kernels for depthwise. */
 struct dn_cuda;
 struct conv2d_gpu;
 struct conv2d_gpu *conv2d_create_gpu(struct dn_cuda *ctx, const struct conv_geom *g);
