@@ -307,9 +307,9 @@ int cfg_enum(struct cfg *c, struct cfg_section *s, const char *key, const char *
 
 /*
  * Keys of upstream Darknet (AlexeyAB) that this engine knows but does not
- * implement. Set to their "off" value (0) they mean what leaving them out
- * means, so they are accepted; any other value is refused as "not
- * supported" (with the reason) rather than as an unknown key.
+ * implement. Set to their "off" value (0) they mean what
+ * leaving them out means, so they are accepted; any other value is refused
+ * as "not supported" (with the reason) rather than as an unknown key.
  */
 static const struct {
     const char *section; /* "" = any section */
