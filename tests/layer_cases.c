@@ -505,6 +505,14 @@ const struct layer_case layer_cases[] = {
     {"convolutional/3x3_s3_padding2_10x9_bn", 2, 10, 9, 3,
      "[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\nstride=3\npadding=2\nactivation=relu\n",
      .o = {.seed = 205}},
+    /* a ResNeXt-like grouped 3x3 (groups of 2 channels) and an
+     * EfficientNet-like depthwise 3x3 stride 2, 16 channels, batch 4 */
+    {"convolutional/grouped_g8_3x3_bn_relu_8x8", 4, 8, 8, 16,
+     "[convolutional]\nbatch_normalize=1\nfilters=16\nsize=3\npad=1\ngroups=8\nactivation=relu\n",
+     .o = {.seed = 207}},
+    {"convolutional/dw_16ch_3x3_s2_bn_leaky_8x8", 4, 8, 8, 16,
+     "[convolutional]\nbatch_normalize=1\nfilters=16\nsize=3\nstride=2\npad=1\ngroups=16\nactivation=leaky\n",
+     .o = {.seed = 208}},
     {"convolutional/stack_s2_odd_no_input_grad", 3, 11, 11, 3,
      CONV_BN_RELU(4) "[convolutional]\nbatch_normalize=1\nfilters=6\nsize=3\nstride=2\npad=1\nactivation=leaky\n",
      .o = {.seed = 206, .no_input_grad = 1}},
