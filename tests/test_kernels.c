@@ -205,6 +205,7 @@ static void test_conv_winograd(void)
         /* B, C, H, W, F (3x3, stride 1, pad 1) */
         {3, 16, 8, 32, 16}, {2, 3, 8, 8, 5}, {2, 64, 8, 8, 64}, {1, 4, 2, 8, 5},
         {3, 1, 6, 8, 1},    {2, 5, 4, 16, 17}, {2, 17, 8, 24, 3}, {5, 32, 16, 16, 32},
+        {1, 3, 4, 48, 5},   {2, 7, 12, 64, 9}, /* F(4x4): 12 tiles a row (a vector and a half), 16 */
     };
     double worst_rel = 0;
     for (size_t i = 0; i < sizeof(geo) / sizeof(geo[0]); i++) {
