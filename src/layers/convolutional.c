@@ -81,13 +81,13 @@ static void conv_forward(struct layer *l, struct network *net)
             mean[f] = cv->bn.mean->val[f];
             inv[f] = 1.0f / sqrtf(cv->bn.var->val[f] + BN_EPS);
         }
-        struct conv_epilogue e = {mean, inv, cv->bn.gamma->val, cv->bn.beta->val, cv->act};
+        struct conv_epilogue e = {mean, inv, cv->bn.gamma->val, cv->bn.beta->val, cv->act, NULL};
         conv_direct_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e);
         return;
     }
     if (cv->bn_on) {
         conv2d_forward(&cv->g, l->input, cv->weights->val, cv->x, net->workspace);
-        bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, net->train, net->bn_momentum, cv->act);
+        bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, net->train, net->opt.bn_momentum, cv->act);
         return;
     }
     conv2d_forward(&cv->g, l->input, cv->weights->val, l->output, net->workspace);
