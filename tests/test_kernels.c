@@ -164,19 +164,24 @@ static void test_conv_direct(void)
         inv[f] = 1.0f / sqrtf(rng_uniform(&r, 0.1f, 3) + BN_EPS);
     }
     conv_direct_forward(&g, in, w, x, ws);
-    for (int a = ACT_LINEAR; a <= ACT_LOGISTIC; a++) {
-        struct conv_epilogue e = {mean, inv, gamma, beta, a};
-        conv_direct_forward_epi(&g, in, w, y, ws, &e);
-        size_t bad = 0;
-        for (size_t k = 0; k < no; k++) {
-            int f = (int)(k / ((size_t)g.OH * g.OW) % g.F);
-            float want = act_value(gamma[f] * ((x[k] - mean[f]) * inv[f]) + beta[f], a);
-            bad += memcmp(&want, &y[k], sizeof(float)) != 0;
+    /* and with a residual added before the activation (a bridge's store) */
+    float *res = falloc(no);
+    for (size_t k = 0; k < no; k++) res[k] = rng_uniform(&r, -1, 1);
+    for (int a = ACT_LINEAR; a <= ACT_LOGISTIC; a++)
+        for (int with_res = 0; with_res < 2; with_res++) {
+            struct conv_epilogue e = {mean, inv, gamma, beta, a, with_res ? res : NULL};
+            conv_direct_forward_epi(&g, in, w, y, ws, &e);
+            size_t bad = 0;
+            for (size_t k = 0; k < no; k++) {
+                int f = (int)(k / ((size_t)g.OH * g.OW) % g.F);
+                float bn = gamma[f] * ((x[k] - mean[f]) * inv[f]) + beta[f];
+                float want = act_value(with_res ? res[k] + bn : bn, a);
+                bad += memcmp(&want, &y[k], sizeof(float)) != 0;
+            }
+            EXPECT(!bad, "inference epilogue, %s%s: %zu of %zu values differ from conv + batch norm", act_names[a],
+                   with_res ? " with residual" : "", bad, no);
         }
-        EXPECT(!bad, "inference epilogue, %s: %zu of %zu values differ from conv + batch norm", act_names[a], bad,
-               no);
-    }
-    free(in), free(w), free(x), free(y), free(ws);
+    free(in), free(w), free(x), free(y), free(ws), free(res);
 }
 
 /* Set the OpenMP thread count; returns the previous one. */

@@ -81,7 +81,7 @@ static void conv_forward(struct layer *l, struct network *net)
             mean[f] = cv->bn.mean->val[f];
             inv[f] = 1.0f / sqrtf(cv->bn.var->val[f] + BN_EPS);
         }
-        struct conv_epilogue e = {mean, inv, cv->bn.gamma->val, cv->bn.beta->val, cv->act};
+        struct conv_epilogue e = {mean, inv, cv->bn.gamma->val, cv->bn.beta->val, cv->act, NULL};
         conv_direct_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e);
         return;
     }

@@ -248,7 +248,7 @@ static void transform_output(const struct wino *z, const float *m, int r0, int r
 static void wino_run(const struct wino *z, const float *in, float *out, int add)
 {
     int rows = z->B * z->th;
-#pragma omp parallel for schedule(static) num_threads(z->nt)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(z->nt)
     for (int un = 0; un < z->nunits; un++) {
         float *s = z->scratch + (size_t)thread_id() * z->per_thread;
         float *v = s, *m = v + up16(16 * z->vps + VL);
