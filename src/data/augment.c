@@ -316,12 +316,18 @@ static void render_sample_warp(const uint8_t *src, const struct sample_plan *p, 
         }
 }
 
-/* Truth row of one sample: one-hot, or smoothed by p->smooth. */
-static void fill_truth(float *row, int classes, const struct sample_plan *p)
+/* Truth row of one sample: one-hot, or smoothed by p->smooth; scaled by
+ * weight and added to row (add 1) or written (add 0). */
+static void truth_row(float *row, int classes, const struct sample_plan *p, float weight, int add)
 {
     float off = classes > 1 ? p->smooth / (float)(classes - 1) : 0;
-    for (int i = 0; i < classes; i++) row[i] = i == p->label ? 1.0f - p->smooth : off;
+    for (int i = 0; i < classes; i++) {
+        float t = weight * (i == p->label ? 1.0f - p->smooth : off);
+        row[i] = add ? row[i] + t : t;
+    }
 }
+
+static void fill_truth(float *row, int classes, const struct sample_plan *p) { truth_row(row, classes, p, 1, 0); }
 
 /* One planned sample rendered from the dataset into out (c, h, w). */
 static void render_planned(const struct dataset *d, const struct augment *a, const struct sample_plan *p,
@@ -368,10 +374,7 @@ static void apply_mix(const struct dataset *d, const struct augment *a, const st
                     else if (mix_source(m, xx, y) == j)
                         x[i] = part[i];
                 }
-        if (truth) {
-            float off = k > 1 ? p->smooth / (float)(k - 1) : 0;
-            for (int i = 0; i < k; i++) truth[i] += m->weight[j] * (i == p->label ? 1.0f - p->smooth : off);
-        }
+        if (truth) truth_row(truth, k, p, m->weight[j], 1);
     }
     if (m->blur) augment_blur(x, c, h, w, m->blur);
 }
