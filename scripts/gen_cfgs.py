@@ -8,6 +8,9 @@
                                                params.json beside the repo); exit 1 on
                                                any mismatch.  Writes nothing.
     scripts/gen_cfgs.py --table                print the markdown table of the 21 networks
+    scripts/gen_cfgs.py --upstream-form DIR    write the "upstream form" of the 15 paper cfgs to DIR
+                                               (not into cfg/): [bridge] and [se] spelled with the
+                                               plain layers AlexeyAB Darknet has (see below)
 
 Files written (all deterministic):
     cfg/{resnet,se_resnet,res_se_net}_{20,32,44,56,110}.cfg   paper definition, basic blocks
@@ -19,6 +22,21 @@ The counts are not computed from the builder's own bookkeeping: every network is
 cfg text, that text is parsed back with a small Darknet-style parser and the parsed layer
 list is walked (shapes, params, BN running stats, MACs).  So what is checked is exactly what
 is in the files.  Python 3 standard library only.
+
+Upstream form (DIR/<name>_upstream.cfg): the same network and the same [net] section, written as an
+AlexeyAB Darknet user would, without our two layers:
+    [bridge] from=X stride=s se=0|1  ->  [route] layers=X
+                                         [convolutional] size=1 stride=s batch_normalize=1 linear
+                                         (se=1: the four SE layers below, from= that convolution)
+                                         [shortcut] from=<residual branch end> activation=relu
+    [se] reduction=r                 ->  [avgpool]
+                                         [convolutional] size=1 filters=C/r activation=relu
+                                         [convolutional] size=1 filters=C activation=logistic
+                                         [scale_channels] from=<the layer the SE weights>
+The parameters come in the same order as in the native cfg (a [bridge] writes BN beta, scales,
+mean, variance, 1x1 weights, then b1, W1, b2, W2; a bias-only [convolutional] writes biases, then
+weights), so one .weights file loads in both forms; --check verifies that both forms have the same
+params, BN stats and MACs.
 """
 
 import argparse
@@ -58,6 +76,7 @@ class Net:
     def __init__(self, init):
         self.sections = [("net", NET_KEYS + [("init", init)], [])]
         self.pending = []  # comment lines to put before the next section
+        self.channels = {}  # layer index -> output channels, for the upstream form's SE
 
     @property
     def n(self):
@@ -101,6 +120,29 @@ def bridge(net, frm, stride, se, reduction=16, se_position="after"):
     return net.add("bridge", *keys)
 
 
+def se_upstream(net, target, reduction=16):
+    """[se] on layer `target` (the previous layer) in AlexeyAB's layers; returns the last index."""
+    c = net.channels[target]
+    net.add("avgpool")
+    net.add("convolutional", ("filters", max(1, c // reduction)), ("size", 1), ("stride", 1),
+            ("activation", "relu"))
+    net.add("convolutional", ("filters", c), ("size", 1), ("stride", 1), ("activation", "logistic"))
+    return net.add("scale_channels", ("from", net.rel(target)))
+
+
+def bridge_upstream(net, frm, planes, stride, se, reduction=16):
+    """[bridge] from=frm (se_position=after) in AlexeyAB's layers; the residual branch ends at
+    the previous layer."""
+    branch_end = net.n - 1
+    net.add("route", ("layers", net.rel(frm)))
+    proj = net.add("convolutional", ("batch_normalize", 1), ("filters", planes), ("size", 1),
+                   ("stride", stride), ("pad", 0), ("activation", "linear"))
+    net.channels[proj] = planes
+    if se:
+        se_upstream(net, proj, reduction)
+    return net.add("shortcut", ("from", net.rel(branch_end)), ("activation", "relu"))
+
+
 def head(net):
     net.comment("classifier: global average pool, fully connected (classes from the .data file), softmax")
     net.add("avgpool")
@@ -113,13 +155,15 @@ def stem(net):
     conv(net, 16, 3, 1, "relu")
 
 
-def paper_net(family, depth, variant=None, reduction=16):
+def paper_net(family, depth, variant=None, reduction=16, upstream=False):
     """Paper definition: basic blocks, n = (depth-2)/6 per stage, stages of 16/32/64 filters.
 
     variant: None | 'nobridge' | 'se_before' | 'se_all_shortcuts'
     reduction: SE reduction ratio of the bridges (Res-SE-Net only).
+    upstream: write [bridge] and [se] in AlexeyAB's plain layers (module docstring).
     """
     assert (depth - 2) % 6 == 0
+    assert not upstream or variant is None
     n = (depth - 2) // 6
     net = Net("fan_in" if family == "se_resnet" else "fan_out")
     stem(net)
@@ -138,9 +182,14 @@ def paper_net(family, depth, variant=None, reduction=16):
             else:
                 conv(net, planes, 3, st, "relu")
                 c2 = conv(net, planes, 3, 1, "linear")
-                if family == "se_resnet":
+                net.channels[c2] = planes
+                if family == "se_resnet" and upstream:
+                    se_upstream(net, c2)
+                elif family == "se_resnet":
                     net.add("se", ("reduction", 16))
-                if downsample:
+                if downsample and upstream:
+                    bridge_upstream(net, x, planes, st, family == "res_se_net", reduction)
+                elif downsample:
                     bridge(net, x, st, family == "res_se_net", reduction,
                            "before" if variant == "se_before" else "after")
                 elif variant == "se_all_shortcuts":
@@ -272,6 +321,11 @@ def count(sections, classes):
             if any(s[1:] != srcs[0][1:] for s in srcs):
                 raise ValueError("layer %d: route of mismatched sizes" % i)
             shape = (sum(s[0] for s in srcs), srcs[0][1], srcs[0][2])
+        elif kind == "scale_channels":
+            src = shapes[ref(i, k["from"])]
+            if shape != (src[0], 1, 1):
+                raise ValueError("layer %d: scale_channels of %s by %s" % (i, src, shape))
+            shape = src
         elif kind == "avgpool":
             shape = (c, 1, 1)
         elif kind == "connected":
@@ -381,6 +435,34 @@ def networks():
             "not an experiment reported in the paper",
         ])
         yield ("ablations/res_se_net_20_r%d.cfg" % r, "ablation", ("res_se_net", 20, "r%d" % r), text, counts)
+
+
+def upstream_networks():
+    """Yield (relpath, native relpath, text, counts) of the paper nets' upstream form."""
+    for fam in FAMILIES:
+        for d in DEPTHS:
+            text, counts = finish(paper_net(fam, d, upstream=True), [
+                "%s-%d for CIFAR-10/100 (paper %s), upstream form of cfg/%s_%d.cfg" % (TITLE[fam], d,
+                                                                                    PAPER_TABLE[fam], fam, d),
+                "the same network and [net] section, with [bridge] written as [route] + 1x1 stride-2",
+                "[convolutional] (batch_normalize, linear) + [shortcut], and SE as [avgpool] + two 1x1",
+                "[convolutional] (relu, logistic) + [scale_channels], the layers AlexeyAB Darknet has;",
+                "parameters in the native cfg's order, so the same .weights file loads in both",
+            ])
+            yield "%s_%d_upstream.cfg" % (fam, d), "%s_%d.cfg" % (fam, d), text, counts
+
+
+def write_upstream(outdir):
+    n = 0
+    for rel, _, text, _ in upstream_networks():
+        path = os.path.join(outdir, rel)
+        os.makedirs(outdir, exist_ok=True)
+        tmp = path + ".tmp"
+        with open(tmp, "w", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+        n += 1
+    print("wrote %d upstream-form cfgs under %s" % (n, outdir))
 
 
 def data_files():
@@ -509,6 +591,16 @@ def check(params_path, outdir):
             "ok" if good else "FAIL", rel, counts[10]["params"], counts[100]["params"],
             counts[10]["bn_stats"], counts[10]["macs"], counts[100]["macs"], src,
             "" if good else ": " + "; ".join(status)))
+    # the upstream form of each paper net: the same params, BN stats and MACs (more layers)
+    for rel, native, _, counts in upstream_networks():
+        bad = ["%s_c%d %d != native %d" % (key, c, counts[c][key], results[native][c][key])
+               for c in CLASSES for key in ("params", "bn_stats", "macs")
+               if counts[c][key] != results[native][c][key]]
+        ok &= not bad
+        lines.append("%-4s %-44s params %9s/%9s  bn %6s  macs %11s/%11s  [== %s, %d layers]%s" % (
+            "ok" if not bad else "FAIL", "(upstream form) " + rel, counts[10]["params"], counts[100]["params"],
+            counts[10]["bn_stats"], counts[10]["macs"], counts[100]["macs"], native, counts[10]["layers"],
+            "" if not bad else ": " + "; ".join(bad)))
     # released_code entries with basic blocks must equal the paper ones (identical definitions)
     for name, r in sorted(ref["released_code"].items()):
         if r.get("block") == "basic":
@@ -563,7 +655,13 @@ def main(argv=None):
                                                      "params.json"),
                     help="reference counts (default ../shared/reference/params.json beside the repo)")
     ap.add_argument("--table", action="store_true", help="print the markdown table of the 21 networks")
+    ap.add_argument("--upstream-form", metavar="DIR",
+                    help="write the upstream form of the 15 paper cfgs ([route]/[convolutional]/[shortcut] "
+                         "for [bridge], [avgpool]/[convolutional]/[scale_channels] for [se]) to DIR")
     a = ap.parse_args(argv)
+    if a.upstream_form:
+        write_upstream(a.upstream_form)
+        return 0
     if a.table:
         print(table())
         return 0

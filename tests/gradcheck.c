@@ -230,7 +230,12 @@ int gradcheck_net(const char *name, struct network *net, const struct gc_opts *o
         int onehot = strcmp(last->ops->name, "softmax") == 0;
         for (int b = 0; b < net->batch; b++) {
             float *t = net->truth + (size_t)b * net->truths;
-            if (onehot) {
+            if (onehot && o->soft_targets) {
+                memset(t, 0, sizeof(float) * net->truths);
+                float a = rng_uniform(&rng, 0.1f, 0.9f);
+                t[rng_below(&rng, (uint32_t)net->truths)] += a;
+                t[rng_below(&rng, (uint32_t)net->truths)] += 1 - a;
+            } else if (onehot) {
                 memset(t, 0, sizeof(float) * net->truths);
                 t[rng_below(&rng, (uint32_t)net->truths)] = 1;
             } else {

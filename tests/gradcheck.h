@@ -8,7 +8,8 @@
  *            targets are dropped (net->truth = NULL) so loss layers take their
  *            plain Jacobian path, and backward starts from delta_last = r.
  *   GC_LOSS  L = net->loss with targets: one-hot per sample when the last
- *            layer is [softmax], uniform in [-1, 1) otherwise ([cost]).
+ *            layer is [softmax] (or two classes mixed: soft_targets),
+ *            uniform in [-1, 1) otherwise ([cost]).
  *
  * The analytic gradients of the network input (net->delta) and of every
  * learned parameter (kind != PARAM_STAT) from one backward pass are compared,
@@ -80,6 +81,9 @@ struct gc_opts {
     int no_input_grad;     /* build without net->delta: exercises dinput == NULL */
     int keep_init;         /* 0: biases ~ U(-.3,.3), BN scales ~ 1+U(-.3,.3) */
     int smooth;            /* no kinks: always the central difference (see above) */
+    int soft_targets;      /* GC_LOSS into [softmax]: each sample's target mixes two
+                              classes, a and 1 - a with a ~ U(0.1, 0.9) (what
+                              mixup/cutmix give), instead of one-hot */
     int quiet;             /* print nothing (tests of the checker itself) */
     /* called after the build and the parameter randomisation, may be NULL */
     void (*setup)(struct network *net, void *ctx);

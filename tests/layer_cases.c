@@ -316,6 +316,13 @@ const struct layer_case layer_cases[] = {
      3, 3, 2, 2,
      "[connected]\noutput=5\nactivation=logistic\n[softmax]\n",
      .o = {.seed = 64, .obj = GC_LOSS, .eps = 1e-2, .floor = 1e-2, .smooth = 1}},
+    /* soft targets, as [net] mixup/cutmix/mosaic make them: the exact
+     * gradient p * sum(t) - t and the loss -sum t log p with two classes
+     * mixed (sometimes the same class twice) */
+    {"softmax/loss_soft_targets",
+     4, 3, 2, 2,
+     "[connected]\noutput=5\nactivation=logistic\n[softmax]\n",
+     .o = {.seed = 68, .obj = GC_LOSS, .eps = 1e-2, .floor = 1e-2, .smooth = 1, .soft_targets = 1}},
     {"softmax/loss_conv_avgpool",
      2, 7, 5, 3,
      "[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1\nbatch_normalize=1\n"

@@ -4,7 +4,8 @@
 # prints "ok  <name>" or "FAIL <name>"; this script ends with the totals as
 # "N passed, N failed" and exits non-zero on any failure.
 # Usage: tests/run_all.sh [fast|sanitize]
-#   fast:     skip the end-to-end training tests (test_e2e, test_experiments, test_cluster)
+#   fast:     skip the end-to-end training tests (test_e2e, test_upstream_form, test_experiments,
+#             test_cluster)
 #   sanitize: the same set, for `make SANITIZE=1 test` (ASan + UBSan build):
 #             its short end-to-end run is test_resume.sh (train, refuse, resume)
 set -u
@@ -18,8 +19,8 @@ run() {
 }
 run build/run_tests
 for t in tests/test_cfgs.sh tests/test_cli.sh tests/test_bad_inputs.sh tests/test_resume.sh tests/test_e2e.sh \
-         tests/test_experiments.sh tests/test_cluster.sh; do
-    case $t in tests/test_e2e.sh|tests/test_experiments.sh|tests/test_cluster.sh) [ "${1:-}" = fast ] || [ "${1:-}" = sanitize ] && continue ;; esac
+         tests/test_upstream_form.sh tests/test_experiments.sh tests/test_cluster.sh; do
+    case $t in tests/test_e2e.sh|tests/test_upstream_form.sh|tests/test_experiments.sh|tests/test_cluster.sh) [ "${1:-}" = fast ] || [ "${1:-}" = sanitize ] && continue ;; esac
     run sh "$t"
 done
 passed=$(grep -c '^ok ' "$log")

@@ -153,6 +153,22 @@ cfg cropneg 'crop_pad=-1\n'
 bad 1 'cropneg.cfg:7: \[net\] crop_pad=-1: must be between 0' "$DN" summary "$T/good.data" "$T/cropneg.cfg"
 cfg flip 'flip=2\n'
 bad 1 'flip.cfg:7: \[net\] flip=2: must be 0 or 1' "$DN" summary "$T/good.data" "$T/flip.cfg"
+cfg mixup5 'mixup=5\n'
+bad 1 'mixup5.cfg:7: \[net\] mixup=5: must be 0 \(off\), 1 \(mixup\), 2 \(cutmix\), 3 \(mosaic\) or 4' "$DN" summary "$T/good.data" "$T/mixup5.cfg"
+cfg mixupneg 'mixup=-1\n'
+bad 1 'mixupneg.cfg:7: \[net\] mixup=-1: must be 0 \(off\)' "$DN" summary "$T/good.data" "$T/mixupneg.cfg"
+cfg cutmix2 'cutmix=2\n'
+bad 1 'cutmix2.cfg:7: \[net\] cutmix=2: must be 0 or 1' "$DN" summary "$T/good.data" "$T/cutmix2.cfg"
+cfg mosaic2 'mosaic=-1\n'
+bad 1 'mosaic2.cfg:7: \[net\] mosaic=-1: must be 0 or 1' "$DN" summary "$T/good.data" "$T/mosaic2.cfg"
+cfg mixcut 'mixup=1\ncutmix=1\n'
+bad 1 'mixcut.cfg:7: \[net\] mixup=1: contradicts cutmix=1 mosaic=0 \(which mean mixup=2\)' "$DN" summary "$T/good.data" "$T/mixcut.cfg"
+cfg blurneg 'blur=-1\n'
+bad 1 'blurneg.cfg:7: \[net\] blur=-1: must be 0 \(off\), 1 \(a 15x15 kernel\) or an odd kernel size' "$DN" summary "$T/good.data" "$T/blurneg.cfg"
+cfg blureven 'blur=4\n'
+bad 1 'blureven.cfg:7: \[net\] blur=4: must be 0 \(off\), 1 \(a 15x15 kernel\) or an odd' "$DN" summary "$T/good.data" "$T/blureven.cfg"
+cfg blurbig 'blur=65\n'
+bad 1 'blurbig.cfg:7: \[net\] blur=65: a 65x65 kernel needs a width and height of at least 33 \(the input is 32x32\)' "$DN" summary "$T/good.data" "$T/blurbig.cfg"
 cfg policy 'policy=sometimes\n'
 bad 1 'policy.cfg:7: \[net\] policy=sometimes: unknown value \(expected constant\|steps' "$DN" summary "$T/good.data" "$T/policy.cfg"
 cfg steps 'policy=steps\nsteps=10,20\nscales=.1\n'

@@ -167,9 +167,9 @@ static void test_cfg_upstream_syntax(void)
     }
     net_free(net);
     cfg_free(c);
-    c = cfg_read_text("u.cfg", "[net]\nwidth=8\nheight=8\nchannels=3\nmosaic=1\n[connected]\noutput=2\n", 0, err);
+    c = cfg_read_text("u.cfg", "[net]\nwidth=8\nheight=8\nchannels=3\ngaussian_noise=1\n[connected]\noutput=2\n", 0, err);
     net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
-    EXPECT(!net && strstr(err, "u.cfg:5: [net] mosaic=1: not supported here (mosaic"), "got '%s'", err);
+    EXPECT(!net && strstr(err, "u.cfg:5: [net] gaussian_noise=1: not supported here (noise"), "got '%s'", err);
     cfg_free(c);
 }
 
@@ -190,7 +190,7 @@ static void test_cfg_upstream_defaults(void)
         if (net && i == 0)
             EXPECT(net->aug.flip == 1 && net->opt.decay_scope == DECAY_WEIGHTS && net->aug.min_crop == 8 && net->aug.max_crop == 16 &&
                    net->aug.aspect == 1 && net->aug.saturation == 1 && net->aug.exposure == 1 && net->aug.hue == 0 &&
-                   net->aug.angle == 0 && net->aug.label_smooth == 0,
+                   net->aug.angle == 0 && net->aug.label_smooth == 0 && net->aug.mix == MIX_NONE && net->aug.blur == 0,
                    "defaults: flip %d scope %d crop %d..%d", net->aug.flip, net->opt.decay_scope, net->aug.min_crop, net->aug.max_crop);
         if (net && i == 1)
             EXPECT(net->aug.flip == 0 && net->opt.decay_scope == DECAY_ALL && net->aug.min_crop == 0 && net->aug.max_crop == 0,
@@ -199,6 +199,24 @@ static void test_cfg_upstream_defaults(void)
             EXPECT(net->aug.min_crop == 9 && net->aug.max_crop == 12 && net->aug.angle == 7 && net->aug.aspect == 0.75f &&
                    net->aug.hue == 0.1f && net->aug.saturation == 1.5f && net->aug.exposure == 1.5f && net->aug.label_smooth == 0.1f,
                    "augmentation keys");
+        net_free(net);
+        cfg_free(c);
+    }
+    /* Darknet's mixing keys: cutmix=1 and mosaic=1 together are mixup=4,
+     * alone 2 and 3; mixup=N as given; blur=1 is a 15x15 kernel */
+    static const struct {
+        const char *keys;
+        int mix, blur;
+    } mixes[] = {{"cutmix=1\nmosaic=1\n", MIX_CUTMIX_MOSAIC, 0}, {"cutmix=1\n", MIX_CUTMIX, 0},
+                 {"mosaic=1\nblur=1\n", MIX_MOSAIC, 15}, {"mixup=1\nblur=5\n", MIX_MIXUP, 5},
+                 {"mixup=3\nmosaic=1\n", MIX_MOSAIC, 0}, {"mixup=4\ncutmix=0\n", MIX_CUTMIX_MOSAIC, 0}};
+    for (size_t i = 0; i < ARRAY_LEN(mixes); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "[net]\nwidth=8\nheight=8\nchannels=3\n%s[connected]\noutput=2\n", mixes[i].keys);
+        struct cfg *c = cfg_read_text("m.cfg", text, 0, err);
+        struct network *net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
+        EXPECT(net && net->aug.mix == mixes[i].mix && net->aug.blur == mixes[i].blur, "%s: mix %d blur %d (%s)",
+               mixes[i].keys, net ? net->aug.mix : -1, net ? net->aug.blur : -1, net ? "" : err);
         net_free(net);
         cfg_free(c);
     }

@@ -92,4 +92,73 @@ fi
 for f in cfg/ablations/*.cfg; do
     expect "ablation $f parses" 0 "parameters:" ./darknet summary cfg/cifar100.data "$f"
 done
+
+# -topk and -chart (Darknet's flags of `classifier train`, docs/darknet-compat.md) on a tiny
+# network and a 16-image CIFAR-10-style dataset; the cfg turns validation off (valid_every=0)
+printf '[net]\nbatch=4\nwidth=32\nheight=32\nchannels=3\nlearning_rate=0.05\nmomentum=0.9\n' > "$TMP/tiny.cfg"
+printf 'max_batches=8\nvalid_every=0\n' >> "$TMP/tiny.cfg"
+printf '[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\npad=1\nactivation=relu\n' >> "$TMP/tiny.cfg"
+printf '[avgpool]\n[connected]\noutput=classes\nactivation=linear\n[softmax]\n' >> "$TMP/tiny.cfg"
+mkdir "$TMP/bin"
+i=0
+while [ $i -lt 16 ]; do
+    printf "\\$(printf %03o $((i % 10)))"
+    head -c 3072 /dev/urandom
+    i=$((i + 1))
+done > "$TMP/bin/data_batch_1.bin"
+head -c $((8 * 3073)) "$TMP/bin/data_batch_1.bin" > "$TMP/bin/test_batch.bin"
+printf 'c0\nc1\nc2\nc3\nc4\nc5\nc6\nc7\nc8\nc9\n' > "$TMP/bin/batches.meta.txt"
+./darknet cifar extract "$TMP/bin" "$TMP/tinydata" > /dev/null 2>&1 || fail "cifar extract of the tiny dataset"
+tinydata() { # tinydata NAME: a .data file whose backup folder is $TMP/NAME
+    printf 'classes=10\ntrain=%s/tinydata/train.list\nvalid=%s/tinydata/test.list\nlabels=%s/tinydata/labels.txt\nbackup=%s/%s\ntop=3\n' \
+        "$TMP" "$TMP" "$TMP" "$TMP" "$1" > "$TMP/$1.data"
+}
+# is_png FILE: the eight signature bytes of a PNG file, then an IHDR chunk
+is_png() { [ "$(head -c 16 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a0000000d49484452 ]; }
+# png_width FILE: the image width from the IHDR chunk (4 bytes, big-endian, at offset 16)
+png_width() { od -An -j16 -N4 -tu1 "$1" | awk '{print (($1 * 256 + $2) * 256 + $3) * 256 + $4}'; }
+
+tinydata plain
+./darknet classifier train "$TMP/plain.data" "$TMP/tiny.cfg" > "$TMP/plain.out" 2> "$TMP/plain.err"
+if [ $? -eq 0 ] && ! grep -q '^valid at' "$TMP/plain.err" && [ ! -e "$TMP/plain/tiny.valid.csv" ] &&
+   [ ! -e "$TMP/plain/chart.png" ]; then
+    ok "train with valid_every=0: no validation, no valid.csv, no chart"
+else
+    fail "train with valid_every=0 validated or wrote a chart: $(tail -1 "$TMP/plain.err")"
+fi
+
+# -topk: validation once per epoch (16 images / batch 4 = 4 iterations): iterations 4 and 8
+tinydata topk
+./darknet classifier train "$TMP/topk.data" "$TMP/tiny.cfg" -topk > "$TMP/topk.out" 2> "$TMP/topk.err"
+rc=$?
+lines=$(grep -c '^valid at iteration [48] (epoch [12].000): top 1: [0-9.]*, top 3: [0-9.]* (8 images' "$TMP/topk.err")
+rows=$(grep -c '^[48],[12].0000,[0-9.]*,[0-9.]*,3$' "$TMP/topk/tiny.valid.csv" 2>/dev/null)
+if [ $rc -eq 0 ] && [ "$lines" = 2 ] && [ "$rows" = 2 ] && [ "$(wc -l < "$TMP/topk/tiny.valid.csv")" = 3 ] &&
+   is_png "$TMP/topk/chart.png"; then
+    ok "-topk turns validation on when the cfg says valid_every=0: top-1/top-3 at iterations 4 and 8, tiny.valid.csv, chart.png"
+else
+    fail "-topk: exit $rc, $lines top-1/top-k lines, $rows valid.csv rows (wanted 2 and 2): $(tail -1 "$TMP/topk.err")"
+fi
+
+# -chart PATH with validation on: the chart goes to PATH, and no chart.png is written
+tinydata chart
+./darknet classifier train "$TMP/chart.data" "$TMP/tiny.cfg" -topk -chart "$TMP/mychart.png" > "$TMP/chart.out" 2> "$TMP/chart.err"
+rc=$?
+if [ $rc -eq 0 ] && is_png "$TMP/mychart.png" && [ "$(png_width "$TMP/mychart.png")" = 960 ] &&
+   [ ! -e "$TMP/chart/chart.png" ] && [ -f "$TMP/chart/tiny.valid.csv" ]; then
+    ok "-chart PATH writes the PNG chart to PATH (loss and validation panels, 960 pixels wide) and no chart.png"
+else
+    fail "-chart PATH: exit $rc, PATH a PNG: $(is_png "$TMP/mychart.png" && echo yes || echo no), chart.png written: $([ -e "$TMP/chart/chart.png" ] && echo yes || echo no): $(tail -1 "$TMP/chart.err")"
+fi
+
+# -chart PATH with validation off: the loss chart alone goes to PATH (at checkpoints and the end)
+tinydata chartonly
+./darknet classifier train "$TMP/chartonly.data" "$TMP/tiny.cfg" -chart "$TMP/loss.png" > "$TMP/co.out" 2> "$TMP/co.err"
+rc=$?
+if [ $rc -eq 0 ] && is_png "$TMP/loss.png" && [ "$(png_width "$TMP/loss.png")" = 480 ] &&
+   [ ! -e "$TMP/chartonly/chart.png" ] && [ ! -e "$TMP/chartonly/tiny.valid.csv" ]; then
+    ok "-chart PATH without validation writes the loss chart alone to PATH (480 pixels wide), no chart.png, no valid.csv"
+else
+    fail "-chart PATH without validation: exit $rc, PATH a PNG: $(is_png "$TMP/loss.png" && echo yes || echo no): $(tail -1 "$TMP/co.err")"
+fi
 [ "$fails" -eq 0 ]

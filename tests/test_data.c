@@ -960,6 +960,287 @@ static void test_u8_batch(void)
     }
 }
 
+/* ---- Darknet's mixup, cutmix, mosaic and blur ---- */
+
+/* In make_synth's images, image i has label i and differs from every other
+ * image at every position (7 (i - j) is never 0 mod 251 for i != j < 251),
+ * so each pixel of a mixed sample names the image it came from. Without
+ * crop, flip or normalisation a sample's values are its pixels / 255. */
+static const struct augment raw_aug = {.train = 1, .std = {1, 1, 1}};
+
+/* Which image pixel j (of c*h*w) of a rendered sample x comes from: the
+ * image i among cand[0..ncand) with x == pixel / 255, or -1. */
+static int pixel_source(const struct dataset *d, const float *x, int j, const int *cand, int ncand)
+{
+    size_t img = (size_t)d->c * d->h * d->w;
+    for (int i = 0; i < ncand; i++)
+        if (x[j] == d->pixels[(size_t)cand[i] * img + j] / 255.0f) return cand[i];
+    return -1;
+}
+
+/* The images a truth row names (weight > 0), at most 4; returns how many. */
+static int truth_images(const float *t, int classes, int *img, float *wt)
+{
+    int n = 0;
+    for (int i = 0; i < classes; i++)
+        if (t[i] > 0 && n < 4) img[n] = i, wt[n++] = t[i];
+    return n;
+}
+
+/* cutmix and mosaic, checked from the batch alone: every pixel comes from
+ * an image the truth names, and each image's share of the pixels is its
+ * truth weight; then against the plans: the box or the cut point within
+ * Darknet's ranges, and pixels exactly where the plan puts them. */
+static void check_area_mixing(int kind)
+{
+    struct dataset d;
+    const int c = 3, h = 10, w = 10, n = 40, batch = 50, rounds = 4, S = h * w, img = c * S;
+    make_synth(&d, n, c, h, w);
+    struct augment a = raw_aug;
+    a.mix = kind;
+    float x[50 * 300], truth[50 * 40];
+    struct sample_plan plan[50];
+    int mixed = 0, kinds[5] = {0}, bad_src = 0, bad_share = 0, bad_sum = 0, bad_plan = 0, total = 0;
+    for (int round = 0; round < rounds; round++) {
+        uint64_t first = (uint64_t)round * batch;
+        dataset_fill_batch(&d, &a, 21, first, batch, x, truth);
+        dataset_plan_batch(&d, &a, 21, first, batch, plan);
+        for (int b = 0; b < batch; b++, total++) {
+            const float *s = x + (size_t)b * img, *t = truth + (size_t)b * n;
+            int ids[4];
+            float wt[4], sum = 0;
+            int m = truth_images(t, n, ids, wt);
+            for (int i = 0; i < n; i++) sum += t[i];
+            bad_sum += fabsf(sum - 1) > 1e-6f;
+            int count[4] = {0};
+            for (int j = 0; j < img; j++) {
+                int src = pixel_source(&d, s, j, ids, m), found = 0;
+                for (int i = 0; i < m; i++)
+                    if (ids[i] == src) count[i]++, found = 1;
+                bad_src += !found;
+            }
+            for (int i = 0; i < m; i++) bad_share += fabsf((float)count[i] / img - wt[i]) > 1e-6f;
+
+            struct mix_plan mp;
+            dataset_plan_mix(&d, &a, 21, first + (uint64_t)b, &mp);
+            kinds[mp.kind]++;
+            mixed += mp.kind != MIX_NONE;
+            if (mp.kind == MIX_NONE) {
+                bad_plan += m != 1 || ids[0] != plan[b].idx || wt[0] != 1;
+                continue;
+            }
+            int part[4] = {plan[b].idx, mp.part[0].idx, mp.part[1].idx, mp.part[2].idx};
+            if (mp.kind == MIX_CUTMIX) {
+                int cw = mp.x1 - mp.x0, ch = mp.y1 - mp.y0; /* Darknet: 30%..80%, truncated */
+                bad_plan += cw < 3 || cw > 8 || ch < 3 || ch > 8 || mp.x0 < 0 || mp.y0 < 0 || mp.x1 > w - 1 ||
+                            mp.y1 > h - 1;
+                bad_plan += mp.parts != 2 || mp.weight[1] != (float)(cw * ch) / S ||
+                            fabsf(mp.weight[0] + mp.weight[1] - 1) > 1e-7f;
+            } else {
+                bad_plan += mp.x0 < 2 || mp.x0 > 8 || mp.y0 < 2 || mp.y0 > 8 || mp.parts != 4; /* 20%..80% */
+                float q[4] = {mp.x0 * mp.y0, (w - mp.x0) * mp.y0, mp.x0 * (h - mp.y0), (w - mp.x0) * (h - mp.y0)};
+                for (int i = 0; i < 4; i++) bad_plan += mp.weight[i] != q[i] / S;
+            }
+            for (int ch = 0; ch < c; ch++)
+                for (int y = 0; y < h; y++)
+                    for (int xx = 0; xx < w; xx++) {
+                        int from = mp.kind == MIX_CUTMIX
+                                       ? xx >= mp.x0 && xx < mp.x1 && y >= mp.y0 && y < mp.y1
+                                       : (xx >= mp.x0) + 2 * (y >= mp.y0);
+                        int j = (ch * h + y) * w + xx;
+                        bad_plan += s[j] != d.pixels[(size_t)part[from] * img + j] / 255.0f;
+                    }
+        }
+    }
+    const char *name = kind == MIX_CUTMIX ? "cutmix" : kind == MIX_MOSAIC ? "mosaic" : "cutmix+mosaic";
+    EXPECT(bad_src == 0 && bad_share == 0 && bad_sum == 0,
+           "%s: %d pixels from no image of the truth, %d images whose pixel share is not their truth "
+           "weight, %d truth rows not summing to 1",
+           name, bad_src, bad_share, bad_sum);
+    EXPECT(bad_plan == 0, "%s: %d values differ from the plans", name, bad_plan);
+    EXPECT(mixed > total * 35 / 100 && mixed < total * 65 / 100, "%s: %d of %d samples mixed (Darknet: 1/2)", name,
+           mixed, total);
+    if (kind == MIX_CUTMIX_MOSAIC)
+        EXPECT(kinds[MIX_CUTMIX] > mixed / 4 && kinds[MIX_MOSAIC] > mixed / 4, "%d cutmix and %d mosaic of %d mixed",
+               kinds[MIX_CUTMIX], kinds[MIX_MOSAIC], mixed);
+    else
+        EXPECT(kinds[kind] == mixed, "%s: %d of %d mixed samples of another kind", name, mixed - kinds[kind], mixed);
+    free_synth(&d);
+}
+
+static void test_fill_cutmix_mosaic(void)
+{
+    check_area_mixing(MIX_CUTMIX);
+    check_area_mixing(MIX_MOSAIC);
+    check_area_mixing(MIX_CUTMIX_MOSAIC);
+
+    /* one cutmix sample by hand: an 8x8 image, box from the plan */
+    struct dataset d;
+    make_synth(&d, 5, 1, 8, 8);
+    struct augment a = raw_aug;
+    a.mix = MIX_CUTMIX;
+    float x[64], t[5];
+    struct mix_plan m = {0};
+    uint64_t k = 0;
+    for (; k < 100; k++) {
+        dataset_plan_mix(&d, &a, 3, k, &m);
+        if (m.kind == MIX_CUTMIX && m.part[0].idx != 0) break;
+    }
+    struct sample_plan p;
+    dataset_plan_batch(&d, &a, 3, k, 1, &p);
+    dataset_fill_batch(&d, &a, 3, k, 1, x, t);
+    int B = m.part[0].idx, A = p.idx;
+    float area = (float)((m.x1 - m.x0) * (m.y1 - m.y0)) / 64;
+    EXPECT(A != B && t[A] == 1 - area && t[B] == area, "cutmix of images %d and %d: truth %g %g, area %g", A, B,
+           t[A], t[B], area);
+    EXPECT(x[m.y0 * 8 + m.x0] == d.pixels[B * 64 + m.y0 * 8 + m.x0] / 255.0f &&
+               x[(m.y1 - 1) * 8 + m.x1 - 1] == d.pixels[B * 64 + (m.y1 - 1) * 8 + m.x1 - 1] / 255.0f &&
+               x[63] == d.pixels[A * 64 + 63] / 255.0f,
+           "cutmix: box corners not from the partner or (7,7) not from the sample");
+    free_synth(&d);
+}
+
+/* mixup: x = (x1 + x2) / 2 and truth likewise, with label smoothing
+ * applied to each image's truth first (as Darknet's). */
+static void test_fill_mixup(void)
+{
+    struct dataset d;
+    const int n = 6, img = 3 * 4 * 4, batch = 64;
+    make_synth(&d, n, 3, 4, 4);
+    struct augment a = raw_aug;
+    a.mix = MIX_MIXUP;
+    a.label_smooth = 0.25f;
+    float x[64 * 48], truth[64 * 6];
+    struct sample_plan plan[64];
+    dataset_fill_batch(&d, &a, 8, 100, batch, x, truth);
+    dataset_plan_batch(&d, &a, 8, 100, batch, plan);
+    int mixed = 0, bad_x = 0, bad_t = 0;
+    for (int b = 0; b < batch; b++) {
+        struct mix_plan m;
+        dataset_plan_mix(&d, &a, 8, 100 + (uint64_t)b, &m);
+        int A = plan[b].idx, B = m.kind == MIX_MIXUP ? m.part[0].idx : A;
+        mixed += m.kind == MIX_MIXUP;
+        for (int j = 0; j < img; j++) {
+            float x1 = d.pixels[A * img + j] / 255.0f, x2 = d.pixels[B * img + j] / 255.0f;
+            bad_x += x[b * img + j] != (m.kind == MIX_MIXUP ? (x1 + x2) / 2 : x1);
+        }
+        for (int i = 0; i < n; i++) {
+            float t1 = i == A ? 0.75f : 0.05f, t2 = i == B ? 0.75f : 0.05f;
+            bad_t += fabsf(truth[b * n + i] - (m.kind == MIX_MIXUP ? (t1 + t2) / 2 : t1)) > 1e-7f;
+        }
+    }
+    EXPECT(bad_x == 0 && bad_t == 0, "mixup: %d pixels and %d truth values differ from the averages", bad_x, bad_t);
+    EXPECT(mixed > batch / 4 && mixed < batch * 3 / 4, "mixup: %d of %d samples mixed", mixed, batch);
+    free_synth(&d);
+}
+
+/* Gaussian blur: a constant stays constant, an impulse becomes the outer
+ * product of the kernel (sigma 1.1 for size 5, OpenCV's rule), the border
+ * reflects without repeating the edge; through the batch, 1/4 of the
+ * samples are blurred. */
+static void test_blur(void)
+{
+    float g[5], want[5], sum = 0;
+    augment_blur_kernel(5, g);
+    for (int i = 0; i < 5; i++) sum += want[i] = expf(-(float)((i - 2) * (i - 2)) / (2 * 1.1f * 1.1f));
+    int bad = 0;
+    for (int i = 0; i < 5; i++) bad += fabsf(g[i] - want[i] / sum) > 1e-6f;
+    EXPECT(bad == 0 && fabsf(g[2] - 0.36954f) < 1e-5f, "kernel 5: g = %g %g %g, want centre 0.36954", g[0], g[1], g[2]);
+    float g15[15], s15 = 0;
+    augment_blur_kernel(15, g15); /* blur=1: sigma 2.6 */
+    for (int i = 0; i < 15; i++) s15 += g15[i];
+    EXPECT(fabsf(s15 - 1) < 1e-6f && fabsf(g15[8] / g15[7] - expf(-1 / (2 * 2.6f * 2.6f))) < 1e-5f,
+           "kernel 15: sum %g, ratio %g", s15, g15[8] / g15[7]);
+
+    float im[2 * 9 * 9];
+    for (int i = 0; i < 81; i++) im[i] = 0.37f, im[81 + i] = 0;
+    im[81 + 4 * 9 + 4] = 1; /* channel 1: an impulse in the middle */
+    augment_blur(im, 2, 9, 9, 5);
+    int bad_const = 0, bad_imp = 0;
+    for (int y = 0; y < 9; y++)
+        for (int x = 0; x < 9; x++) {
+            bad_const += fabsf(im[y * 9 + x] - 0.37f) > 1e-6f;
+            int dy = y - 4, dx = x - 4;
+            float e = abs(dx) <= 2 && abs(dy) <= 2 ? g[dy + 2] * g[dx + 2] : 0;
+            bad_imp += fabsf(im[81 + y * 9 + x] - e) > 1e-7f;
+        }
+    EXPECT(bad_const == 0 && bad_imp == 0, "blur: %d constant pixels changed, %d impulse values differ", bad_const,
+           bad_imp);
+    float corner[6 * 7] = {0};
+    corner[0] = 1;
+    augment_blur(corner, 1, 6, 7, 5);
+    EXPECT(fabsf(corner[0] - g[2] * g[2]) < 1e-7f && fabsf(corner[1] - g[2] * g[3]) < 1e-7f &&
+               fabsf(corner[7 + 2] - g[3] * g[4]) < 1e-7f && corner[3] == 0,
+           "corner impulse: %g %g %g %g", corner[0], corner[1], corner[9], corner[3]);
+
+    struct dataset d;
+    const int img = 3 * 8 * 8, batch = 80;
+    make_synth(&d, 9, 3, 8, 8);
+    struct augment a = raw_aug;
+    a.blur = 3;
+    a.crop_pad = 2, a.flip = 1;
+    EXPECT(augment_on_host(&a), "blur must render on the host");
+    float *x = falloc((size_t)batch * img), ref[192];
+    dataset_fill_batch(&d, &a, 4, 0, batch, x, NULL);
+    struct augment plain = a;
+    plain.blur = 0;
+    int blurred = 0, bad_b = 0;
+    for (int b = 0; b < batch; b++) {
+        struct mix_plan m;
+        dataset_plan_mix(&d, &a, 4, (uint64_t)b, &m);
+        dataset_fill_batch(&d, &plain, 4, (uint64_t)b, 1, ref, NULL);
+        if (m.blur) augment_blur(ref, 3, 8, 8, 3);
+        blurred += m.blur == 3;
+        bad_b += memcmp(ref, x + (size_t)b * img, sizeof(ref)) != 0;
+    }
+    EXPECT(bad_b == 0, "blur=3: %d samples differ from the unblurred one blurred as planned", bad_b);
+    EXPECT(blurred > batch / 8 && blurred < batch * 3 / 8, "%d of %d samples blurred (Darknet: 1/4)", blurred, batch);
+    free(x);
+    free_synth(&d);
+}
+
+/* Mixing keeps the project's rule: sample k is a pure function of (seed, k),
+ * whatever batch it is filled in and whatever was filled before, through the
+ * loader too; with mix and blur off nothing changes. */
+static void test_mix_determinism(void)
+{
+    struct dataset d;
+    const int n = 30, img = 3 * 8 * 8, batch = 12;
+    make_synth(&d, n, 3, 8, 8);
+    struct augment a = plain_aug;
+    a.train = 1, a.crop_pad = 2, a.flip = 1, a.exposure = 1.5f, a.mix = MIX_CUTMIX_MOSAIC, a.blur = 3;
+    a.label_smooth = 0.1f;
+    float *x1 = falloc(batch * img), *x2 = falloc(batch * img), t1[12 * 30], t2[12 * 30];
+    dataset_fill_batch(&d, &a, 77, 55, batch, x1, t1);
+    dataset_fill_batch(&d, &a, 77, 3, batch, x2, t2); /* another epoch in the cache */
+    dataset_fill_batch(&d, &a, 77, 55, batch, x2, t2);
+    EXPECT(!memcmp(x1, x2, batch * img * sizeof(float)) && !memcmp(t1, t2, sizeof(t1)),
+           "mixing: same seed and first, different batches");
+    dataset_fill_batch(&d, &a, 77, 60, 1, x2, t2);
+    EXPECT(!memcmp(x1 + 5 * img, x2, img * sizeof(float)) && !memcmp(t1 + 5 * n, t2, n * sizeof(float)),
+           "mixing: sample 60 differs when filled alone");
+    struct loader *L = loader_start(&d, &a, 77, 55, batch);
+    loader_next(L, x2, t2);
+    loader_stop(L);
+    EXPECT(!memcmp(x1, x2, batch * img * sizeof(float)) && !memcmp(t1, t2, sizeof(t1)),
+           "mixing: the loader's batch differs from dataset_fill_batch's");
+    dataset_fill_batch(&d, &a, 78, 55, batch, x2, t2);
+    EXPECT(memcmp(t1, t2, sizeof(t1)) != 0, "mixing: seeds 77 and 78 give the same truth");
+    /* mix and blur off: the batch of the plain path */
+    a.mix = MIX_NONE, a.blur = 0;
+    EXPECT(!augment_on_host(&(struct augment){.train = 1, .crop_pad = 4, .flip = 1}) &&
+               !augment_on_host(&(struct augment){.train = 0, .mix = MIX_MOSAIC, .blur = 3}) &&
+               augment_on_host(&(struct augment){.train = 1, .mix = MIX_MIXUP}),
+           "augment_on_host: pad/crop on the GPU, evaluation never mixes, mixup on the host");
+    struct mix_plan m;
+    dataset_plan_mix(&d, &a, 77, 60, &m);
+    EXPECT(m.kind == MIX_NONE && m.parts == 1 && m.weight[0] == 1 && m.blur == 0, "mix off: plan kind %d parts %d",
+           m.kind, m.parts);
+    free(x1);
+    free(x2);
+    free_synth(&d);
+}
+
 const struct test_case data_tests[] = {
     {"data_label_match", test_label_match},
     {"data_read_lines", test_read_lines},
@@ -976,5 +1257,9 @@ const struct test_case data_tests[] = {
     {"data_fill_determinism", test_fill_determinism},
     {"data_loader", test_loader},
     {"data_u8_batch", test_u8_batch},
+    {"data_fill_cutmix_mosaic", test_fill_cutmix_mosaic},
+    {"data_fill_mixup", test_fill_mixup},
+    {"data_blur", test_blur},
+    {"data_mix_determinism", test_mix_determinism},
     {NULL, NULL},
 };

@@ -4,7 +4,7 @@
 # short schedule), check that the loss falls and test top-1 beats chance,
 # check that a run interrupted and resumed from its checkpoint ends with the
 # same weights file, byte for byte, as an uninterrupted one, and that 1 and 2
-# threads train the same weights; predict; then
+# threads train the same weights; that the loss also falls with cutmix=1; predict; then
 # every paper, released-code and ablation cfg trains a few iterations on
 # CIFAR-10 and CIFAR-100. Validation during training is off here (valid_every=0);
 # tests/test_experiments.sh covers it.
@@ -92,6 +92,22 @@ if [ -f "$TMP/bkt1/r20_final.weights" ] && cmp -s "$TMP/bkt1/r20_final.weights" 
     ok "-threads 1 and -threads 2 train byte-identical weights (3 iterations)"
 else
     fail "-threads 1 and -threads 2 train different weights"
+fi
+
+# Darknet's cutmix ([net] cutmix=1): soft targets train through [softmax], and the loss falls
+sed "s|^backup=.*|backup=$TMP/bkcm|" "$TMP/c10a.data" > "$TMP/cm.data"
+if ./darknet classifier train "$TMP/cm.data" "$TMP/a/r20.cfg" -set cutmix=1 > "$TMP/cm.log" 2>&1; then
+    csv=$TMP/bkcm/r20.loss.csv
+    first=$(sed -n '2,11p' "$csv" | awk -F, '{s += $3} END {printf "%.4f", s / NR}')
+    last=$(tail -10 "$csv" | awk -F, '{s += $3} END {printf "%.4f", s / NR}')
+    if awk -v f="$first" -v l="$last" 'BEGIN {exit !(l < 0.9 * f)}'; then
+        ok "cutmix=1: training loss falls: first 10 iterations $first, last 10 $last"
+    else
+        fail "cutmix=1: training loss did not fall: first 10 iterations $first, last 10 $last"
+    fi
+    cmp -s "$csv" "$TMP/bka10/r20.loss.csv" && fail "cutmix=1: the same loss log as without it"
+else
+    fail "train with cutmix=1: $(tail -2 "$TMP/cm.log")"
 fi
 
 img=$(head -1 "$TMP/c10/test.list")

@@ -8,7 +8,9 @@
 #   3. once there is room again the same resume succeeds, and its loss and
 #      validation logs equal those of an uninterrupted run, row for row;
 #   4. a loss log that stops growing (ulimit -f) stops training with one line
-#      instead of dropping rows.
+#      instead of dropping rows;
+#   5. with [net] mosaic, cutmix and blur on, a resumed run still equals an
+#      uninterrupted one (loss log and final weights).
 # The full disk is a real one where this runs as root and mount works: a
 # 256 KiB tmpfs filled up by a filler file (writes fail with ENOSPC).
 # Elsewhere it is simulated with `ulimit -f 0` (writes fail with EFBIG); the
@@ -143,4 +145,25 @@ if [ "$(printf '%s\n' "$out" | tail -1)" = "exit 1" ] && printf '%s\n' "$msg" | 
 else
     fail "a loss log that cannot be written: $(printf '%s\n' "$out" | tail -2)"
 fi
+# -- 5. with Darknet's mixing and blur (partners drawn per sample from (seed,
+# k)) a run resumed at its checkpoint still equals an uninterrupted one
+mix="-set mosaic=1 -set cutmix=1 -set blur=3 -set label_smooth_eps=0.1"
+data mu
+data mi
+# shellcheck disable=SC2086
+train "$T/mu.data" "$T/tiny.cfg" -set max_batches=8 $mix || fail "mixing, uninterrupted: $(last_err)"
+# shellcheck disable=SC2086
+train "$T/mi.data" "$T/tiny.cfg" -set max_batches=4 $mix || fail "mixing, first half: $(last_err)"
+# shellcheck disable=SC2086
+train "$T/mi.data" "$T/tiny.cfg" "$T/mi/tiny.backup" -set max_batches=8 $mix || fail "mixing, resume: $(last_err)"
+if [ "$(cut -d, -f1-4 "$T/mi/tiny.loss.csv")" = "$(cut -d, -f1-4 "$T/mu/tiny.loss.csv")" ] &&
+    cmp -s "$T/mi/tiny_final.weights" "$T/mu/tiny_final.weights"; then
+    ok "mosaic+cutmix+blur: resumed run's loss log and final weights equal the uninterrupted run's"
+else
+    fail "mosaic+cutmix+blur: the resumed run differs from the uninterrupted one"
+fi
+[ "$(cut -d, -f1-3 "$T/mu/tiny.loss.csv")" != "$(cut -d, -f1-3 "$T/u/tiny.loss.csv")" ] &&
+    ok "mosaic+cutmix+blur change the losses (the keys are not ignored)" ||
+    fail "mosaic+cutmix+blur: the same losses as without them"
+
 [ "$fails" -eq 0 ]

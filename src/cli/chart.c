@@ -362,7 +362,7 @@ int chart_training(const char *png, const char *loss_csv, const char *valid_csv,
                 p[i].fixed_x = 1, p[i].xmin = 0, p[i].xmax = col[0][lt.nrows - 1];
         }
     }
-    if (csv_read(valid_csv, &vt, err) == 0) {
+    if (valid_csv && csv_read(valid_csv, &vt, err) == 0) {
         int it = csv_col(&vt, "iteration"), t1c = csv_col(&vt, "top1"), tkc = csv_col(&vt, "topk"),
             kc = csv_col(&vt, "k");
         if (it >= 0 && t1c >= 0 && tkc >= 0) {
@@ -377,7 +377,7 @@ int chart_training(const char *png, const char *loss_csv, const char *valid_csv,
             p[1].nseries = 2;
         }
     }
-    int rc = chart_write_png(png, p, 2, 480, 320, err);
+    int rc = chart_write_png(png, p, valid_csv ? 2 : 1, 480, 320, err);
     for (int i = 0; i < 6; i++) free(col[i]);
     csv_free(&lt);
     csv_free(&vt);

@@ -56,7 +56,8 @@ void csv_free(struct csv_table *t);
  * The training chart: left panel, loss (pale) and average loss against the
  * iteration from loss_csv (classifier train's <base>.loss.csv); right panel,
  * validation top-1 and top-k accuracy in percent from valid_csv (columns
- * iteration,epoch,top1,topk,k). title names the run.
+ * iteration,epoch,top1,topk,k; NULL: no validation, no right panel).
+ * title names the run.
  */
 int chart_training(const char *png, const char *loss_csv, const char *valid_csv, const char *title,
                    char *err);

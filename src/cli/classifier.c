@@ -9,7 +9,9 @@
  * bit-identical to an uninterrupted one). <base> is the cfg file name up to
  * its first '.', as Darknet does. Every valid_every iterations it scores
  * the `valid` list into <backup>/<base>.valid.csv and <backup>/chart.png
- * (evaluate.h).
+ * (evaluate.h). Darknet's -topk turns that on (once per epoch) where the cfg
+ * has valid_every=0; -chart PATH draws the chart to PATH instead, and with
+ * validation off draws the loss chart alone at checkpoints and at the end.
  * valid: top-1 and top-k accuracy on the `valid` list (test-time
  * preprocessing: normalisation only).
  * predict: the top-k labels of one image with their probabilities.
@@ -28,6 +30,7 @@
 #include "../core/weights.h"
 #include "../data/data.h"
 #include "args.h"
+#include "chart.h"
 #include "commands.h"
 #include "evaluate.h"
 #ifdef GPU
@@ -141,6 +144,16 @@ static int check_classes(struct network *net, const struct data_cfg *d, char *er
     return 0;
 }
 
+/* -chart PATH with validation off: the loss chart alone, drawn at every
+ * checkpoint and at the end (with validation on, validator_step draws the
+ * chart after every validation). */
+static void loss_chart(const char *png, const char *loss_csv, const char *title)
+{
+    char cerr[DN_ERR_LEN];
+    if (chart_training(png, loss_csv, NULL, title, cerr))
+        fprintf(stderr, "warning: %s\n", cerr); /* a chart is not worth stopping for */
+}
+
 static int train(int argc, char **argv, int gpu)
 {
     char err[DN_ERR_LEN];
@@ -250,6 +263,7 @@ static int train(int argc, char **argv, int gpu)
         if (iter % net->sched.backup_every == 0 && iter < net->sched.max_batches) {
             if (weights_save(net, backup, 1, err)) goto fail;
             fprintf(stderr, "saved %s\n", backup);
+            if (chart && !val.every) loss_chart(chart, logpath, base);
         }
     }
     /* measured after the loop: the last iteration's validation counts in
@@ -257,6 +271,7 @@ static int train(int argc, char **argv, int gpu)
     spent = dn_time() - start;
     if (weights_save(net, backup, 1, err) || weights_save(net, final, 1, err)) goto fail;
     fprintf(stderr, "saved %s\n", final);
+    if (chart && !val.every) loss_chart(chart, logpath, base);
     double train_s = spent - val.seconds; /* throughput without the validations */
     if (iter > first_iter)
         fprintf(stderr, "trained %d iterations in %.1f s: %.1f images/s%s\n", iter - first_iter, train_s,

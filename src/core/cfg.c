@@ -316,10 +316,6 @@ static const struct {
     const char *key;
     const char *why;
 } unsupported_keys[] = {
-    {"net", "mosaic", "mosaic augmentation is for detection training"},
-    {"net", "cutmix", "cutmix augmentation is not implemented"},
-    {"net", "mixup", "mixup augmentation is not implemented"},
-    {"net", "blur", "blur augmentation is not implemented"},
     {"net", "gaussian_noise", "noise augmentation is not implemented"},
     {"net", "contrastive", "contrastive training is not implemented"},
     {"net", "adversarial_lr", "adversarial training is not implemented"},

@@ -79,6 +79,39 @@ static const char *const init_names[] = {"darknet", "fan_out", "fan_in", NULL};
 static const char *const decay_names[] = {"all", "weights", NULL};
 
 /*
+ * Darknet's image mixing and blur (struct augment's mix and blur): mixup=N
+ * (0 off, 1 mixup, 2 cutmix, 3 mosaic, 4 cutmix or mosaic), or cutmix=1
+ * and/or mosaic=1 (both: 4), as Darknet sets them; where Darknet would let
+ * cutmix/mosaic override a different mixup= silently, this refuses. blur=1
+ * is a 15 x 15 Gaussian kernel, another value the (odd) kernel size; the
+ * kernel's radius must fit the smaller image side (one border reflection).
+ */
+static int parse_net_mix(struct network *net, struct cfg *c, struct cfg_section *s)
+{
+    int cutmix, mosaic, blur;
+    if (cfg_int(c, s, "mixup", 0, &net->aug.mix) || cfg_int(c, s, "cutmix", 0, &cutmix) ||
+        cfg_int(c, s, "mosaic", 0, &mosaic) || cfg_int(c, s, "blur", 0, &blur))
+        return -1;
+    if (net->aug.mix < MIX_NONE || net->aug.mix > MIX_CUTMIX_MOSAIC)
+        return cfg_fail(c, s, "mixup", "must be 0 (off), 1 (mixup), 2 (cutmix), 3 (mosaic) or 4 (cutmix or mosaic)");
+    if (cutmix != 0 && cutmix != 1) return cfg_fail(c, s, "cutmix", "must be 0 or 1");
+    if (mosaic != 0 && mosaic != 1) return cfg_fail(c, s, "mosaic", "must be 0 or 1");
+    int implied = cutmix && mosaic ? MIX_CUTMIX_MOSAIC : cutmix ? MIX_CUTMIX : mosaic ? MIX_MOSAIC : MIX_NONE;
+    if (implied != MIX_NONE && net->aug.mix != MIX_NONE && net->aug.mix != implied)
+        return cfg_fail(c, s, "mixup", "contradicts cutmix=%d mosaic=%d (which mean mixup=%d); set one or the other",
+                        cutmix, mosaic, implied);
+    if (implied != MIX_NONE) net->aug.mix = implied;
+    int side = net->w < net->h ? net->w : net->h;
+    net->aug.blur = blur == 1 ? 15 : blur;
+    if (blur < 0 || (blur > 1 && blur % 2 == 0))
+        return cfg_fail(c, s, "blur", "must be 0 (off), 1 (a 15x15 kernel) or an odd kernel size");
+    if (net->aug.blur / 2 > side - 1)
+        return cfg_fail(c, s, "blur", "a %dx%d kernel needs a width and height of at least %d (the input is %dx%d)",
+                        net->aug.blur, net->aug.blur, net->aug.blur / 2 + 1, net->w, net->h);
+    return 0;
+}
+
+/*
  * Darknet's classifier augmentation keys, with its defaults: max_crop =
  * 2 * width and min_crop = width (a random 1x..2x zoom-in), angle 0,
  * aspect 1, hue 0, saturation 1, exposure 1, label_smooth_eps 0. Our own
@@ -110,7 +143,7 @@ static int parse_net_augment(struct network *net, struct cfg *c, struct cfg_sect
                         "angle=%g aspect=%g); use one or the other", net->aug.min_crop, net->aug.max_crop, net->aug.angle,
                         net->aug.aspect);
     if (!zoom) net->aug.min_crop = net->aug.max_crop = 0; /* off: the pad/crop path */
-    return 0;
+    return parse_net_mix(net, c, s);
 }
 
 static int parse_net_section(struct network *net, struct cfg *c, struct cfg_section *s)

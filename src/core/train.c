@@ -23,9 +23,9 @@ void feeder_init(struct feeder *f, struct network *net, int train)
     f->dev = NULL;
     f->u8 = NULL;
 #ifdef GPU
-    /* Darknet's zoom/colour augmentation renders on the host (data.h): such
-     * runs feed the GPU float batches through net->input */
-    if (net->cuda && !augment_warps(&f->aug)) {
+    /* Darknet's zoom/colour augmentation, mixing and blur render on the host
+     * (data.h): such runs feed the GPU float batches through net->input */
+    if (net->cuda && !augment_on_host(&f->aug)) {
         f->dev = u8_feed_new(net, &f->aug);
         f->u8 = u8_feed_batch(f->dev);
     }

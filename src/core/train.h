@@ -4,11 +4,12 @@
  * `classifier train` (train_step), the validation of `classifier valid` and
  * of training (feed_samples), and `bench` (feed_ready).
  *
- * On the CPU a batch is rendered (augmented, normalised, one-hot targets) as
- * floats into net->input and net->truth. On the GPU it travels as uint8
- * images plus each sample's crop and flip (struct u8_batch) and is rendered
- * on the device (cuda_net_feed_u8, network_gpu.h): a quarter of the bytes,
- * the same numbers bit for bit.
+ * On the CPU a batch is rendered (augmented, normalised, one-hot or soft
+ * targets) as floats into net->input and net->truth. On the GPU it travels
+ * as uint8 images plus each sample's crop and flip (struct u8_batch) and is
+ * rendered on the device (cuda_net_feed_u8, network_gpu.h): a quarter of the
+ * bytes, the same numbers bit for bit; except when augment_on_host (Darknet's
+ * zoom and colours, mixing, blur): then the float batch is copied.
  */
 #ifndef DN_TRAIN_H
 #define DN_TRAIN_H

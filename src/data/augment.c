@@ -16,6 +16,11 @@
  * in HSV; that path renders on the CPU only (the GPU's u8 renderer takes
  * the pad/crop plans only, so such runs feed the GPU float batches).
  *
+ * Darknet's mixup, cutmix, mosaic and blur (struct augment's mix and blur)
+ * then combine the rendered sample with partner images, each rendered the
+ * same way, and blur it; they too render on the CPU only. Their choices come
+ * from a second RNG seeded from (seed, k) (dataset_plan_mix).
+ *
  * Two steps: a plan (struct sample_plan: which image, label, crop offset,
  * flip) drawn from the RNGs, then rendering by table look-up. The float
  * batch renders straight from the cache (dataset_fill_batch); the u8 batch
@@ -25,6 +30,7 @@
 #include "data.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Make d->perm the permutation of epoch e (cached: recomputed on change). */
@@ -95,6 +101,25 @@ static void plan_warp(struct sample_plan *p, const struct augment *a, struct dn_
     p->warp = 1;
 }
 
+/* The augmentation of one image (crop, flip, Darknet's warp and colours),
+ * drawn from r: every field of p but idx and label. */
+static void plan_augment(struct sample_plan *p, const struct augment *a, struct dn_rng *r, int h, int w)
+{
+    p->pad = a->crop_pad > 0 ? a->crop_pad : 0;
+    p->dx = (int)rng_below(r, 2 * (uint32_t)p->pad + 1);
+    p->dy = (int)rng_below(r, 2 * (uint32_t)p->pad + 1);
+    p->flip = a->flip ? (int)(rng_u32(r) >> 31) : 0;
+    p->smooth = a->label_smooth;
+    if (augment_warps(a)) {
+        p->pad = p->dx = p->dy = 0;
+        plan_warp(p, a, r, h, w);
+        p->dhue = rng_uniform(r, -a->hue, a->hue);
+        p->dsat = rand_scale(r, a->saturation);
+        p->dexp = rand_scale(r, a->exposure);
+        p->colour = p->dhue != 0 || p->dsat != 1 || p->dexp != 1;
+    }
+}
+
 /* The plan of sample k: epoch permutation first, then the sample's own RNG. */
 static struct sample_plan plan_sample(struct dataset *d, const struct augment *a, uint64_t seed,
                                       uint64_t k)
@@ -105,24 +130,76 @@ static struct sample_plan plan_sample(struct dataset *d, const struct augment *a
         p.idx = d->perm[k % (uint64_t)d->n];
         struct dn_rng r;
         rng_seed(&r, hash64(seed * 0x9E3779B97F4A7C15ull ^ k));
-        p.pad = a->crop_pad > 0 ? a->crop_pad : 0;
-        p.dx = (int)rng_below(&r, 2 * (uint32_t)p.pad + 1);
-        p.dy = (int)rng_below(&r, 2 * (uint32_t)p.pad + 1);
-        p.flip = a->flip ? (int)(rng_u32(&r) >> 31) : 0;
-        p.smooth = a->label_smooth;
-        if (augment_warps(a)) {
-            p.pad = p.dx = p.dy = 0;
-            plan_warp(&p, a, &r, d->h, d->w);
-            p.dhue = rng_uniform(&r, -a->hue, a->hue);
-            p.dsat = rand_scale(&r, a->saturation);
-            p.dexp = rand_scale(&r, a->exposure);
-            p.colour = p.dhue != 0 || p.dsat != 1 || p.dexp != 1;
-        }
+        plan_augment(&p, a, &r, d->h, d->w);
     } else {
         p.idx = (int)(k % (uint64_t)d->n);
     }
     p.label = d->labels[p.idx];
     return p;
+}
+
+int augment_on_host(const struct augment *a)
+{
+    return augment_warps(a) || (a->train && (a->mix != MIX_NONE || a->blur > 0));
+}
+
+/* Darknet's rand_int: uniform integer in [lo, hi], the bounds swapped if
+ * hi < lo. */
+static int rand_int(struct dn_rng *r, int lo, int hi)
+{
+    if (hi < lo) {
+        int t = lo;
+        lo = hi, hi = t;
+    }
+    return lo + (int)rng_below(r, (uint32_t)(hi - lo) + 1);
+}
+
+void dataset_plan_mix(const struct dataset *d, const struct augment *a, uint64_t seed, uint64_t k,
+                      struct mix_plan *m)
+{
+    const int h = d->h, w = d->w;
+    memset(m, 0, sizeof(*m));
+    m->kind = MIX_NONE;
+    m->parts = 1;
+    m->weight[0] = 1;
+    if (!a->train) return;
+    /* one RNG per sample, apart from the one of its own augmentation */
+    struct dn_rng r;
+    rng_seed(&r, hash64(seed * 0xD1B54A32D192ED03ull ^ hash64(k)));
+    if (a->mix != MIX_NONE && rng_u32(&r) >> 31) {
+        m->kind = a->mix;
+        if (m->kind == MIX_CUTMIX_MOSAIC) m->kind = rng_u32(&r) >> 31 ? MIX_MOSAIC : MIX_CUTMIX;
+        m->parts = m->kind == MIX_MOSAIC ? 4 : 2;
+        for (int j = 0; j < m->parts - 1; j++) {
+            struct sample_plan *p = &m->part[j];
+            p->idx = (int)rng_below(&r, (uint32_t)d->n);
+            p->label = d->labels[p->idx];
+            plan_augment(p, a, &r, h, w);
+        }
+        if (m->kind == MIX_MIXUP) {
+            m->weight[0] = m->weight[1] = 0.5f;
+        } else if (m->kind == MIX_CUTMIX) {
+            /* Darknet's box: sides of 30%..80% (truncated), never touching
+             * the right or bottom edge */
+            int cw = rand_int(&r, (int)(w * 0.3f), (int)(w * 0.8f));
+            int ch = rand_int(&r, (int)(h * 0.3f), (int)(h * 0.8f));
+            m->x0 = rand_int(&r, 0, w - cw - 1);
+            m->y0 = rand_int(&r, 0, h - ch - 1);
+            m->x1 = m->x0 + cw, m->y1 = m->y0 + ch;
+            m->weight[1] = (float)(cw * ch) / (float)(w * h);
+            m->weight[0] = 1 - m->weight[1];
+        } else { /* mosaic: the cut point at 20%..80% of each side */
+            int cx = rand_int(&r, (int)(w * 0.2f), (int)(w * 0.8f));
+            int cy = rand_int(&r, (int)(h * 0.2f), (int)(h * 0.8f));
+            m->x0 = cx, m->y0 = cy;
+            float area = (float)(w * h);
+            m->weight[0] = (float)(cx * cy) / area;
+            m->weight[1] = (float)((w - cx) * cy) / area;
+            m->weight[2] = (float)(cx * (h - cy)) / area;
+            m->weight[3] = (float)((w - cx) * (h - cy)) / area;
+        }
+    }
+    if (a->blur > 0 && rng_below(&r, 4) == 0) m->blur = a->blur;
 }
 
 void dataset_plan_batch(struct dataset *d, const struct augment *a, uint64_t seed, uint64_t first,
@@ -239,11 +316,67 @@ static void render_sample_warp(const uint8_t *src, const struct sample_plan *p, 
         }
 }
 
-/* Truth row of one sample: one-hot, or smoothed by p->smooth. */
-static void fill_truth(float *row, int classes, const struct sample_plan *p)
+/* Truth row of one sample: one-hot, or smoothed by p->smooth; scaled by
+ * weight and added to row (add 1) or written (add 0). */
+static void truth_row(float *row, int classes, const struct sample_plan *p, float weight, int add)
 {
     float off = classes > 1 ? p->smooth / (float)(classes - 1) : 0;
-    for (int i = 0; i < classes; i++) row[i] = i == p->label ? 1.0f - p->smooth : off;
+    for (int i = 0; i < classes; i++) {
+        float t = weight * (i == p->label ? 1.0f - p->smooth : off);
+        row[i] = add ? row[i] + t : t;
+    }
+}
+
+static void fill_truth(float *row, int classes, const struct sample_plan *p) { truth_row(row, classes, p, 1, 0); }
+
+/* One planned sample rendered from the dataset into out (c, h, w). */
+static void render_planned(const struct dataset *d, const struct augment *a, const struct sample_plan *p,
+                           const float lut[3][256], float *out)
+{
+    const uint8_t *src = d->pixels + (size_t)p->idx * d->c * d->h * d->w;
+    if (p->warp)
+        render_sample_warp(src, p, d->c, d->h, d->w, a, out);
+    else
+        render_sample(src, p, d->c, d->h, d->w, lut, out);
+}
+
+/* Where pixel (x, y) of a mixed sample comes from: 0 the sample itself,
+ * j > 0 partner j (m->part[j - 1]). */
+static int mix_source(const struct mix_plan *m, int x, int y)
+{
+    if (m->kind == MIX_CUTMIX) return x >= m->x0 && x < m->x1 && y >= m->y0 && y < m->y1;
+    if (m->kind == MIX_MOSAIC) return (x >= m->x0) + 2 * (y >= m->y0);
+    return 0;
+}
+
+/*
+ * Mix the rendered sample x (c, h, w; normalised) and its truth row (may be
+ * NULL) with its partners as m says, then blur it. Normalisation is affine
+ * per channel and the mixing weights sum to 1, so mixing normalised values
+ * is mixing pixels. part: c*h*w floats of scratch.
+ */
+static void apply_mix(const struct dataset *d, const struct augment *a, const struct mix_plan *m,
+                      const float lut[3][256], float *x, float *truth, float *part)
+{
+    const int c = d->c, h = d->h, w = d->w, k = d->classes;
+    const size_t plane = (size_t)h * w;
+    if (truth && m->kind != MIX_NONE)
+        for (int i = 0; i < k; i++) truth[i] *= m->weight[0];
+    for (int j = 1; j < m->parts; j++) {
+        const struct sample_plan *p = &m->part[j - 1];
+        render_planned(d, a, p, lut, part);
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < h; y++)
+                for (int xx = 0; xx < w; xx++) {
+                    size_t i = ch * plane + (size_t)y * w + xx;
+                    if (m->kind == MIX_MIXUP)
+                        x[i] = (x[i] + part[i]) / 2;
+                    else if (mix_source(m, xx, y) == j)
+                        x[i] = part[i];
+                }
+        if (truth) truth_row(truth, k, p, m->weight[j], 1);
+    }
+    if (m->blur) augment_blur(x, c, h, w, m->blur);
 }
 
 void dataset_fill_batch(struct dataset *d, const struct augment *a, uint64_t seed, uint64_t first,
@@ -254,14 +387,63 @@ void dataset_fill_batch(struct dataset *d, const struct augment *a, uint64_t see
     DN_ASSERT(d->n > 0 && c >= 1 && c <= 3);
     float lut[3][256];
     augment_lut(a, c, lut);
+    int mixing = a->train && (a->mix != MIX_NONE || a->blur > 0);
+    float *part = mixing ? falloc(img) : NULL;
     for (int b = 0; b < batch; b++) {
-        struct sample_plan p = plan_sample(d, a, seed, first + (uint64_t)b);
-        if (truth) fill_truth(truth + (size_t)b * d->classes, d->classes, &p);
-        if (p.warp)
-            render_sample_warp(d->pixels + (size_t)p.idx * img, &p, c, h, w, a, x + (size_t)b * img);
-        else
-            render_sample(d->pixels + (size_t)p.idx * img, &p, c, h, w, lut, x + (size_t)b * img);
+        uint64_t k = first + (uint64_t)b;
+        struct sample_plan p = plan_sample(d, a, seed, k);
+        float *row = truth ? truth + (size_t)b * d->classes : NULL;
+        if (row) fill_truth(row, d->classes, &p);
+        render_planned(d, a, &p, lut, x + (size_t)b * img);
+        if (mixing) {
+            struct mix_plan m;
+            dataset_plan_mix(d, a, seed, k, &m);
+            apply_mix(d, a, &m, lut, x + (size_t)b * img, row, part);
+        }
     }
+    free(part);
+}
+
+/* Reflect-101 border (OpenCV's default: ...2 1 | 0 1 2 ... n-1 | n-2 ...). */
+static int reflect101(int i, int n)
+{
+    if (n == 1) return 0;
+    while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
+    return i;
+}
+
+void augment_blur_kernel(int ksize, float *g)
+{
+    /* OpenCV's GaussianBlur with sigma 0: sigma from the kernel size */
+    double sigma = 0.3 * ((ksize - 1) * 0.5 - 1) + 0.8, sum = 0;
+    int r = ksize / 2;
+    for (int i = 0; i < ksize; i++) sum += exp(-(double)(i - r) * (i - r) / (2 * sigma * sigma));
+    for (int i = 0; i < ksize; i++) g[i] = (float)(exp(-(double)(i - r) * (i - r) / (2 * sigma * sigma)) / sum);
+}
+
+void augment_blur(float *x, int c, int h, int w, int ksize)
+{
+    DN_ASSERT(ksize >= 1 && ksize % 2 == 1);
+    const int r = ksize / 2;
+    float *g = falloc((size_t)ksize), *tmp = falloc((size_t)h * w);
+    augment_blur_kernel(ksize, g);
+    for (int ch = 0; ch < c; ch++) {
+        float *p = x + (size_t)ch * h * w;
+        for (int y = 0; y < h; y++) /* rows, into tmp */
+            for (int i = 0; i < w; i++) {
+                float v = 0;
+                for (int j = 0; j < ksize; j++) v += g[j] * p[(size_t)y * w + reflect101(i + j - r, w)];
+                tmp[(size_t)y * w + i] = v;
+            }
+        for (int y = 0; y < h; y++) /* then columns, back into x */
+            for (int i = 0; i < w; i++) {
+                float v = 0;
+                for (int j = 0; j < ksize; j++) v += g[j] * tmp[(size_t)reflect101(y + j - r, h) * w + i];
+                p[(size_t)y * w + i] = v;
+            }
+    }
+    free(g);
+    free(tmp);
 }
 
 size_t u8_batch_bytes(int batch, int c, int h, int w)
@@ -283,6 +465,7 @@ void dataset_gather_batch(struct dataset *d, const struct augment *a, uint64_t s
 {
     const size_t img = (size_t)d->c * d->h * d->w;
     DN_ASSERT(u->c == d->c && u->h == d->h && u->w == d->w);
+    DN_ASSERT(!augment_on_host(a)); /* mixing, blur and Darknet's warps render on the host */
     dataset_plan_batch(d, a, seed, first, u->batch, u->plan);
     for (int b = 0; b < u->batch; b++)
         memcpy(u->pixels + (size_t)b * img, d->pixels + (size_t)u->plan[b].idx * img, img);

@@ -30,7 +30,26 @@ struct augment {
     float angle, aspect;
     float hue, saturation, exposure;
     float label_smooth; /* truth: 1 - eps at the label, eps / (classes - 1) elsewhere */
+    /*
+     * Darknet's image mixing ([net] mixup, cutmix, mosaic; augment.c): with
+     * probability 1/2 a training sample is combined with other images drawn
+     * uniformly from the whole set, each augmented on its own, and its truth
+     * becomes the mix of their (smoothed) truths:
+     *   MIX_MIXUP   x = (x1 + x2) / 2, truth likewise;
+     *   MIX_CUTMIX  a box of 30%..80% of each side comes from the partner,
+     *               truth weighted by area;
+     *   MIX_MOSAIC  four images in the quadrants around a random point with
+     *               20%..80% of each side, truth weighted by area;
+     *   MIX_CUTMIX_MOSAIC  cutmix or mosaic, 1/2 each.
+     * Then blur: with probability 1/4 a Gaussian blur with a blur x blur
+     * kernel (odd; 0 = off) over the sample.
+     */
+    int mix;  /* MIX_NONE .. MIX_CUTMIX_MOSAIC, Darknet's mixup=N values */
+    int blur; /* Gaussian kernel size, 0 = off ([net] blur=1 means 15) */
 };
+
+/* The values of struct augment's mix (Darknet's mixup=N numbering). */
+enum { MIX_NONE = 0, MIX_MIXUP = 1, MIX_CUTMIX = 2, MIX_MOSAIC = 3, MIX_CUTMIX_MOSAIC = 4 };
 
 
 #endif

@@ -6,7 +6,8 @@
  * Determinism: the order and the augmentation of every training sample are
  * pure functions of (seed, global sample index k). Sample k belongs to epoch
  * k / n at position k % n of that epoch's seeded permutation, and its crop and
- * flip come from an RNG seeded with hash(seed, k). A run resumed at iteration
+ * flip come from an RNG seeded with hash(seed, k) (and its mixing partners
+ * from another; dataset_plan_mix). A run resumed at iteration
  * i therefore sees exactly the batches an uninterrupted run would.
  */
 #ifndef DN_DATA_H
@@ -80,6 +81,10 @@ void dataset_free(struct dataset *d);
 
 /* 1 if a needs the warp or colour path (not the pad/crop table look-up). */
 int augment_warps(const struct augment *a);
+/* 1 if a's batches must be rendered on the host (dataset_fill_batch): the
+ * warps above, or (training) mixing or blur. The u8 batch (below) carries
+ * the pad/crop/flip plans only. */
+int augment_on_host(const struct augment *a);
 
 /*
  * Fill x (batch, c, h, w) and truth (batch, classes, one-hot) with samples
@@ -87,7 +92,8 @@ int augment_warps(const struct augment *a);
  * of epoch k / n's permutation, augmented with an RNG seeded by (seed, k).
  * Not training: sample k is image k % n in list order, not augmented.
  * truth may be NULL. It is dataset_plan_batch, then every sample rendered
- * with the table of augment_lut.
+ * with the table of augment_lut, then (training with mix or blur) mixed
+ * and blurred as dataset_plan_mix says: its truth is then soft.
  */
 void dataset_fill_batch(struct dataset *d, const struct augment *a, uint64_t seed, uint64_t first,
                         int batch, float *x, float *truth);
@@ -117,6 +123,42 @@ struct sample_plan {
  * same RNG calls, that dataset_fill_batch makes. */
 void dataset_plan_batch(struct dataset *d, const struct augment *a, uint64_t seed, uint64_t first,
                         int batch, struct sample_plan *plan);
+
+/*
+ * How training sample k is mixed with other images and blurred (struct
+ * augment's mix and blur), drawn from an RNG seeded by (seed, k) that is
+ * not the one of the sample's own plan: a pure function of (seed, k), and
+ * with mix and blur off the sample is what it was without them. The
+ * partners are images drawn uniformly from the whole set (not from the
+ * epoch's permutation), each with its own augmentation plan. Pixel (x, y)
+ * of the mixed sample, per channel:
+ *   MIX_MIXUP   (sample + partner 1) / 2
+ *   MIX_CUTMIX  partner 1 inside the box x0 <= x < x1, y0 <= y < y1, else the sample
+ *   MIX_MOSAIC  the sample where x < x0 and y < y0, partner 1 where x >= x0
+ *               and y < y0, partner 2 where x < x0 and y >= y0, partner 3
+ *               where x >= x0 and y >= y0
+ * and its truth row is sum_j weight[j] * truth_j over the parts (j = 0 the
+ * sample), each part's truth smoothed on its own. Then, if blur > 0, the
+ * whole sample is blurred (augment_blur).
+ */
+struct mix_plan {
+    int kind;                   /* MIX_NONE (not mixed), MIX_MIXUP, MIX_CUTMIX or MIX_MOSAIC */
+    int parts;                  /* images combined: 1, 2 or 4 */
+    struct sample_plan part[3]; /* partners 1 .. parts-1: image, label, augmentation */
+    float weight[4];            /* truth weight of the sample, then of each partner */
+    int x0, y0, x1, y1;         /* cutmix's box; mosaic's cut point (x0, y0) */
+    int blur;                   /* kernel size of the blur, 0: none */
+};
+void dataset_plan_mix(const struct dataset *d, const struct augment *a, uint64_t seed, uint64_t k,
+                      struct mix_plan *m);
+/* The ksize weights of OpenCV's Gaussian kernel for sigma 0 (Darknet's blur):
+ * sigma = 0.3 ((ksize - 1) / 2 - 1) + 0.8, g_i ~ exp(-(i - ksize/2)^2 / (2 sigma^2)),
+ * summing to 1. */
+void augment_blur_kernel(int ksize, float *g);
+/* Blur each channel of x (c, h, w) in place with that kernel along the rows,
+ * then along the columns; borders reflect without repeating the edge
+ * (OpenCV's default: pixel -i is pixel i). ksize odd. */
+void augment_blur(float *x, int c, int h, int w, int ksize);
 /* The normalisation of a value x in 0..1 of channel ch: (x - mean[ch]) / std[ch]. */
 float augment_value(const struct augment *a, int ch, float x);
 /* The same over an image x (c, h, w) of values in 0..1, in place (predict:

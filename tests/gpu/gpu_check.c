@@ -233,7 +233,11 @@ static int run_case(const struct layer_case *t, int flags, const char *mode, int
     struct layer *lc = net_output_layer(cpu), *lg = net_output_layer(gpu);
     if (loss && strcmp(lc->ops->name, "softmax") == 0) {
         memset(cpu->truth, 0, ntruth * sizeof(float));
-        for (int b = 0; b < cpu->batch; b++) cpu->truth[(size_t)b * cpu->truths + rng_below(&r, cpu->truths)] = 1;
+        for (int b = 0; b < cpu->batch; b++) {
+            float a = t->o.soft_targets ? rng_uniform(&r, 0.1f, 0.9f) : 1; /* two classes mixed, or one-hot */
+            cpu->truth[(size_t)b * cpu->truths + rng_below(&r, cpu->truths)] += a;
+            if (t->o.soft_targets) cpu->truth[(size_t)b * cpu->truths + rng_below(&r, cpu->truths)] += 1 - a;
+        }
     } else {
         fill_uniform(&r, cpu->truth, ntruth, -1, 1);
     }
