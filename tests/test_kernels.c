@@ -164,7 +164,7 @@ static void test_conv_direct(void)
         inv[f] = 1.0f / sqrtf(rng_uniform(&r, 0.1f, 3) + BN_EPS);
     }
     conv_direct_forward(&g, in, w, x, ws);
-    for (int a = ACT_LINEAR; a <= ACT_LOGISTIC; a++) {
+    for (int a = ACT_LINEAR; a <= ACT_MISH; a++) {
         struct conv_epilogue e = {mean, inv, gamma, beta, a};
         conv_direct_forward_epi(&g, in, w, y, ws, &e);
         size_t bad = 0;
