@@ -127,21 +127,18 @@ darknet: $(LIB_OBJ) $(CLI_OBJ) $(LINK_STAMP)
 $(BUILD)/run_tests: $(LIB_OBJ) $(TEST_OBJ) $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
-# The CPU-vs-GPU checks and the GPU benchmark that scripts/gpu_check_device.sh
-# runs (-infer, kernel launch counts; ./darknet bench -gpus N is the user's
-# command): GPU builds only, never part of `make` or `make test` (they need a
-# GPU to run).
+# The CPU-vs-GPU checks that scripts/gpu_check_device.sh runs (the GPU
+# benchmark is ./darknet bench -gpus N): GPU builds only, never part of `make`
+# or `make test` (they need a GPU to run).
 GPU_CHECK_SRC := tests/gpu/gpu_check.c tests/gpu/gpu_conv_exact.c tests/gpu/gpu_large.c
-GPU_TEST_SRC := $(GPU_CHECK_SRC) tests/gpu/gpu_bench.c
+GPU_TEST_SRC := $(GPU_CHECK_SRC)
 GPU_TEST_OBJ := $(GPU_TEST_SRC:%.c=$(OBJDIR)/%.o)
 ifeq ($(GPU),1)
-gpu_check: config $(BUILD)/gpu_check $(BUILD)/gpu_bench
+gpu_check: config $(BUILD)/gpu_check
 
 $(BUILD)/gpu_check: $(LIB_OBJ) $(GPU_CHECK_SRC:%.c=$(OBJDIR)/%.o) $(OBJDIR)/tests/layer_cases.o $(LINK_STAMP)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 
-$(BUILD)/gpu_bench: $(LIB_OBJ) $(OBJDIR)/tests/gpu/gpu_bench.o $(LINK_STAMP)
-	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ $(LDLIBS)
 else
 gpu_check:
 	@echo "gpu_check needs a CUDA build: make GPU=1 CUDNN=1 gpu_check"; exit 2

@@ -30,7 +30,7 @@
 #              augmentation).
 #   3 sanitize compute-sanitizer memcheck and racecheck on a few small
 #              gpu_check cases.
-#   4 speed    batch 128, ours (build/gpu_bench) and PyTorch
+#   4 speed    batch 128, ours (./darknet bench -gpus 0) and PyTorch
 #              (scripts/bench_torch.py) in the same run: resnet_20,
 #              res_se_net_20, resnet_110, training and inference: images/s,
 #              ms/iteration, kernels per iteration (ours: cuda_launch_count,
@@ -76,6 +76,9 @@ limit() {
     [ "$left" -lt 5 ] && left=5
     [ "$1" -lt "$left" ] && echo "$1" || echo "$left"
 }
+# key K LINE: the value of K in a "bench k=v ..." line of ./darknet bench
+key() { echo "$2" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+
 # row STEP RESULT SECONDS DETAIL: one line of the summary table
 row() { printf '%-12s %-5s %5s s  %s\n' "$1" "$2" "$3" "$4" >>"$ROWS"; }
 # find a built program (the build may put it under tests/ or build/)
@@ -190,7 +193,7 @@ step_build() {
     # shellcheck disable=SC2086
     timeout "$(limit 200)" make -j"$JOBS" $MAKEVARS ARCH="$ARCH" darknet gpu_check >>"$log" 2>&1
     rc=$?
-    if [ $rc = 0 ] && GPU_CHECK=$(bin gpu_check) && GPU_BENCH=$(bin gpu_bench) && DARKNET=$(bin darknet); then
+    if [ $rc = 0 ] && GPU_CHECK=$(bin gpu_check) && DARKNET=$(bin darknet); then
         row "1 build" ok $(($(now) - t0)) "$MAKEVARS, $ARCH; convolution: $CONV${NOTE:-}"
         return 0
     fi
@@ -257,11 +260,11 @@ step_speed() {
         [ $net = resnet_110 ] && it=10
         for mode in train infer; do
             n_all=$((n_all + 1))
-            oflag="" tflag=""
-            [ $mode = infer ] && oflag=-infer tflag=--infer
+            oflag="-train 1" tflag=""
+            [ $mode = infer ] && oflag="-train 0" tflag=--infer
             echo "### ours $net $mode" >>"$log"
             # shellcheck disable=SC2086
-            o=$(timeout "$(limit 20)" "$GPU_BENCH" "cfg/$net.cfg" -batch 128 -iters $it -warmup 5 $oflag 2>&1)
+            o=$(timeout "$(limit 20)" "$DARKNET" bench "cfg/$net.cfg" -batch 128 -iters $it -warmup 5 -gpus 0 $oflag 2>&1)
             rc=$?
             echo "$o" >>"$log"
             [ $rc = 0 ] && n_ok=$((n_ok + 1))
@@ -275,8 +278,8 @@ step_speed() {
                 echo "$tt" >>"$log"
                 t=$(echo "$tt" | grep '^RESULT')
             fi
-            r=$(echo "$o" | grep '^RESULT')
-            oi=$(echo "$r" | awk '{print $5}') om=$(echo "$r" | awk '{print $6}') ok_=$(echo "$r" | awk '{print $7}')
+            r=$(echo "$o" | grep '^bench ' | tail -1)
+            oi=$(key img_s "$r") om=$(key median_ms "$r") ok_=$(key kernels "$r")
             ti=$(echo "$t" | awk '{print $5}') tm=$(echo "$t" | awk '{print $6}') tk=$(echo "$t" | awk '{print $7}')
             ratio=$(awk -v a="$oi" -v b="$ti" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.2fx", a / b; else print "-" }')
             printf '%-14s %-9s | %10s %8s %8s | %10s %8s %8s | %6s\n' $net $mode "${oi:--}" "${om:--}" "${ok_:--}" \
@@ -351,7 +354,7 @@ step_train() {
 
 BUILT=0
 TRAIN_BATCH=32
-GPU_CHECK="" GPU_BENCH="" DARKNET=""
+GPU_CHECK="" DARKNET=""
 say "gpu_check_device: output in $OUTDIR, $TOTAL s in all"
 step_build && BUILT=1
 say "1 build done ($(($(now) - START)) s)"

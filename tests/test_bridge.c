@@ -56,11 +56,15 @@ static struct param *find_named_from(struct network *net, int first, const char 
     return NULL;
 }
 
+/* wide: a 16x16 input, whose bridge (output rows of 8 or 16 pixels) takes the
+ * direct kernels and, at inference, its fused store (conv_epilogue with the
+ * residual); else 7x5 (im2col + GEMM, the unfused path). */
 static void bridge_equivalence(const char *what, const char *tail_bridge, const char *tail_equiv,
-                               int stride_block)
+                               int stride_block, int wide)
 {
     char ta[2048], tb[2048];
-    const char *block = stride_block == 2 ? NET(2, 7, 5, 3) RESIDUAL_BLOCK(2) : NET(2, 7, 5, 3) RESIDUAL_BLOCK(1);
+    const char *block = stride_block == 2 ? (wide ? NET(2, 16, 16, 3) RESIDUAL_BLOCK(2) : NET(2, 7, 5, 3) RESIDUAL_BLOCK(2))
+                                          : (wide ? NET(2, 16, 16, 3) RESIDUAL_BLOCK(1) : NET(2, 7, 5, 3) RESIDUAL_BLOCK(1));
     snprintf(ta, sizeof(ta), "%s%s", block, tail_bridge);
     snprintf(tb, sizeof(tb), "%s%s", block, tail_equiv);
     struct network *a = gc_build("bridge.cfg", ta, 0, 0, 1, 11);
@@ -152,7 +156,7 @@ static void test_bridge_equivalence(void)
                        "activation=linear\n"
                        "[se]\nreduction=2\n"
                        "[shortcut]\nfrom=2\nactivation=relu\n",
-                       2);
+                       2, 0);
     bridge_equivalence("se=1 after, stride 1",
                        "[bridge]\nfrom=0\nse=1\nreduction=4\nactivation=relu\n",
                        "[route]\nlayers=0\n"
@@ -160,13 +164,13 @@ static void test_bridge_equivalence(void)
                        "activation=linear\n"
                        "[se]\nreduction=4\n"
                        "[shortcut]\nfrom=2\nactivation=relu\n",
-                       1);
+                       1, 0);
     bridge_equivalence("se=0, stride 2", "[bridge]\nfrom=0\nstride=2\nactivation=relu\n",
                        "[route]\nlayers=0\n"
                        "[convolutional]\nfilters=4\nsize=1\nstride=2\npad=0\nbatch_normalize=1\n"
                        "activation=linear\n"
                        "[shortcut]\nfrom=2\nactivation=relu\n",
-                       2);
+                       2, 0);
     bridge_equivalence("se=1 before, stride 2",
                        "[bridge]\nfrom=0\nstride=2\nse=1\nreduction=1\nse_position=before\n"
                        "activation=relu\n",
@@ -175,7 +179,23 @@ static void test_bridge_equivalence(void)
                        "[convolutional]\nfilters=4\nsize=1\nstride=2\npad=0\nbatch_normalize=1\n"
                        "activation=linear\n"
                        "[shortcut]\nfrom=2\nactivation=relu\n",
-                       2);
+                       2, 0);
+    /* the fused inference store of the bridge (and, in the composition, of
+     * the 1x1 convolution) */
+    bridge_equivalence("se=0, stride 2, 16x16", "[bridge]\nfrom=0\nstride=2\nactivation=relu\n",
+                       "[route]\nlayers=0\n"
+                       "[convolutional]\nfilters=4\nsize=1\nstride=2\npad=0\nbatch_normalize=1\n"
+                       "activation=linear\n"
+                       "[shortcut]\nfrom=2\nactivation=relu\n",
+                       2, 1);
+    bridge_equivalence("se=1 before, stride 1, 16x16",
+                       "[bridge]\nfrom=0\nse=1\nreduction=1\nse_position=before\nactivation=leaky\n",
+                       "[route]\nlayers=0\n"
+                       "[se]\nreduction=1\n"
+                       "[convolutional]\nfilters=4\nsize=1\nstride=1\npad=0\nbatch_normalize=1\n"
+                       "activation=linear\n"
+                       "[shortcut]\nfrom=2\nactivation=leaky\n",
+                       1, 1);
 }
 
 /* AlexeyAB's SE composition ([avgpool], two 1x1 [convolutional], then

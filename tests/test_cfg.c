@@ -70,17 +70,17 @@ static void test_cfg_net_keys(void)
     EXPECT(net != NULL, "%s", err);
     if (!net) return;
     EXPECT(net->batch == 64 && net->subdivisions == 2, "mini-batch %d", net->batch);
-    EXPECT(net->nsteps == 2 && net->steps[1] == 48000, "steps");
-    EXPECT_NEAR(net->mean[1], 0.4822, 1e-7, 0, "mean[1]");
-    EXPECT_NEAR(net->std[2], 0.2010, 1e-7, 0, "std[2]");
-    EXPECT(net->crop_pad == 4 && net->flip == 1 && net->init == INIT_FAN_OUT, "augment keys");
+    EXPECT(net->sched.nsteps == 2 && net->sched.steps[1] == 48000, "steps");
+    EXPECT_NEAR(net->aug.mean[1], 0.4822, 1e-7, 0, "mean[1]");
+    EXPECT_NEAR(net->aug.std[2], 0.2010, 1e-7, 0, "std[2]");
+    EXPECT(net->aug.crop_pad == 4 && net->aug.flip == 1 && net->init == INIT_FAN_OUT, "augment keys");
     EXPECT(net->cudnn_benchmark == 0, "cudnn_benchmark defaults to 0 (reproducible algorithms)");
     /* Darknet's steps policy: the new rate applies from batch_num == step */
     EXPECT_NEAR(net_rate(net, 1), 0.1, 1e-7, 0, "rate(1)");
     EXPECT_NEAR(net_rate(net, 31999), 0.1, 1e-7, 0, "rate(31999)");
     EXPECT_NEAR(net_rate(net, 32000), 0.01, 1e-8, 0, "rate(32000)");
     EXPECT_NEAR(net_rate(net, 48000), 0.001, 1e-9, 0, "rate(48000)");
-    net->burn_in = 100;
+    net->sched.burn_in = 100;
     EXPECT_NEAR(net_rate(net, 50), 0.1 * pow(0.5, 4), 1e-8, 0, "burn_in rate(50)");
     net_free(net);
     cfg_free(c);
@@ -187,16 +187,16 @@ static void test_cfg_upstream_defaults(void)
         struct network *net = c ? net_build(c, 0, 0, 0, 1, err) : NULL;
         EXPECT(net != NULL, "%s", err);
         if (net && i == 0)
-            EXPECT(net->flip == 1 && net->decay_scope == DECAY_WEIGHTS && net->min_crop == 8 && net->max_crop == 16 &&
-                   net->aspect == 1 && net->saturation == 1 && net->exposure == 1 && net->hue == 0 &&
-                   net->angle == 0 && net->label_smooth == 0,
-                   "defaults: flip %d scope %d crop %d..%d", net->flip, net->decay_scope, net->min_crop, net->max_crop);
+            EXPECT(net->aug.flip == 1 && net->opt.decay_scope == DECAY_WEIGHTS && net->aug.min_crop == 8 && net->aug.max_crop == 16 &&
+                   net->aug.aspect == 1 && net->aug.saturation == 1 && net->aug.exposure == 1 && net->aug.hue == 0 &&
+                   net->aug.angle == 0 && net->aug.label_smooth == 0,
+                   "defaults: flip %d scope %d crop %d..%d", net->aug.flip, net->opt.decay_scope, net->aug.min_crop, net->aug.max_crop);
         if (net && i == 1)
-            EXPECT(net->flip == 0 && net->decay_scope == DECAY_ALL && net->min_crop == 0 && net->max_crop == 0,
-                   "crop_pad: flip %d scope %d crop %d..%d", net->flip, net->decay_scope, net->min_crop, net->max_crop);
+            EXPECT(net->aug.flip == 0 && net->opt.decay_scope == DECAY_ALL && net->aug.min_crop == 0 && net->aug.max_crop == 0,
+                   "crop_pad: flip %d scope %d crop %d..%d", net->aug.flip, net->opt.decay_scope, net->aug.min_crop, net->aug.max_crop);
         if (net && i == 2)
-            EXPECT(net->min_crop == 9 && net->max_crop == 12 && net->angle == 7 && net->aspect == 0.75f &&
-                   net->hue == 0.1f && net->saturation == 1.5f && net->exposure == 1.5f && net->label_smooth == 0.1f,
+            EXPECT(net->aug.min_crop == 9 && net->aug.max_crop == 12 && net->aug.angle == 7 && net->aug.aspect == 0.75f &&
+                   net->aug.hue == 0.1f && net->aug.saturation == 1.5f && net->aug.exposure == 1.5f && net->aug.label_smooth == 0.1f,
                    "augmentation keys");
         net_free(net);
         cfg_free(c);

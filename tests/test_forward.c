@@ -119,7 +119,7 @@ static void test_bn_forward_hand(void)
     set_param(l, "biases", beta, 2);
     const float x[8] = {1, 2, -1, 1, 3, 6, 0, 0}; /* (b, c, s) */
     memcpy(net->input, x, sizeof(x));
-    EXPECT(net->bn_momentum == 0.1f, "default bn_momentum %g", net->bn_momentum);
+    EXPECT(net->opt.bn_momentum == 0.1f, "default bn_momentum %g", net->opt.bn_momentum);
 
     net->train = 1;
     net_forward(net);

@@ -164,19 +164,24 @@ static void test_conv_direct(void)
         inv[f] = 1.0f / sqrtf(rng_uniform(&r, 0.1f, 3) + BN_EPS);
     }
     conv_direct_forward(&g, in, w, x, ws);
-    for (int a = ACT_LINEAR; a <= ACT_MISH; a++) {
-        struct conv_epilogue e = {mean, inv, gamma, beta, a};
-        conv_direct_forward_epi(&g, in, w, y, ws, &e);
-        size_t bad = 0;
-        for (size_t k = 0; k < no; k++) {
-            int f = (int)(k / ((size_t)g.OH * g.OW) % g.F);
-            float want = act_value(gamma[f] * ((x[k] - mean[f]) * inv[f]) + beta[f], a);
-            bad += memcmp(&want, &y[k], sizeof(float)) != 0;
+    /* and with a residual added before the activation (a bridge's store) */
+    float *res = falloc(no);
+    for (size_t k = 0; k < no; k++) res[k] = rng_uniform(&r, -1, 1);
+    for (int a = ACT_LINEAR; a <= ACT_MISH; a++)
+        for (int with_res = 0; with_res < 2; with_res++) {
+            struct conv_epilogue e = {mean, inv, gamma, beta, a, with_res ? res : NULL};
+            conv_direct_forward_epi(&g, in, w, y, ws, &e);
+            size_t bad = 0;
+            for (size_t k = 0; k < no; k++) {
+                int f = (int)(k / ((size_t)g.OH * g.OW) % g.F);
+                float bn = gamma[f] * ((x[k] - mean[f]) * inv[f]) + beta[f];
+                float want = act_value(with_res ? res[k] + bn : bn, a);
+                bad += memcmp(&want, &y[k], sizeof(float)) != 0;
+            }
+            EXPECT(!bad, "inference epilogue, %s%s: %zu of %zu values differ from conv + batch norm", act_names[a],
+                   with_res ? " with residual" : "", bad, no);
         }
-        EXPECT(!bad, "inference epilogue, %s: %zu of %zu values differ from conv + batch norm", act_names[a], bad,
-               no);
-    }
-    free(in), free(w), free(x), free(y), free(ws);
+    free(in), free(w), free(x), free(y), free(ws), free(res);
 }
 
 /* Set the OpenMP thread count; returns the previous one. */
@@ -191,8 +196,9 @@ static int set_threads(int n)
 #endif
 }
 
-/* Winograd F(2x2, 3x3) forward, input and weight gradients against im2col + gemm_ref,
- * and bit-identical results with 1 and 2 threads. */
+/* Winograd forward, input and weight gradients against im2col + gemm_ref
+ * (F(4x4) forward and input gradient where the maps are 16 or 32 wide, else
+ * F(2x2)), and bit-identical results with 1 and 2 threads. */
 static void test_conv_winograd(void)
 {
     static const int geo[][5] = {
@@ -255,6 +261,48 @@ static void test_conv_winograd(void)
         free(ws1), free(ws2);
     }
     printf("    worst Winograd error: %.3f of the tolerance\n", worst_rel);
+
+    /* the F(4x4) inference epilogue equals conv_wino_forward followed by the
+     * batch norm formula (and residual) bit for bit; 32 wide and 16 wide (a
+     * half vector of tiles) */
+    static const int epi_geo[][5] = {{3, 16, 8, 32, 16}, {2, 5, 4, 16, 7}};
+    for (size_t i = 0; i < sizeof(epi_geo) / sizeof(epi_geo[0]); i++) {
+        const int *q = epi_geo[i];
+        struct conv_geom g;
+        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], 3, 1, 1);
+        EXPECT(conv_wino_epi_ok(&g), "B%d C%d %dx%d F%d: F(4x4) epilogue should take it", q[0], q[1], q[2], q[3],
+               q[4]);
+        if (!conv_wino_epi_ok(&g)) continue;
+        size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
+        float *in = falloc(ni), *w = falloc(nw), *x = falloc(no), *y = falloc(no), *res = falloc(no);
+        float *ws = falloc(conv_wino_workspace(&g));
+        float mean[16], inv[16], gamma[16], beta[16];
+        struct dn_rng r;
+        rng_seed(&r, 120 + i);
+        for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < no; k++) res[k] = rng_uniform(&r, -1, 1);
+        for (int f = 0; f < g.F; f++) {
+            mean[f] = rng_uniform(&r, -0.5f, 0.5f), gamma[f] = rng_uniform(&r, -2, 2);
+            beta[f] = rng_uniform(&r, -1, 1), inv[f] = 1.0f / sqrtf(rng_uniform(&r, 0.1f, 3) + BN_EPS);
+        }
+        conv_wino_forward(&g, in, w, x, ws);
+        for (int a = ACT_LINEAR; a <= ACT_MISH; a++)
+            for (int with_res = 0; with_res < 2; with_res++) {
+                struct conv_epilogue e = {mean, inv, gamma, beta, a, with_res ? res : NULL};
+                conv_wino_forward_epi(&g, in, w, y, ws, &e);
+                size_t bad = 0;
+                for (size_t k = 0; k < no; k++) {
+                    int f = (int)(k / ((size_t)g.OH * g.OW) % g.F);
+                    float bn = gamma[f] * ((x[k] - mean[f]) * inv[f]) + beta[f];
+                    float want = act_value(with_res ? res[k] + bn : bn, a);
+                    bad += memcmp(&want, &y[k], sizeof(float)) != 0;
+                }
+                EXPECT(!bad, "Winograd epilogue %zu, %s%s: %zu of %zu values differ", i, act_names[a],
+                       with_res ? " with residual" : "", bad, no);
+            }
+        free(in), free(w), free(x), free(y), free(res), free(ws);
+    }
     struct conv_geom g;
     conv_geom_set(&g, 2, 3, 7, 8, 4, 3, 1, 1); /* odd height: no whole 2x2 tiles */
     EXPECT(!conv_wino_ok(&g), "7x8 output taken by Winograd");

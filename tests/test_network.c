@@ -160,7 +160,7 @@ static void test_sgd_step(void)
     for (int ci = 0; ci < 2; ci++) {
         struct network *net = small_net(5, cases[ci]);
         if (!net) return;
-        EXPECT(net->decay_scope == (ci ? DECAY_WEIGHTS : DECAY_ALL), "decay_scope");
+        EXPECT(net->opt.decay_scope == (ci ? DECAY_WEIGHTS : DECAY_ALL), "decay_scope");
         for (int step = 1; step <= 2; step++) {
             float *want_w[LAYER_MAX_PARAMS * 8] = {0}, *want_v[LAYER_MAX_PARAMS * 8] = {0};
             int slot = 0;
@@ -370,12 +370,12 @@ static void test_fold_normalisation(void)
                     p->val[k] = q->val[k] = var ? rng_uniform(&r, 0.5f, 2) : rng_uniform(&r, -0.5f, 0.5f);
             }
         EXPECT(weights_fold_normalisation(b, 0, err) == 0, "%s", err);
-        EXPECT(b->mean[1] == 0 && b->std[1] == 1, "folded network still normalises");
+        EXPECT(b->aug.mean[1] == 0 && b->aug.std[1] == 1, "folded network still normalises");
         for (int i = 0; i < a->batch * a->inputs; i++) {
             int c = i / (a->w * a->h) % 3;
             float x = rng_uniform(&r, 0, 1);
             b->input[i] = x;
-            a->input[i] = (x - a->mean[c]) / a->std[c];
+            a->input[i] = (x - a->aug.mean[c]) / a->aug.std[c];
         }
         a->train = b->train = 0;
         net_forward(a);
@@ -393,7 +393,7 @@ static void test_fold_normalisation(void)
     if (p) {
         float w0 = p->layers[0].params[1].val[0];
         EXPECT(weights_fold_normalisation(p, 1, err) != 0 && strstr(err, "pads by 1") &&
-                   strstr(err, "black in Darknet") && p->layers[0].params[1].val[0] == w0 && p->std[0] != 1,
+                   strstr(err, "black in Darknet") && p->layers[0].params[1].val[0] == w0 && p->aug.std[0] != 1,
                "padded first convolution: %s", err);
     }
     net_free(p);

@@ -456,9 +456,9 @@ static void run_parity(const char *fixture, const char *cfg)
     /* PyTorch's SGD: the same rate at steps 1 and 2, momentum, decay on every parameter */
     EXPECT(net_rate(net, 1) == fx_at(sgd, 0) && net_rate(net, 2) == fx_at(sgd, 0),
            "learning rate %g/%g, fixture %g", net_rate(net, 1), net_rate(net, 2), fx_at(sgd, 0));
-    EXPECT(net->momentum == fx_at(sgd, 1), "momentum %g, fixture %g", net->momentum, fx_at(sgd, 1));
-    EXPECT(net->decay == fx_at(sgd, 2), "decay %g, fixture %g", net->decay, fx_at(sgd, 2));
-    EXPECT(net->decay_scope == DECAY_ALL, "decay_scope must be all (PyTorch decays every parameter)");
+    EXPECT(net->opt.momentum == fx_at(sgd, 1), "momentum %g, fixture %g", net->opt.momentum, fx_at(sgd, 1));
+    EXPECT(net->opt.decay == fx_at(sgd, 2), "decay %g, fixture %g", net->opt.decay, fx_at(sgd, 2));
+    EXPECT(net->opt.decay_scope == DECAY_ALL, "decay_scope must be all (PyTorch decays every parameter)");
     EXPECT(net->subdivisions == 1, "subdivisions %d", net->subdivisions);
     R->ns = map_params(net, &fx, &R->s);
     if (R->ns < 0) goto out;

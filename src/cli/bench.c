@@ -23,7 +23,10 @@
  * net_macs; a training image counts 3x the forward: forward, input gradient
  * and weight gradient), the same over the convolution layers alone
  * ([convolutional] and [bridge] including their batch norm, activation and
- * SE), and the peak resident memory. -layers adds a per-layer table.
+ * SE), and the peak resident memory; on a GPU also the kernel launches per
+ * timed iteration (cuda_launch_count: our kernels plus one per cuBLAS/cuDNN
+ * call, a lower bound) and the convolution path. -layers adds a per-layer
+ * table.
  *
  * gemm mode times C(n,n) = A(n,n) B(n,n) through gemm() (cblas_sgemm with
  * OpenBLAS) on all the threads (default n = 2048): the machine's SGEMM rate,
@@ -176,10 +179,14 @@ int cmd_bench(int argc, char **argv, int gpu)
     else if (!train && !net->cuda) net_plan_inference(net); /* as classifier valid and predict do */
     double *prof = xcalloc(2 * net->n, sizeof(double));
     double *t = xcalloc(iters, sizeof(double)), cpu0 = 0;
+    unsigned long long launches = 0; /* GPU: kernel launches of the timed iterations */
     for (long i = 0; i < warmup + iters; i++) {
         if (i == warmup) {
             if (!net->cuda) net->prof = prof; /* profile the timed iterations only */
             cpu0 = cpu_seconds();
+#ifdef GPU
+            launches = cuda_launch_count();
+#endif
         }
         double t0 = dn_time();
         for (int s = 0; s < (train ? net->subdivisions : 1); s++) {
@@ -194,6 +201,10 @@ int cmd_bench(int argc, char **argv, int gpu)
         if (i >= warmup) t[i - warmup] = dn_time() - t0;
     }
     double cpu_ms = (cpu_seconds() - cpu0) / iters * 1e3;
+#ifdef GPU
+    launches = cuda_launch_count() - launches;
+#endif
+    double kernels = net->cuda ? (double)launches / iters : 0;
     double conv_s = 0, conv_macs = 0, total_s = 0;
     for (int i = 0; i < net->n; i++) {
         const struct layer *l = &net->layers[i];
@@ -223,16 +234,17 @@ int cmd_bench(int argc, char **argv, int gpu)
     char where[200];
     snprintf(where, sizeof(where), "%d threads (%s)", gemm_threads(), gemm_backend());
 #ifdef GPU
-    if (net->cuda) snprintf(where, sizeof(where), "%s", cuda_describe(net));
+    if (net->cuda)
+        snprintf(where, sizeof(where), "%s; %.0f kernel launches/iteration", cuda_describe(net), kernels);
 #endif
     printf("%s %s batch %d, %s: median %.2f ms/iteration, %.1f images/s, %.1f GFLOP/s, "
            "conv layers %.1f GFLOP/s (%.0f%% of the time), peak RSS %.1f MB\n",
            argv[2], train ? "training" : "inference", images, where, med * 1e3, imgs, gflops, conv_gflops,
            total_s > 0 ? 100 * conv_s / total_s : 0, peak_rss_mb());
     printf("bench mode=%s cfg=%s batch=%d device=%s threads=%d iters=%ld median_ms=%.3f img_s=%.2f gflops=%.2f "
-           "conv_gflops=%.2f macs=%.0f rss_mb=%.1f cpu_ms=%.1f\n",
+           "conv_gflops=%.2f macs=%.0f rss_mb=%.1f cpu_ms=%.1f kernels=%.0f loss=%.4f\n",
            train ? "train" : "infer", argv[2], images, net->cuda ? "gpu" : "cpu", gemm_threads(), iters, med * 1e3,
-           imgs, gflops, conv_gflops, macs, peak_rss_mb(), cpu_ms);
+           imgs, gflops, conv_gflops, macs, peak_rss_mb(), cpu_ms, kernels, net->loss);
     free(prof), free(t), free(ready.buf);
     feeder_free(&f);
     net_free(net);

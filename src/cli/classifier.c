@@ -170,7 +170,7 @@ static int train(int argc, char **argv, int gpu)
     if (data_cfg_read(datafile, &d, err)) goto fail;
     net = net_load_cfg_set(cfgfile, d.classes, 0, (uint64_t)seed, sets, nsets, err);
     if (!net || check_classes(net, &d, err)) goto fail;
-    if (net->max_batches < 1) {
+    if (net->sched.max_batches < 1) {
         dn_errf(err, "%s: [net] max_batches must be set to train", cfgfile);
         goto fail;
     }
@@ -197,9 +197,9 @@ static int train(int argc, char **argv, int gpu)
     join(logpath, sizeof(logpath), d.backup, name);
 
     int iter = net_iteration(net);
-    if (iter > net->max_batches) {
+    if (iter > net->sched.max_batches) {
         dn_errf(err, "%s: at iteration %d, past max_batches=%d of %s; raise it (-set max_batches=N) to train on",
-                weightfile, iter, net->max_batches, cfgfile);
+                weightfile, iter, net->sched.max_batches, cfgfile);
         goto fail;
     }
     if (iter == 0 && !clear && earlier_run(d.backup, base, cfgfile, datafile, err)) goto fail;
@@ -213,7 +213,7 @@ static int train(int argc, char **argv, int gpu)
         goto fail;
     }
     if (ftell(log) == 0) fprintf(log, "iteration,epoch,loss,avg_loss,rate,seconds,images\n");
-    if (topk && net->valid_every == 0) net->valid_every = -1; /* once per epoch */
+    if (topk && net->sched.valid_every == 0) net->sched.valid_every = -1; /* once per epoch */
     if (validator_open(&val, net, &d, d.backup, base, iter, ds.n, err)) goto fail;
     if (chart) snprintf(val.chart, sizeof(val.chart), "%s", chart);
 
@@ -223,7 +223,7 @@ static int train(int argc, char **argv, int gpu)
     L = feeder_loader(&feed, &ds, hash64((uint64_t)seed ^ 0xDA7A5EEDull), net->seen);
     double start = dn_time(), spent = 0;
     int first_iter = iter;
-    while (iter < net->max_batches) {
+    while (iter < net->sched.max_batches) {
         double t0 = dn_time();
         float loss = train_step(&feed, L);
         iter = net_iteration(net);
@@ -231,7 +231,7 @@ static int train(int argc, char **argv, int gpu)
         spent = dn_time() - start;
         avg = avg < 0 ? loss : 0.9f * avg + 0.1f * loss;
         float rate = net_rate(net, iter);
-        double eta = spent / (iter - first_iter) * (net->max_batches - iter);
+        double eta = spent / (iter - first_iter) * (net->sched.max_batches - iter);
         printf("%d, %.3f: %f, %f avg, %f rate, %lf seconds, %llu images, %.2f hours left\n", iter,
                (double)net->seen / ds.n, loss, avg, rate, sec, (unsigned long long)net->seen, eta / 3600);
         fflush(stdout);
@@ -247,7 +247,7 @@ static int train(int argc, char **argv, int gpu)
             goto fail;
         }
         if (validator_step(&val, net, iter, (double)net->seen / ds.n, err)) goto fail;
-        if (iter % net->backup_every == 0 && iter < net->max_batches) {
+        if (iter % net->sched.backup_every == 0 && iter < net->sched.max_batches) {
             if (weights_save(net, backup, 1, err)) goto fail;
             fprintf(stderr, "saved %s\n", backup);
         }

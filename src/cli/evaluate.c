@@ -85,12 +85,12 @@ int validator_open(struct validator *v, struct network *net, const struct data_c
 {
     memset(v, 0, sizeof(*v));
     int images = net->batch * net->subdivisions;
-    v->every = net->valid_every >= 0 ? net->valid_every : (train_n + images - 1) / images;
+    v->every = net->sched.valid_every >= 0 ? net->sched.valid_every : (train_n + images - 1) / images;
     v->k = d->top;
-    v->last = net->max_batches;
+    v->last = net->sched.max_batches;
     if (!v->every) return 0;
     if (dataset_load(&v->ds, d->valid, d->labels, d->classes, net->c, net->h, net->w, err)) {
-        if (net->valid_every > 0) return -1;
+        if (net->sched.valid_every > 0) return -1;
         fprintf(stderr, "warning: no validation during training: %s\n", err);
         v->every = 0;
         return 0;

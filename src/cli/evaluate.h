@@ -47,7 +47,7 @@ struct validator {
 };
 
 /*
- * Set up from net->valid_every (-1: once per epoch of train_n images, 0: off).
+ * Set up from net->sched.valid_every (-1: once per epoch of train_n images, 0: off).
  * iter is the iteration training starts from: rows after it are dropped from
  * an existing valid.csv (a resumed run continues it); 0 starts a new file.
  * A valid list that cannot be loaded is an error when valid_every was given

@@ -80,7 +80,7 @@ int cmd_export(int argc, char **argv)
     struct network *net = load_net_with_data(argc == 7 ? argv[2] : NULL, cfgpath, err);
     if (!net || weights_load(net, wpath, 0, err)) goto out;
     int normalised = 0;
-    for (int c = 0; c < net->c && c < 3; c++) normalised |= net->mean[c] != 0 || net->std[c] != 1;
+    for (int c = 0; c < net->c && c < 3; c++) normalised |= net->aug.mean[c] != 0 || net->aug.std[c] != 1;
     if (normalised && (first_padding(cfgpath, &padding, err) || weights_fold_normalisation(net, padding, err)))
         goto out;
     if (write_cfg(cfgpath, argv[first + 2], err) || weights_save(net, argv[first + 3], 0, err)) goto out;

@@ -88,28 +88,28 @@ static const char *const decay_names[] = {"all", "weights", NULL};
 static int parse_net_augment(struct network *net, struct cfg *c, struct cfg_section *s)
 {
     int w = net->w;
-    int pad = net->crop_pad > 0;
-    if (cfg_int(c, s, "max_crop", pad ? w : 2 * w, &net->max_crop) ||
-        cfg_int(c, s, "min_crop", w, &net->min_crop) || cfg_float(c, s, "angle", 0, &net->angle) ||
-        cfg_float(c, s, "aspect", 1, &net->aspect) || cfg_float(c, s, "hue", 0, &net->hue) ||
-        cfg_float(c, s, "saturation", 1, &net->saturation) || cfg_float(c, s, "exposure", 1, &net->exposure) ||
-        cfg_float(c, s, "label_smooth_eps", 0, &net->label_smooth))
+    int pad = net->aug.crop_pad > 0;
+    if (cfg_int(c, s, "max_crop", pad ? w : 2 * w, &net->aug.max_crop) ||
+        cfg_int(c, s, "min_crop", w, &net->aug.min_crop) || cfg_float(c, s, "angle", 0, &net->aug.angle) ||
+        cfg_float(c, s, "aspect", 1, &net->aug.aspect) || cfg_float(c, s, "hue", 0, &net->aug.hue) ||
+        cfg_float(c, s, "saturation", 1, &net->aug.saturation) || cfg_float(c, s, "exposure", 1, &net->aug.exposure) ||
+        cfg_float(c, s, "label_smooth_eps", 0, &net->aug.label_smooth))
         return -1;
-    if (net->min_crop < 1) return cfg_fail(c, s, "min_crop", "must be at least 1");
-    if (net->max_crop < net->min_crop) return cfg_fail(c, s, "max_crop", "must be at least min_crop=%d", net->min_crop);
-    if (net->aspect <= 0) return cfg_fail(c, s, "aspect", "must be positive");
-    if (net->saturation <= 0) return cfg_fail(c, s, "saturation", "must be positive");
-    if (net->exposure <= 0) return cfg_fail(c, s, "exposure", "must be positive");
-    if (net->hue < 0 || net->hue > 1) return cfg_fail(c, s, "hue", "must be in [0, 1]");
-    if (net->angle < 0 || net->angle > 180) return cfg_fail(c, s, "angle", "must be in [0, 180] degrees");
-    if (net->label_smooth < 0 || net->label_smooth >= 1)
+    if (net->aug.min_crop < 1) return cfg_fail(c, s, "min_crop", "must be at least 1");
+    if (net->aug.max_crop < net->aug.min_crop) return cfg_fail(c, s, "max_crop", "must be at least min_crop=%d", net->aug.min_crop);
+    if (net->aug.aspect <= 0) return cfg_fail(c, s, "aspect", "must be positive");
+    if (net->aug.saturation <= 0) return cfg_fail(c, s, "saturation", "must be positive");
+    if (net->aug.exposure <= 0) return cfg_fail(c, s, "exposure", "must be positive");
+    if (net->aug.hue < 0 || net->aug.hue > 1) return cfg_fail(c, s, "hue", "must be in [0, 1]");
+    if (net->aug.angle < 0 || net->aug.angle > 180) return cfg_fail(c, s, "angle", "must be in [0, 180] degrees");
+    if (net->aug.label_smooth < 0 || net->aug.label_smooth >= 1)
         return cfg_fail(c, s, "label_smooth_eps", "must be in [0, 1)");
-    int zoom = net->min_crop != w || net->max_crop != w || net->angle != 0 || net->aspect != 1;
+    int zoom = net->aug.min_crop != w || net->aug.max_crop != w || net->aug.angle != 0 || net->aug.aspect != 1;
     if (zoom && pad)
         return cfg_fail(c, s, "crop_pad", "cannot be combined with Darknet's zoom crop (min_crop=%d max_crop=%d "
-                        "angle=%g aspect=%g); use one or the other", net->min_crop, net->max_crop, net->angle,
-                        net->aspect);
-    if (!zoom) net->min_crop = net->max_crop = 0; /* off: the pad/crop path */
+                        "angle=%g aspect=%g); use one or the other", net->aug.min_crop, net->aug.max_crop, net->aug.angle,
+                        net->aug.aspect);
+    if (!zoom) net->aug.min_crop = net->aug.max_crop = 0; /* off: the pad/crop path */
     return 0;
 }
 
@@ -134,69 +134,69 @@ static int parse_net_section(struct network *net, struct cfg *c, struct cfg_sect
     net->inputs = net->c * net->h * net->w;
 
     int policy, init, scope;
-    if (cfg_float(c, s, "learning_rate", 0.001f, &net->learning_rate) ||
-        cfg_float(c, s, "momentum", 0.9f, &net->momentum) ||
-        cfg_float(c, s, "decay", 0.0001f, &net->decay) ||
+    if (cfg_float(c, s, "learning_rate", 0.001f, &net->opt.learning_rate) ||
+        cfg_float(c, s, "momentum", 0.9f, &net->opt.momentum) ||
+        cfg_float(c, s, "decay", 0.0001f, &net->opt.decay) ||
         cfg_enum(c, s, "decay_scope", decay_names, DECAY_WEIGHTS, &scope) ||
         cfg_enum(c, s, "policy", policy_names, POLICY_CONSTANT, &policy) ||
-        cfg_int(c, s, "max_batches", 0, &net->max_batches) ||
-        cfg_int(c, s, "burn_in", 0, &net->burn_in) ||
-        cfg_float(c, s, "power", 4.0f, &net->power) ||
-        cfg_float(c, s, "bn_momentum", 0.1f, &net->bn_momentum) ||
+        cfg_int(c, s, "max_batches", 0, &net->sched.max_batches) ||
+        cfg_int(c, s, "burn_in", 0, &net->sched.burn_in) ||
+        cfg_float(c, s, "power", 4.0f, &net->sched.power) ||
+        cfg_float(c, s, "bn_momentum", 0.1f, &net->opt.bn_momentum) ||
         cfg_enum(c, s, "init", init_names, INIT_DARKNET, &init) ||
-        cfg_int(c, s, "crop_pad", 0, &net->crop_pad) || cfg_int(c, s, "flip", 1, &net->flip) ||
-        cfg_int(c, s, "backup_every", 1000, &net->backup_every) ||
-        cfg_int(c, s, "valid_every", -1, &net->valid_every) ||
+        cfg_int(c, s, "crop_pad", 0, &net->aug.crop_pad) || cfg_int(c, s, "flip", 1, &net->aug.flip) ||
+        cfg_int(c, s, "backup_every", 1000, &net->sched.backup_every) ||
+        cfg_int(c, s, "valid_every", -1, &net->sched.valid_every) ||
         cfg_int(c, s, "cudnn_benchmark", 0, &net->cudnn_benchmark))
         return -1;
-    net->policy = policy;
+    net->sched.policy = policy;
     net->init = init;
-    net->decay_scope = scope;
-    if (net->learning_rate < 0) return cfg_fail(c, s, "learning_rate", "must not be negative");
-    if (net->momentum < 0 || net->momentum >= 1) return cfg_fail(c, s, "momentum", "must be in [0, 1)");
-    if (net->decay < 0) return cfg_fail(c, s, "decay", "must not be negative");
-    if (net->max_batches < 0) return cfg_fail(c, s, "max_batches", "must not be negative");
-    if (net->bn_momentum <= 0 || net->bn_momentum > 1)
+    net->opt.decay_scope = scope;
+    if (net->opt.learning_rate < 0) return cfg_fail(c, s, "learning_rate", "must not be negative");
+    if (net->opt.momentum < 0 || net->opt.momentum >= 1) return cfg_fail(c, s, "momentum", "must be in [0, 1)");
+    if (net->opt.decay < 0) return cfg_fail(c, s, "decay", "must not be negative");
+    if (net->sched.max_batches < 0) return cfg_fail(c, s, "max_batches", "must not be negative");
+    if (net->opt.bn_momentum <= 0 || net->opt.bn_momentum > 1)
         return cfg_fail(c, s, "bn_momentum", "must be in (0, 1]");
-    if (net->crop_pad < 0 || net->crop_pad > net->w || net->crop_pad > net->h)
+    if (net->aug.crop_pad < 0 || net->aug.crop_pad > net->w || net->aug.crop_pad > net->h)
         return cfg_fail(c, s, "crop_pad", "must be between 0 and the input size %dx%d", net->w, net->h);
-    if (net->flip != 0 && net->flip != 1) return cfg_fail(c, s, "flip", "must be 0 or 1");
+    if (net->aug.flip != 0 && net->aug.flip != 1) return cfg_fail(c, s, "flip", "must be 0 or 1");
     if (net->cudnn_benchmark != 0 && net->cudnn_benchmark != 1)
         return cfg_fail(c, s, "cudnn_benchmark", "must be 0 or 1");
-    if (net->backup_every < 1) return cfg_fail(c, s, "backup_every", "must be at least 1");
-    if (net->valid_every < -1)
+    if (net->sched.backup_every < 1) return cfg_fail(c, s, "backup_every", "must be at least 1");
+    if (net->sched.valid_every < -1)
         return cfg_fail(c, s, "valid_every", "must be 0 (off), -1 (once per epoch) or positive");
 
     if (policy == POLICY_STEPS) {
         int ns;
-        if (cfg_ints(c, s, "steps", net->steps, NET_MAX_STEPS, &net->nsteps) ||
-            cfg_floats(c, s, "scales", net->scales, NET_MAX_STEPS, &ns))
+        if (cfg_ints(c, s, "steps", net->sched.steps, NET_MAX_STEPS, &net->sched.nsteps) ||
+            cfg_floats(c, s, "scales", net->sched.scales, NET_MAX_STEPS, &ns))
             return -1;
-        if (net->nsteps == 0) return cfg_fail(c, s, "steps", "policy=steps needs steps=");
-        if (ns != net->nsteps)
-            return cfg_fail(c, s, "scales", "has %d values but steps has %d", ns, net->nsteps);
-        for (int i = 1; i < net->nsteps; i++)
-            if (net->steps[i] < net->steps[i - 1]) return cfg_fail(c, s, "steps", "must be increasing");
+        if (net->sched.nsteps == 0) return cfg_fail(c, s, "steps", "policy=steps needs steps=");
+        if (ns != net->sched.nsteps)
+            return cfg_fail(c, s, "scales", "has %d values but steps has %d", ns, net->sched.nsteps);
+        for (int i = 1; i < net->sched.nsteps; i++)
+            if (net->sched.steps[i] < net->sched.steps[i - 1]) return cfg_fail(c, s, "steps", "must be increasing");
     } else if (policy == POLICY_STEP) {
-        if (cfg_int_req(c, s, "step", &net->step) || cfg_float(c, s, "scale", 1.0f, &net->gamma))
+        if (cfg_int_req(c, s, "step", &net->sched.step) || cfg_float(c, s, "scale", 1.0f, &net->sched.gamma))
             return -1;
-        if (net->step < 1) return cfg_fail(c, s, "step", "must be at least 1");
+        if (net->sched.step < 1) return cfg_fail(c, s, "step", "must be at least 1");
     } else if (policy == POLICY_EXP) {
-        if (cfg_float_req(c, s, "gamma", &net->gamma)) return -1;
+        if (cfg_float_req(c, s, "gamma", &net->sched.gamma)) return -1;
     }
 
     float def_mean[3] = {0, 0, 0}, def_std[3] = {1, 1, 1};
-    memcpy(net->mean, def_mean, sizeof(def_mean));
-    memcpy(net->std, def_std, sizeof(def_std));
+    memcpy(net->aug.mean, def_mean, sizeof(def_mean));
+    memcpy(net->aug.std, def_std, sizeof(def_std));
     if (cfg_find(s, "mean")) {
-        if (cfg_floats(c, s, "mean", net->mean, 3, &n)) return -1;
+        if (cfg_floats(c, s, "mean", net->aug.mean, 3, &n)) return -1;
         if (n != net->c) return cfg_fail(c, s, "mean", "needs %d values (one per channel)", net->c);
     }
     if (cfg_find(s, "std")) {
-        if (cfg_floats(c, s, "std", net->std, 3, &n)) return -1;
+        if (cfg_floats(c, s, "std", net->aug.std, 3, &n)) return -1;
         if (n != net->c) return cfg_fail(c, s, "std", "needs %d values (one per channel)", net->c);
         for (int i = 0; i < n; i++)
-            if (net->std[i] <= 0) return cfg_fail(c, s, "std", "values must be positive");
+            if (net->aug.std[i] <= 0) return cfg_fail(c, s, "std", "values must be positive");
     }
     if ((cfg_find(s, "mean") || cfg_find(s, "std")) && net->c > 3)
         return cfg_fail(c, s, "mean", "per-channel normalisation supports at most 3 channels");
@@ -516,28 +516,28 @@ void net_backward(struct network *net)
 
 float net_rate(const struct network *net, int batch_num)
 {
-    if (batch_num < net->burn_in)
-        return net->learning_rate * powf((float)batch_num / net->burn_in, net->power);
-    switch (net->policy) {
+    if (batch_num < net->sched.burn_in)
+        return net->opt.learning_rate * powf((float)batch_num / net->sched.burn_in, net->sched.power);
+    switch (net->sched.policy) {
     case POLICY_CONSTANT:
-        return net->learning_rate;
+        return net->opt.learning_rate;
     case POLICY_STEPS: {
-        float rate = net->learning_rate;
-        for (int i = 0; i < net->nsteps; i++) {
-            if (net->steps[i] > batch_num) return rate;
-            rate *= net->scales[i];
+        float rate = net->opt.learning_rate;
+        for (int i = 0; i < net->sched.nsteps; i++) {
+            if (net->sched.steps[i] > batch_num) return rate;
+            rate *= net->sched.scales[i];
         }
         return rate;
     }
     case POLICY_STEP:
-        return net->learning_rate * powf(net->gamma, batch_num / net->step);
+        return net->opt.learning_rate * powf(net->sched.gamma, batch_num / net->sched.step);
     case POLICY_POLY:
-        if (net->max_batches <= 0) return net->learning_rate;
-        return net->learning_rate * powf(1.0f - (float)batch_num / net->max_batches, net->power);
+        if (net->sched.max_batches <= 0) return net->opt.learning_rate;
+        return net->opt.learning_rate * powf(1.0f - (float)batch_num / net->sched.max_batches, net->sched.power);
     case POLICY_EXP:
-        return net->learning_rate * powf(net->gamma, batch_num);
+        return net->opt.learning_rate * powf(net->sched.gamma, batch_num);
     }
-    return net->learning_rate;
+    return net->opt.learning_rate;
 }
 
 int net_iteration(const struct network *net)
@@ -554,13 +554,13 @@ void net_update(struct network *net, int batch_num)
     }
 #endif
     DN_ASSERT(!net->output_pool);
-    float lr = net_rate(net, batch_num), m = net->momentum;
+    float lr = net_rate(net, batch_num), m = net->opt.momentum;
     for (int i = 0; i < net->n; i++) {
         struct layer *l = &net->layers[i];
         for (int j = 0; j < l->nparams; j++) {
             struct param *p = &l->params[j];
             if (p->kind == PARAM_STAT) continue;
-            float d = (p->kind == PARAM_WEIGHT || net->decay_scope == DECAY_ALL) ? net->decay : 0;
+            float d = (p->kind == PARAM_WEIGHT || net->opt.decay_scope == DECAY_ALL) ? net->opt.decay : 0;
             for (size_t k = 0; k < p->n; k++) {
                 float g = p->grad[k] + d * p->val[k];
                 p->mom[k] = m * p->mom[k] + g;

@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "layer.h"
 #include "utils.h"
+#include "../data/augment.h"
 
 struct dn_cuda; /* the GPU context (src/backend/cuda/cuda_common.h) */
 
@@ -23,6 +24,30 @@ enum init_scheme { INIT_DARKNET, INIT_FAN_OUT, INIT_FAN_IN };
 enum decay_scope { DECAY_ALL, DECAY_WEIGHTS };
 
 #define NET_MAX_STEPS 16
+
+/* [net] keys of the optimiser: SGD with momentum and weight decay. */
+struct sgd {
+    float learning_rate, momentum, decay;
+    enum decay_scope decay_scope; /* which parameters decay reaches */
+    float bn_momentum;            /* running statistics momentum, PyTorch's 0.1 */
+};
+
+/* [net] keys of the schedule: the learning-rate policy (Darknet's), the run
+ * length and how often training checkpoints and validates. */
+struct schedule {
+    enum lr_policy policy;
+    int steps[NET_MAX_STEPS]; /* policy=steps: at update steps[i] ... */
+    float scales[NET_MAX_STEPS]; /* ... the rate is multiplied by scales[i] */
+    int nsteps;
+    int step;    /* policy=step */
+    float gamma; /* policy=step/exp */
+    float power; /* policy=poly and burn_in */
+    int burn_in;
+    int max_batches;
+    int backup_every; /* iterations between backup checkpoints */
+    int valid_every;  /* iterations between validations while training:
+                         0 = never, -1 (default) = once per epoch */
+};
 
 struct network {
     char *cfg_path;
@@ -42,34 +67,12 @@ struct network {
     int train;  /* 1: batch statistics, dropout and loss; 0: inference */
     float loss; /* loss of the last forward, mean over batch*subdivisions images */
 
-    /* optimiser, [net] keys */
-    float learning_rate, momentum, decay;
-    enum decay_scope decay_scope;
-    enum lr_policy policy;
-    int steps[NET_MAX_STEPS];
-    float scales[NET_MAX_STEPS];
-    int nsteps;
-    int step;          /* policy=step */
-    float gamma;       /* policy=step/exp */
-    float power;       /* policy=poly and burn_in */
-    int burn_in;
-    int max_batches;
-    float bn_momentum; /* running statistics momentum, PyTorch's 0.1 */
+    struct sgd opt;         /* the SGD step */
+    struct schedule sched;  /* learning-rate policy, run length, checkpoints */
+    struct augment aug;     /* input augmentation and normalisation (aug.train unused) */
     enum init_scheme init;
     int cudnn_benchmark; /* GPU: 1 lets cuDNN's timed search pick the fastest
                             convolution algorithms, deterministic or not */
-
-    /* augmentation, [net] keys (used by the data loader) */
-    int crop_pad, flip;
-    float mean[3], std[3]; /* per-channel normalisation in 0..1 pixel units */
-    /* Darknet's classifier augmentation (struct augment in data.h); zero
-     * min_crop/max_crop = off (crop_pad runs set them so) */
-    int min_crop, max_crop;
-    float angle, aspect, hue, saturation, exposure;
-    float label_smooth; /* label_smooth_eps */
-    int backup_every;      /* iterations between backup checkpoints */
-    int valid_every;       /* iterations between validations while training:
-                              0 = never, -1 (default) = once per epoch */
 
     uint64_t seen; /* images trained on so far */
     struct dn_rng rng;

@@ -11,11 +11,8 @@
 
 struct augment net_augment(const struct network *net, int train)
 {
-    struct augment a = {.train = train, .crop_pad = net->crop_pad, .flip = net->flip,
-                        .min_crop = net->min_crop, .max_crop = net->max_crop, .angle = net->angle,
-                        .aspect = net->aspect, .hue = net->hue, .saturation = net->saturation,
-                        .exposure = net->exposure, .label_smooth = net->label_smooth};
-    for (int i = 0; i < 3; i++) a.mean[i] = net->mean[i], a.std[i] = net->std[i];
+    struct augment a = net->aug;
+    a.train = train;
     return a;
 }
 

@@ -32,7 +32,7 @@ struct feeder {
 void feeder_init(struct feeder *f, struct network *net, int train);
 /* Free the feeder's buffers (before net_free; a zeroed feeder is fine). */
 void feeder_free(struct feeder *f);
-/* The augmentation of net's [net] keys (crop_pad, flip, mean, std). */
+/* net->aug with its train flag set (1: training augmentation, 0: normalisation only). */
 struct augment net_augment(const struct network *net, int train);
 
 /* A loader thread over d preparing the batches feed_loader takes (u8 ones

@@ -195,8 +195,8 @@ int weights_fold_normalisation(struct network *net, int padding, char *err)
 {
     int normalised = 0, mean_zero = 1;
     for (int c = 0; c < net->c && c < 3; c++) {
-        normalised |= net->mean[c] != 0 || net->std[c] != 1;
-        mean_zero &= net->mean[c] == 0;
+        normalised |= net->aug.mean[c] != 0 || net->aug.std[c] != 1;
+        mean_zero &= net->aug.mean[c] == 0;
     }
     if (!normalised) return 0;
     struct layer *l = &net->layers[0];
@@ -219,14 +219,14 @@ int weights_fold_normalisation(struct network *net, int padding, char *err)
         for (int c = 0; c < C; c++)
             for (size_t i = 0; i < per_c; i++) {
                 float *v = &w->val[((size_t)f * C + c) * per_c + i];
-                k += (double)*v * net->mean[c] / net->std[c];
-                *v /= net->std[c];
+                k += (double)*v * net->aug.mean[c] / net->aug.std[c];
+                *v /= net->aug.std[c];
             }
         if (mu)
             mu->val[f] += (float)k;
         else
             b->val[f] -= (float)k;
     }
-    for (int c = 0; c < 3; c++) net->mean[c] = 0, net->std[c] = 1;
+    for (int c = 0; c < 3; c++) net->aug.mean[c] = 0, net->aug.std[c] = 1;
     return 0;
 }

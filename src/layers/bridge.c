@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../backend/cpu/conv_direct.h"
 #include "../core/network.h"
 #include "bridge.h"
 #include "layer_ref.h"
@@ -76,6 +77,7 @@ static int bridge_init(struct layer *l, struct cfg *c, struct cfg_section *s, st
     init_normal(net, br->weights->val, br->weights->n, std);
     br->convout = falloc(n);
     br->bnout = falloc(n);
+    br->eval = falloc(2 * (size_t)l->c);
     br->dbn = falloc(n);
     if (act_needs_input(br->act)) br->pre = falloc(n);
     if (br->se_on && br->se_pos == BRIDGE_SE_AFTER) {
@@ -99,8 +101,21 @@ static void bridge_forward(struct layer *l, struct network *net)
         se_forward(&br->se, x, br->xs);
         x = br->xs;
     }
+    if (!net->train && !(br->se_on && br->se_pos == BRIDGE_SE_AFTER) && conv_direct_ok(&br->g)) {
+        /* inference: batch norm, the sum and the activation in the
+         * convolution's store, one pass instead of three (the same float
+         * expressions, so the same output bit for bit) */
+        float *mean = br->eval, *inv = br->eval + l->c;
+        for (int k = 0; k < l->c; k++) {
+            mean[k] = br->bn.mean->val[k];
+            inv[k] = 1.0f / sqrtf(br->bn.var->val[k] + BN_EPS);
+        }
+        struct conv_epilogue e = {mean, inv, br->bn.gamma->val, br->bn.beta->val, br->act, l->input};
+        conv_direct_forward_epi(&br->g, x, br->weights->val, l->output, net->workspace, &e);
+        return;
+    }
     conv2d_forward(&br->g, x, br->weights->val, br->convout, net->workspace);
-    bn_forward_act(&br->bn, br->convout, br->bnout, l->batch, l->h * l->w, net->train, net->bn_momentum, ACT_LINEAR);
+    bn_forward_act(&br->bn, br->convout, br->bnout, l->batch, l->h * l->w, net->train, net->opt.bn_momentum, ACT_LINEAR);
     const float *branch = br->bnout;
     if (br->se_on && br->se_pos == BRIDGE_SE_AFTER) {
         se_forward(&br->se, br->bnout, br->branch);
@@ -161,6 +176,7 @@ static void bridge_free(struct layer *l)
     if (br->se.z) se_free(&br->se);
     free(br->xs), free(br->dxs), free(br->convout), free(br->bnout), free(br->branch), free(br->dbn);
     free(br->pre);
+    free(br->eval);
     free(br);
 }
 

@@ -59,7 +59,7 @@ void bridge_forward_gpu(struct layer *l, struct network *net)
     }
     conv2d_forward_gpu(ctx, br->gpu.conv, x, br->weights->val_gpu, br->gpu.convout);
     bn_forward_act_gpu(ctx, &br->bn, br->gpu.convout, br->gpu.bnout, l->batch, l->out_h * l->out_w, net->train,
-                       net->bn_momentum, ACT_LINEAR);
+                       net->opt.bn_momentum, ACT_LINEAR);
     const float *branch = br->gpu.bnout;
     if (se_after(br)) {
         se_forward_gpu(ctx, &br->se, br->gpu.bnout, br->gpu.branch);

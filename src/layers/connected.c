@@ -76,7 +76,7 @@ static void connected_forward(struct layer *l, struct network *net)
     int B = l->batch, O = l->outputs, I = l->inputs;
     if (fc->bn_on) { /* batch norm and the activation in one pass */
         gemm(0, 1, B, O, I, 1, l->input, I, fc->weights->val, I, 0, fc->x, O);
-        bn_forward_act(&fc->bn, fc->x, l->output, B, 1, net->train, net->bn_momentum, fc->act);
+        bn_forward_act(&fc->bn, fc->x, l->output, B, 1, net->train, net->opt.bn_momentum, fc->act);
         return;
     }
     float *z = fc->pre ? fc->pre : l->output; /* x W^T + b */

@@ -41,7 +41,7 @@ void connected_forward_gpu(struct layer *l, struct network *net)
     float *y = fc->bn_on ? fc->gpu.x : fc->gpu.pre ? fc->gpu.pre : l->output_gpu;
     cuda_gemm(ctx, 0, 1, B, O, I, 1, l->input_gpu, I, fc->weights->val_gpu, I, 0, y, O);
     if (fc->bn_on) {
-        bn_forward_act_gpu(ctx, &fc->bn, fc->gpu.x, l->output_gpu, B, 1, net->train, net->bn_momentum, fc->act);
+        bn_forward_act_gpu(ctx, &fc->bn, fc->gpu.x, l->output_gpu, B, 1, net->train, net->opt.bn_momentum, fc->act);
     } else {
         cuda_bias_add(ctx, y, fc->biases->val_gpu, B, O, 1);
         if (fc->gpu.pre) cuda_activate_keep(ctx, fc->gpu.pre, l->output_gpu, (size_t)B * O, fc->act);

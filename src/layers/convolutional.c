@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "../backend/cpu/conv_direct.h"
+#include "../backend/cpu/conv_winograd.h"
 #include "../core/network.h"
 #include "convolutional.h"
 
@@ -79,7 +80,8 @@ static void conv_forward(struct layer *l, struct network *net)
 {
     struct convolutional_layer *cv = l->priv;
     int S = l->out_h * l->out_w;
-    if (cv->bn_on && !net->train && conv_direct_ok(&cv->g)) {
+    int wino = conv_wino_epi_ok(&cv->g); /* 3x3 stride 1 with F(4x4) tiles: Winograd, else direct */
+    if (cv->bn_on && !net->train && (wino || conv_direct_ok(&cv->g))) {
         /* inference: batch norm and activation applied in the convolution's
          * store (the same float expressions as bn_forward_act) */
         float *mean = cv->eval, *inv = cv->eval + l->out_c;
@@ -87,13 +89,14 @@ static void conv_forward(struct layer *l, struct network *net)
             mean[f] = cv->bn.mean->val[f];
             inv[f] = 1.0f / sqrtf(cv->bn.var->val[f] + BN_EPS);
         }
-        struct conv_epilogue e = {mean, inv, cv->bn.gamma->val, cv->bn.beta->val, cv->act};
-        conv_direct_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e);
+        struct conv_epilogue e = {mean, inv, cv->bn.gamma->val, cv->bn.beta->val, cv->act, NULL};
+        if (wino) conv_wino_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e);
+        else conv_direct_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e);
         return;
     }
     if (cv->bn_on) {
         conv2d_forward(&cv->g, l->input, cv->weights->val, cv->x, net->workspace);
-        bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, net->train, net->bn_momentum, cv->act);
+        bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, net->train, net->opt.bn_momentum, cv->act);
         return;
     }
     float *z = cv->pre ? cv->pre : l->output; /* conv + bias */

@@ -42,7 +42,7 @@ void convolutional_forward_gpu(struct layer *l, struct network *net)
     int S = l->out_h * l->out_w;
     if (cv->bn_on) {
         conv2d_forward_gpu(ctx, cv->gpu.conv, l->input_gpu, cv->weights->val_gpu, cv->gpu.x);
-        bn_forward_act_gpu(ctx, &cv->bn, cv->gpu.x, l->output_gpu, l->batch, S, net->train, net->bn_momentum,
+        bn_forward_act_gpu(ctx, &cv->bn, cv->gpu.x, l->output_gpu, l->batch, S, net->train, net->opt.bn_momentum,
                            cv->act);
     } else {
         float *z = cv->gpu.pre ? cv->gpu.pre : l->output_gpu; /* conv + bias */

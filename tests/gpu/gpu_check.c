@@ -374,7 +374,7 @@ static void train_check(const char *cfgpath, int classes, int device, int batch,
             if (p->kind != PARAM_STAT)
                 for (size_t k = 0; k < p->n; k++) p->val[k] *= 1 + 1e-6f * rng_uniform(&r, -1, 1);
         }
-    cpu->learning_rate = pert->learning_rate = gpu->learning_rate = TRAIN_LR;
+    cpu->opt.learning_rate = pert->opt.learning_rate = gpu->opt.learning_rate = TRAIN_LR;
     if (cuda_net_attach(gpu, device, 0, err)) {
         check(0, "%s: cannot attach the GPU: %s", name, err);
         net_free(cpu), net_free(pert), net_free(gpu);

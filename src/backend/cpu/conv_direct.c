@@ -213,7 +213,7 @@ static void plan_pixels(struct plan *pl, struct arena *a, int oh, int ow, int ws
  * nf_left (<= TF) filters of one tile and nv (<= TV) vectors from q. */
 static ALWAYS_INLINE void tile_fwd(const int nv, const struct plan *pl, const float *x, const float *wp,
                                    int q, float *out, int nf_left, int add, const struct conv_epilogue *e,
-                                   int f0)
+                                   int f0, const float *res)
 {
     vf acc[TF][TV];
     for (int f = 0; f < TF; f++)
@@ -238,8 +238,10 @@ static ALWAYS_INLINE void tile_fwd(const int nv, const struct plan *pl, const fl
             int ff = f0 + f;
             vf m = vset1(e->mean[ff]), iv = vset1(e->inv[ff]), ga = vset1(e->gamma[ff]), be = vset1(e->beta[ff]);
             for (int v = 0; v < nv; v++) {
-                float *o = out + f * pl->oplane + pl->opix[q + v];
+                size_t at = (size_t)f * pl->oplane + pl->opix[q + v];
+                float *o = out + at;
                 vf y = ga * ((acc[f][v] - m) * iv) + be;
+                if (res) y = vld(res + at) + y;
                 if (e->act == ACT_RELU) {
                     y = (vf)((vi)(y > vset1(0)) & (vi)y); /* act_value(y, ACT_RELU) */
                     vst(o, y);
@@ -258,16 +260,20 @@ static ALWAYS_INLINE void tile_fwd(const int nv, const struct plan *pl, const fl
     }
 }
 
-/* The whole output (nf, oplane) of one staged image; e: see conv_epilogue. */
-static void conv_image(const struct plan *pl, const float *x, float *out, int add, const struct conv_epilogue *e)
+/* The whole output (nf, oplane) of one staged image; e: see conv_epilogue,
+ * res: this image's part of e->res (or NULL). */
+static void conv_image(const struct plan *pl, const float *x, float *out, int add, const struct conv_epilogue *e,
+                       const float *res)
 {
     for (int fb = 0; fb * TF < pl->nf; fb++) {
         const float *wp = pl->wp + (size_t)fb * pl->K * TF;
-        float *o = out + (size_t)fb * TF * pl->oplane;
+        size_t at = (size_t)fb * TF * pl->oplane;
+        float *o = out + at;
+        const float *r = res ? res + at : NULL;
         int left = pl->nf - fb * TF, q = 0;
-        for (; q + TV <= pl->nq; q += TV) tile_fwd(3, pl, x, wp, q, o, left, add, e, fb * TF);
-        if (pl->nq - q == 2) tile_fwd(2, pl, x, wp, q, o, left, add, e, fb * TF);
-        else if (pl->nq - q == 1) tile_fwd(1, pl, x, wp, q, o, left, add, e, fb * TF);
+        for (; q + TV <= pl->nq; q += TV) tile_fwd(3, pl, x, wp, q, o, left, add, e, fb * TF, r);
+        if (pl->nq - q == 2) tile_fwd(2, pl, x, wp, q, o, left, add, e, fb * TF, r);
+        else if (pl->nq - q == 1) tile_fwd(1, pl, x, wp, q, o, left, add, e, fb * TF, r);
     }
 }
 
@@ -384,7 +390,7 @@ void conv_direct_forward_epi(const struct conv_geom *g, const float *in, const f
     fwd_layout(g, &a, &st, &pl, nt, &stbuf);
     pack_rows(pl.wp, w, g->F, pl.K);
     size_t in_img = (size_t)g->C * g->H * g->W, out_img = (size_t)g->F * pl.oplane;
-#pragma omp parallel for schedule(static) num_threads(nt)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (int b = 0; b < g->B; b++) {
         const float *x = in + b * in_img;
         if (!st.identity) {
@@ -392,7 +398,7 @@ void conv_direct_forward_epi(const struct conv_geom *g, const float *in, const f
             stage_image(&st, x, mine);
             x = mine;
         }
-        conv_image(&pl, x, out + b * out_img, 0, e);
+        conv_image(&pl, x, out + b * out_img, 0, e, e && e->res ? e->res + b * out_img : NULL);
     }
 }
 
@@ -608,7 +614,7 @@ void conv_direct_backward(const struct conv_geom *g, const float *in, const floa
     /* input gradient */
     pack_din(g, &di, w);
     size_t g_img = di.st.size;
-#pragma omp parallel for schedule(static) num_threads(nt)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (int b = 0; b < g->B; b++) {
         int t = thread_id();
         const float *x = dout + b * out_img;
@@ -619,13 +625,13 @@ void conv_direct_backward(const struct conv_geom *g, const float *in, const floa
         }
         float *dx = din + b * in_img;
         if (g->s == 1) {
-            conv_image(&di.pl[0], x, dx, 1, NULL);
+            conv_image(&di.pl[0], x, dx, 1, NULL, NULL);
             continue;
         }
         float *tmp = di.tmp + t * di.tmp_size;
         for (int i = 0; i < di.nph; i++) {
             const struct plan *p = &di.pl[i];
-            conv_image(p, x, tmp, 0, NULL);
+            conv_image(p, x, tmp, 0, NULL, NULL);
             int hph = di.hph[i], wph = di.wph[i];
             for (int c = 0; c < g->C; c++)
                 for (int y = 0; y < hph; y++) {

@@ -50,6 +50,9 @@ void conv_direct_forward(const struct conv_geom *g, const float *in, const float
 struct conv_epilogue {
     const float *mean, *inv, *gamma, *beta;
     int act; /* enum dn_act */
+    /* NULL, or a residual (B, F, OH, OW) added before the activation:
+     * out = act(res + bn(conv)), the expression of a bridge's forward */
+    const float *res;
 };
 void conv_direct_forward_epi(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws,
                              const struct conv_epilogue *e);

@@ -19,8 +19,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../../core/activations.h"
 #include "../../core/utils.h"
 #include "../../ops/conv2d.h"
+#include "conv_direct.h" /* struct conv_epilogue */
 #include "simd.h"
 
 #define TF 4                       /* output channels per register tile of the products */
@@ -38,6 +40,7 @@ static ALWAYS_INLINE void vst_n(float *p, vf v, int half)
 }
 
 struct wino {
+    int m, np;      /* output tile m x m (2 or 4), transform elements (m + 2)^2 */
     int B, nin, nout, h, w, th, tw;
     int ru, nunits; /* tile rows per unit, units */
     int tu;         /* tiles per unit rounded up to whole vectors: the row length of V and M */
@@ -45,9 +48,9 @@ struct wino {
                       * 16 streams of a transform would fight over the same L1 sets) */
     int nfb;        /* blocks of TF output channels */
     int rowlen;     /* floats of one transformed input row (padded, with room for over-reads) */
-    float *u;       /* [16][nfb][nin][TF] transformed filters */
-    float *scratch; /* per thread: V [16][nin][tu], M [16][nout][tu] (the weight gradient: W),
-                     * rows [4][rowlen], a zero row [w] */
+    float *u;       /* [np][nfb][nin][TF] transformed filters */
+    float *scratch; /* per thread: V [np][nin][tu], M [np][nout][tu] (the weight gradient: W),
+                     * rows [m + 2][rowlen], a zero row [w] */
     size_t per_thread;
     int nt;         /* threads: the scratch holds nt per_thread blocks */
 };
@@ -57,28 +60,37 @@ static size_t up16(size_t n) { return (n + 15) & ~(size_t)15; }
 /* The workspace from the caller may start anywhere: align it to 64 bytes. */
 static float *align64(float *ws) { return (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63); }
 
+/* The output tile of g's Winograd transform: F(4x4, 3x3) (36 products per 16
+ * outputs instead of 16 per 4) where the image rows hold whole vectors of 4x4
+ * tiles' columns (W a multiple of 16) and H a multiple of 4; else F(2x2, 3x3). */
+static int wino_tile(const struct conv_geom *g)
+{
+    return g->H % 4 == 0 && g->W % 16 == 0 ? 4 : 2;
+}
+
 /* Fill z for a convolution of B images of h x w with units of V and M of
  * about `budget` floats and at most max_rows tile rows; returns the floats
  * of scratch it needs. */
-static size_t wino_layout(struct wino *z, int B, int nin, int nout, int h, int w, int nthreads, int budget,
-                          int max_rows, float *ws)
+static size_t wino_layout(struct wino *z, int m, int B, int nin, int nout, int h, int w, int nthreads,
+                          int budget, int max_rows, float *ws)
 {
+    z->m = m, z->np = (m + 2) * (m + 2);
     z->B = B, z->nin = nin, z->nout = nout, z->h = h, z->w = w, z->nt = nthreads;
-    z->th = h / 2, z->tw = w / 2;
+    z->th = h / m, z->tw = w / m;
     int rows = B * z->th;
-    z->ru = budget / (16 * (nin + nout) * z->tw);
+    z->ru = budget / (z->np * (nin + nout) * z->tw);
     if (z->ru < 1) z->ru = 1;
     if (z->tw % VL) z->ru += z->ru & 1; /* tw is a multiple of 4: two rows fill whole vectors */
     if (z->ru > max_rows) z->ru = max_rows;
     z->nunits = (rows + z->ru - 1) / z->ru;
     z->tu = (z->ru * z->tw + VL - 1) / VL * VL;
     z->nfb = (nout + TF - 1) / TF;
-    z->rowlen = w + 2 + 2 * VL;
+    z->rowlen = w + 2 + 4 * VL; /* F(4x4) reads 4 vectors from a tile's first column */
     z->vps = (size_t)nin * z->tu + 16, z->mps = (size_t)nout * z->tu + 16;
     /* + VL: the output transform reads whole vectors past a unit's last half-vector row */
-    z->per_thread = up16(16 * z->vps + VL) + up16(16 * z->mps + VL) +
-                    up16((size_t)4 * z->rowlen) + up16((size_t)w);
-    size_t nu = up16((size_t)16 * z->nfb * nin * TF);
+    z->per_thread = up16(z->np * z->vps + VL) + up16(z->np * z->mps + VL) +
+                    up16((size_t)(m + 2) * z->rowlen) + up16((size_t)w);
+    size_t nu = up16((size_t)z->np * z->nfb * nin * TF);
     z->u = ws;
     z->scratch = ws ? ws + nu : NULL;
     return nu + (size_t)nthreads * z->per_thread;
@@ -87,9 +99,15 @@ static size_t wino_layout(struct wino *z, int B, int nin, int nout, int h, int w
 /* U = G g G^T for every (output, input) channel pair, packed for products().
  * flip: the filters of the input gradient (g = w[input][output] rotated by
  * 180 degrees) instead of w[output][input]. */
+static void transform_filters4(const struct wino *z, const float *w, int flip);
+
 static void transform_filters(const struct wino *z, const float *w, int flip)
 {
-    memset(z->u, 0, sizeof(float) * 16 * z->nfb * z->nin * TF);
+    if (z->m == 4) {
+        transform_filters4(z, w, flip);
+        return;
+    }
+    memset(z->u, 0, sizeof(float) * z->np * z->nfb * z->nin * TF);
 #pragma omp parallel for schedule(static) num_threads(z->nt)
     for (int o = 0; o < z->nout; o++)
         for (int i = 0; i < z->nin; i++) {
@@ -193,11 +211,11 @@ static ALWAYS_INLINE void product_tile(const int nv, const float *wp, const floa
         for (int j = 0; j < nv; j++) vst(m + (size_t)f * tu + j * VL, acc[f][j]);
 }
 
-/* M[p] = U[p] V[p] for the 16 elements p. */
+/* M[p] = U[p] V[p] for the np elements p. */
 static void products(const struct wino *z, const float *v, float *m)
 {
     const int nin = z->nin, tu = z->tu;
-    for (int p = 0; p < 16; p++) {
+    for (int p = 0; p < z->np; p++) {
         const float *vp = v + p * z->vps;
         for (int fb = 0; fb < z->nfb; fb++) {
             const float *wp = z->u + ((size_t)p * z->nfb + fb) * nin * TF;
@@ -244,20 +262,206 @@ static void transform_output(const struct wino *z, const float *m, int r0, int r
         }
 }
 
-/* Every unit: transform its inputs, multiply, transform back into out. */
-static void wino_run(const struct wino *z, const float *in, float *out, int add)
+/* ------------------------------------------------------------- F(4x4, 3x3)
+ *
+ *   B^T = | 4  0 -5  0  1  0 |   G = |  1/4     0     0  |   A^T = | 1  1  1  1  1  0 |
+ *         | 0 -4 -4  1  1  0 |       | -1/6  -1/6  -1/6  |         | 0  1 -1  2 -2  0 |
+ *         | 0  4 -4 -1  1  0 |       | -1/6   1/6  -1/6  |         | 0  1  1  4  4  0 |
+ *         | 0 -2 -1  2  1  0 |       |  1/24  1/12  1/6  |         | 0  1 -1  8 -8  1 |
+ *         | 0  2 -1 -2  1  0 |       |  1/24 -1/12  1/6  |
+ *         | 0  4  0 -5  0  1 |       |  0     0     1    |
+ */
+static const float G4[6][3] = {{0.25f, 0, 0},
+                               {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                               {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                               {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                               {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                               {0, 0, 1}};
+
+/* U = G g G^T (6x6) for every (output, input) channel pair, packed for products(). */
+static void transform_filters4(const struct wino *z, const float *w, int flip)
+{
+#pragma omp parallel for schedule(static) num_threads(z->nt)
+    for (int o = 0; o < z->nout; o++)
+        for (int i = 0; i < z->nin; i++) {
+            float g[3][3], gg[6][3];
+            for (int ky = 0; ky < 3; ky++)
+                for (int kx = 0; kx < 3; kx++)
+                    g[ky][kx] = flip ? w[((size_t)i * z->nout + o) * 9 + (2 - ky) * 3 + (2 - kx)]
+                                     : w[((size_t)o * z->nin + i) * 9 + ky * 3 + kx];
+            for (int a = 0; a < 6; a++)
+                for (int j = 0; j < 3; j++) gg[a][j] = G4[a][0] * g[0][j] + G4[a][1] * g[1][j] + G4[a][2] * g[2][j];
+            for (int a = 0; a < 6; a++)
+                for (int b = 0; b < 6; b++) {
+                    float u = gg[a][0] * G4[b][0] + gg[a][1] * G4[b][1] + gg[a][2] * G4[b][2];
+                    z->u[(((size_t)(a * 6 + b) * z->nfb + o / TF) * z->nin + i) * TF + o % TF] = u;
+                }
+        }
+}
+
+/* The 6 rows (or columns) of B^T d from d0..d5. */
+static ALWAYS_INLINE void bt6(vf d0, vf d1, vf d2, vf d3, vf d4, vf d5, vf r[6])
+{
+    const vf four = vset1(4.0f), five = vset1(5.0f), two = vset1(2.0f);
+    vf s12 = d1 + d2, s34 = d3 + d4;
+    r[0] = four * d0 - five * d2 + d4;
+    r[1] = s34 - four * s12;
+    r[2] = (d4 - d3) + four * (d1 - d2);
+    r[3] = (d4 - d2) + two * (d3 - d1);
+    r[4] = (d4 - d2) - two * (d3 - d1);
+    r[5] = four * d1 - five * d3 + d5;
+}
+
+/* Columns 4t, 4t+1, 4t+2, 4t+3 of the 32 floats at q, as 4 vectors over t = 0..7 */
+static ALWAYS_INLINE void deal4(const float *q, vf c[4])
+{
+    vf v0 = vld(q), v1 = vld(q + VL), v2 = vld(q + 2 * VL), v3 = vld(q + 3 * VL);
+    vf t0 = __builtin_shufflevector(v0, v1, 0, 4, 8, 12, 1, 5, 9, 13);
+    vf t1 = __builtin_shufflevector(v0, v1, 2, 6, 10, 14, 3, 7, 11, 15);
+    vf t2 = __builtin_shufflevector(v2, v3, 0, 4, 8, 12, 1, 5, 9, 13);
+    vf t3 = __builtin_shufflevector(v2, v3, 2, 6, 10, 14, 3, 7, 11, 15);
+    c[0] = __builtin_shufflevector(t0, t2, 0, 1, 2, 3, 8, 9, 10, 11);
+    c[1] = __builtin_shufflevector(t0, t2, 4, 5, 6, 7, 12, 13, 14, 15);
+    c[2] = __builtin_shufflevector(t1, t3, 0, 1, 2, 3, 8, 9, 10, 11);
+    c[3] = __builtin_shufflevector(t1, t3, 4, 5, 6, 7, 12, 13, 14, 15);
+}
+
+/* The inverse of deal4: 4 vectors of columns over 8 tiles into 32 floats at q
+ * (nvec = 4), or the first 4 tiles' 16 (nvec = 2); add: q += instead of =;
+ * e: the inference epilogue of channel f instead (then add = 0). */
+static ALWAYS_INLINE void undeal4(float *q, const vf y[4], int nvec, int add, const struct conv_epilogue *e, int f,
+                                  const float *res)
+{
+    vf t0 = __builtin_shufflevector(y[0], y[1], 0, 8, 1, 9, 2, 10, 3, 11);
+    vf t1 = __builtin_shufflevector(y[2], y[3], 0, 8, 1, 9, 2, 10, 3, 11);
+    vf t2 = __builtin_shufflevector(y[0], y[1], 4, 12, 5, 13, 6, 14, 7, 15);
+    vf t3 = __builtin_shufflevector(y[2], y[3], 4, 12, 5, 13, 6, 14, 7, 15);
+    vf o[4] = {__builtin_shufflevector(t0, t1, 0, 1, 8, 9, 2, 3, 10, 11),
+               __builtin_shufflevector(t0, t1, 4, 5, 12, 13, 6, 7, 14, 15),
+               __builtin_shufflevector(t2, t3, 0, 1, 8, 9, 2, 3, 10, 11),
+               __builtin_shufflevector(t2, t3, 4, 5, 12, 13, 6, 7, 14, 15)};
+    if (e) {
+        vf m = vset1(e->mean[f]), iv = vset1(e->inv[f]), ga = vset1(e->gamma[f]), be = vset1(e->beta[f]);
+        for (int j = 0; j < nvec; j++) {
+            vf v = ga * ((o[j] - m) * iv) + be; /* bn_forward_act's expression */
+            if (res) v = vld(res + j * VL) + v;
+            if (e->act == ACT_RELU) {
+                vst(q + j * VL, (vf)((vi)(v > vset1(0)) & (vi)v)); /* act_value(v, ACT_RELU) */
+            } else {
+                vst(q + j * VL, v);
+                if (e->act != ACT_LINEAR)
+                    for (int i = 0; i < VL; i++) q[j * VL + i] = act_value(q[j * VL + i], (enum dn_act)e->act);
+            }
+        }
+        return;
+    }
+    for (int j = 0; j < nvec; j++) vst(q + j * VL, add ? vld(q + j * VL) + o[j] : o[j]);
+}
+
+/* V = B^T d B (6x6) for the 4x4 tiles of tile rows r0..r1-1 of every input channel. */
+static void transform_input4(const struct wino *z, const float *in, int r0, int r1, float *v, float *rows,
+                             const float *zero)
+{
+    const int h = z->h, w = z->w, th = z->th, tw = z->tw, tu = z->tu, ntiles = (r1 - r0) * tw;
+    const size_t ps = z->vps;
+    float *R[6];
+    for (int k = 0; k < 6; k++) R[k] = rows + k * z->rowlen;
+    memset(rows, 0, sizeof(float) * 6 * z->rowlen); /* the padding columns stay zero */
+    for (int i = 0; i < z->nin; i++) {
+        if (ntiles < tu) /* tiles past the unit's last: zeros */
+            for (int p = 0; p < 36; p++) memset(v + p * ps + (size_t)i * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
+        for (int r = r0; r < r1; r++) {
+            int img = r / th, ty = r % th;
+            const float *src = in + ((size_t)img * z->nin + i) * h * w, *d[6];
+            for (int k = 0; k < 6; k++) {
+                int y = 4 * ty - 1 + k;
+                d[k] = y >= 0 && y < h ? src + (size_t)y * w : zero;
+            }
+            /* rows of B^T d, column x of the image at x + 1 (column 0 is the left padding) */
+            for (int x = 0; x < w; x += VL) {
+                vf t[6];
+                bt6(vld(d[0] + x), vld(d[1] + x), vld(d[2] + x), vld(d[3] + x), vld(d[4] + x), vld(d[5] + x), t);
+                for (int k = 0; k < 6; k++) vst(R[k] + x + 1, t[k]);
+            }
+            /* columns: tile tx's patch columns are padded columns 4tx .. 4tx+5 */
+            float *dst = v + (size_t)i * tu + (r - r0) * tw;
+            for (int tx = 0; tx < tw; tx += VL) {
+                int half = tw - tx < VL; /* 4 tiles left in the row, not 8 */
+                for (int k = 0; k < 6; k++) {
+                    vf c[4], e[4], t[6];
+                    deal4(R[k] + 4 * tx, c);
+                    deal4(R[k] + 4 * tx + 4, e); /* columns 4 and 5: the next tile's 0 and 1 */
+                    bt6(c[0], c[1], c[2], c[3], e[0], e[1], t);
+                    float *o = dst + (size_t)k * 6 * ps + tx;
+                    for (int j = 0; j < 6; j++) vst_n(o + j * ps, t[j], half);
+                }
+            }
+        }
+    }
+}
+
+/* The 4 rows (or columns) of A^T m from m0..m5. */
+static ALWAYS_INLINE void at6(vf m0, vf m1, vf m2, vf m3, vf m4, vf m5, vf y[4])
+{
+    const vf two = vset1(2.0f), four = vset1(4.0f), eight = vset1(8.0f);
+    vf a12 = m1 + m2, s12 = m1 - m2, a34 = m3 + m4, s34 = m3 - m4;
+    y[0] = m0 + a12 + a34;
+    y[1] = s12 + two * s34;
+    y[2] = a12 + four * a34;
+    y[3] = s12 + eight * s34 + m5;
+}
+
+/* out (= or +=) A^T M A (4x4) for the tiles of tile rows r0..r1-1; e: the
+ * inference epilogue (conv_epilogue) in the store, or NULL. */
+static void transform_output4(const struct wino *z, const float *m, int r0, int r1, float *out, int add,
+                              const struct conv_epilogue *e)
+{
+    const int h = z->h, w = z->w, th = z->th, tw = z->tw, tu = z->tu;
+    const size_t ps = z->mps;
+    for (int o = 0; o < z->nout; o++)
+        for (int r = r0; r < r1; r++) {
+            int img = r / th, ty = r % th;
+            size_t at = ((size_t)img * z->nout + o) * h * w + (size_t)4 * ty * w;
+            float *row0 = out + at;
+            const float *res0 = e && e->res ? e->res + at : NULL;
+            for (int tx = 0; tx < tw; tx += VL) {
+                const float *mp = m + (size_t)o * tu + (r - r0) * tw + tx;
+                vf a[4][6]; /* a[i][j]: row i of A^T M, column j */
+                for (int j = 0; j < 6; j++) {
+                    vf y[4];
+                    at6(vld(mp + (size_t)j * ps), vld(mp + (size_t)(6 + j) * ps), vld(mp + (size_t)(12 + j) * ps),
+                        vld(mp + (size_t)(18 + j) * ps), vld(mp + (size_t)(24 + j) * ps),
+                        vld(mp + (size_t)(30 + j) * ps), y);
+                    for (int i = 0; i < 4; i++) a[i][j] = y[i];
+                }
+                int nvec = tw - tx < VL ? 2 : 4; /* 4 tiles: 16 output pixels per row */
+                for (int i = 0; i < 4; i++) {
+                    vf y[4];
+                    at6(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4], a[i][5], y);
+                    size_t px = (size_t)i * w + 4 * tx;
+                    undeal4(row0 + px, y, nvec, add, e, o, res0 ? res0 + px : NULL);
+                }
+            }
+        }
+}
+
+/* Every unit: transform its inputs, multiply, transform back into out (with
+ * the epilogue e, F(4x4) only, or NULL). */
+static void wino_run(const struct wino *z, const float *in, float *out, int add, const struct conv_epilogue *e)
 {
     int rows = z->B * z->th;
-#pragma omp parallel for schedule(static) num_threads(z->nt)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(z->nt)
     for (int un = 0; un < z->nunits; un++) {
         float *s = z->scratch + (size_t)thread_id() * z->per_thread;
-        float *v = s, *m = v + up16(16 * z->vps + VL);
-        float *rowbuf = m + up16(16 * z->mps + VL), *zero = rowbuf + up16((size_t)4 * z->rowlen);
+        float *v = s, *m = v + up16(z->np * z->vps + VL);
+        float *rowbuf = m + up16(z->np * z->mps + VL), *zero = rowbuf + up16((size_t)(z->m + 2) * z->rowlen);
         memset(zero, 0, sizeof(float) * z->w);
         int r0 = un * z->ru, r1 = r0 + z->ru < rows ? r0 + z->ru : rows;
-        transform_input(z, in, r0, r1, v, rowbuf, zero);
+        if (z->m == 4) transform_input4(z, in, r0, r1, v, rowbuf, zero);
+        else transform_input(z, in, r0, r1, v, rowbuf, zero);
         products(z, v, m);
-        transform_output(z, m, r0, r1, out, add);
+        if (z->m == 4) transform_output4(z, m, r0, r1, out, add, e);
+        else transform_output(z, m, r0, r1, out, add);
     }
 }
 
@@ -312,7 +516,7 @@ static float hsum(vf v)
 static void wgrad_products(const struct wino *z, const float *v, const float *wt, float *du)
 {
     const int nin = z->nin, nout = z->nout, tu = z->tu;
-    for (int p = 0; p < 16; p++) {
+    for (int p = 0; p < z->np; p++) {
         const float *vp = v + p * z->vps, *wp = wt + p * z->mps;
         float *dp = du + (size_t)p * nout * nin;
         for (int o0 = 0; o0 < nout; o0 += TF)
@@ -347,8 +551,11 @@ static size_t wgrad_layout(const struct conv_geom *g, struct wino *z, int *group
 {
     *groups = g->B < WG_GROUPS ? g->B : WG_GROUPS;
     int most = (g->B + *groups - 1) / *groups; /* images in the largest group */
-    size_t n = wino_layout(z, g->B, g->C, g->F, g->H, g->W, nthreads, WG_UNIT_FLOATS, most * (g->H / 2), ws);
-    return n + (size_t)*groups * 16 * g->F * g->C;
+    /* F(2x2) always: F(4x4)'s units hold 4x fewer tiles per element p, and the
+     * sums that close each block of products then cost more than its 1.8x
+     * fewer products save (measured slower on ResNet-20's shapes) */
+    size_t n = wino_layout(z, 2, g->B, g->C, g->F, g->H, g->W, nthreads, WG_UNIT_FLOATS, most * (g->H / 2), ws);
+    return n + (size_t)*groups * z->np * g->F * g->C;
 }
 
 void conv_wino_backward_filter(const struct conv_geom *g, const float *in, const float *dout, float *dw, float *ws)
@@ -357,13 +564,13 @@ void conv_wino_backward_filter(const struct conv_geom *g, const float *in, const
     struct wino z;
     int groups, nt = threads_capped(g->threads);
     float *base = align64(ws);
-    size_t nd = (size_t)16 * g->F * g->C;
-    float *part = base + wgrad_layout(g, &z, &groups, nt, base) - (size_t)groups * nd; /* [groups][16][F][C] */
+    size_t layout = wgrad_layout(g, &z, &groups, nt, base), nd = (size_t)z.np * g->F * g->C;
+    float *part = base + layout - (size_t)groups * nd; /* [groups][np][F][C] */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (int grp = 0; grp < groups; grp++) {
         float *s = z.scratch + (size_t)thread_id() * z.per_thread;
-        float *v = s, *wt = v + up16(16 * z.vps + VL);
-        float *rowbuf = wt + up16(16 * z.mps + VL), *zero = rowbuf + up16((size_t)4 * z.rowlen);
+        float *v = s, *wt = v + up16(z.np * z.vps + VL);
+        float *rowbuf = wt + up16(z.np * z.mps + VL), *zero = rowbuf + up16((size_t)(z.m + 2) * z.rowlen);
         memset(zero, 0, sizeof(float) * z.w);
         float *du = part + grp * nd;
         memset(du, 0, sizeof(float) * nd);
@@ -411,9 +618,9 @@ size_t conv_wino_workspace(const struct conv_geom *g)
 {
     int nthreads = g->threads < 1 ? 1 : g->threads;
     struct wino a, b, c;
-    int rows = g->B * (g->H / 2), groups;
-    size_t fwd = wino_layout(&a, g->B, g->C, g->F, g->H, g->W, nthreads, UNIT_FLOATS, rows, NULL);
-    size_t bwd = wino_layout(&b, g->B, g->F, g->C, g->H, g->W, nthreads, UNIT_FLOATS, rows, NULL);
+    int m = wino_tile(g), rows = g->B * (g->H / m), groups;
+    size_t fwd = wino_layout(&a, m, g->B, g->C, g->F, g->H, g->W, nthreads, UNIT_FLOATS, rows, NULL);
+    size_t bwd = wino_layout(&b, m, g->B, g->F, g->C, g->H, g->W, nthreads, UNIT_FLOATS, rows, NULL);
     size_t wgr = wgrad_layout(g, &c, &groups, nthreads, NULL);
     if (bwd > fwd) fwd = bwd;
     return (wgr > fwd ? wgr : fwd) + 16;
@@ -424,18 +631,33 @@ void conv_wino_forward(const struct conv_geom *g, const float *in, const float *
 {
     DN_ASSERT(conv_wino_ok(g));
     struct wino z;
-    wino_layout(&z, g->B, g->C, g->F, g->H, g->W, threads_capped(g->threads), UNIT_FLOATS, g->B * (g->H / 2),
+    int m = wino_tile(g);
+    wino_layout(&z, m, g->B, g->C, g->F, g->H, g->W, threads_capped(g->threads), UNIT_FLOATS, g->B * (g->H / m),
                 align64(ws));
     transform_filters(&z, w, 0);
-    wino_run(&z, in, out, 0);
+    wino_run(&z, in, out, 0, NULL);
 }
 
 void conv_wino_backward_data(const struct conv_geom *g, const float *w, const float *dout, float *din, float *ws)
 {
     DN_ASSERT(conv_wino_ok(g));
     struct wino z;
-    wino_layout(&z, g->B, g->F, g->C, g->H, g->W, threads_capped(g->threads), UNIT_FLOATS, g->B * (g->H / 2),
+    int m = wino_tile(g);
+    wino_layout(&z, m, g->B, g->F, g->C, g->H, g->W, threads_capped(g->threads), UNIT_FLOATS, g->B * (g->H / m),
                 align64(ws));
     transform_filters(&z, w, 1);
-    wino_run(&z, dout, din, 1);
+    wino_run(&z, dout, din, 1, NULL);
+}
+
+int conv_wino_epi_ok(const struct conv_geom *g) { return conv_wino_ok(g) && wino_tile(g) == 4; }
+
+void conv_wino_forward_epi(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws,
+                           const struct conv_epilogue *e)
+{
+    DN_ASSERT(conv_wino_epi_ok(g));
+    struct wino z;
+    wino_layout(&z, 4, g->B, g->C, g->F, g->H, g->W, threads_capped(g->threads), UNIT_FLOATS, g->B * (g->H / 4),
+                align64(ws));
+    transform_filters(&z, w, 0);
+    wino_run(&z, in, out, 0, e);
 }

@@ -27,6 +27,16 @@
  * from the direct sum (the transforms add and subtract before multiplying):
  * tests/test_kernels.c compares all three with the im2col reference.
  *
+ * Where the maps are at least 16 pixels wide (W a multiple of 16, H of 4:
+ * the CIFAR ResNets' first two stages), the forward and the input gradient
+ * use the larger F(4x4, 3x3) instead (matrices in conv_winograd.c): 36
+ * multiply-accumulates per 4x4 tile instead of 144, 4x fewer than direct,
+ * at about 10x F(2x2)'s rounding error (still within the tests' bound of
+ * 2e-6 per term). The weight gradient stays F(2x2): measured faster there.
+ * At inference (conv_wino_forward_epi) F(4x4) applies batch norm, a residual
+ * and the activation in its output transform's store, like the direct
+ * kernels' conv_epilogue.
+ *
  * Threads: forward and input gradient split the tiles, each output value
  * computed by one thread in a fixed order; the weight gradient sums 8 fixed
  * groups of images separately and adds the groups in order. So results do
@@ -49,6 +59,13 @@ size_t conv_wino_workspace(const struct conv_geom *g);
 void conv_wino_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
 /* din (B, C, H, W) += dL/din for dout = dL/dout (B, F, H, W) */
 void conv_wino_backward_data(const struct conv_geom *g, const float *w, const float *dout, float *din, float *ws);
+/* 1 if conv_wino_forward_epi takes g (F(4x4) tiles: H % 4 == 0, W % 16 == 0). */
+int conv_wino_epi_ok(const struct conv_geom *g);
+/* Inference: the forward with batch norm, residual and activation in the
+ * output transform's store (struct conv_epilogue, conv_direct.h). */
+struct conv_epilogue;
+void conv_wino_forward_epi(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws,
+                           const struct conv_epilogue *e);
 /* dw (F, C, 3, 3) += dL/dw for input in and dout = dL/dout */
 void conv_wino_backward_filter(const struct conv_geom *g, const float *in, const float *dout, float *dw, float *ws);
 

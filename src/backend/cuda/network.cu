@@ -253,8 +253,8 @@ void net_update_gpu(struct network *net, int batch_num)
     struct dn_cuda *ctx = net->cuda;
     if (ctx->pn == 0) return;
     float lr = net_rate(net, batch_num);
-    float db = net->decay_scope == DECAY_ALL ? net->decay : 0.0f;
+    float db = net->opt.decay_scope == DECAY_ALL ? net->opt.decay : 0.0f;
     sgd_kernel<<<cuda_grid(ctx->pn), DN_THREADS, 0, ctx->stream>>>(ctx->pval, ctx->pgrad, ctx->pmom, ctx->pn_weights,
-                                                                 ctx->pn, lr, net->momentum, net->decay, db);
+                                                                 ctx->pn, lr, net->opt.momentum, net->opt.decay, db);
     KERNEL_CHECK();
 }
