@@ -56,7 +56,8 @@ static void scale_channels_backward(struct layer *l, struct network *net)
     struct layer *fl = &net->layers[sc->from];
     size_t n = (size_t)l->batch * l->outputs;
     if (act_needs_input(sc->act)) /* swish, mish: from the pre-activation, recomputed as forward did */
-        for (size_t i = 0; i < n; i++) l->delta[i] *= act_grad(l->input[scale_index(l, sc, i)] * fl->output[i], sc->act);
+        for (size_t i = 0; i < n; i++)
+            l->delta[i] *= act_grad(l->input[scale_index(l, sc, i)] * fl->output[i], sc->act);
     else
         gradient(l->output, n, sc->act, l->delta);
     for (size_t i = 0; i < n; i++) {
