@@ -205,6 +205,7 @@ static void test_conv_winograd(void)
         /* B, C, H, W, F (3x3, stride 1, pad 1) */
         {3, 16, 8, 32, 16}, {2, 3, 8, 8, 5}, {2, 64, 8, 8, 64}, {1, 4, 2, 8, 5},
         {3, 1, 6, 8, 1},    {2, 5, 4, 16, 17}, {2, 17, 8, 24, 3}, {5, 32, 16, 16, 32},
+        {1, 3, 4, 48, 5},   {2, 7, 12, 64, 9}, /* F(4x4): 12 tiles a row (a vector and a half), 16 */
     };
     double worst_rel = 0;
     for (size_t i = 0; i < sizeof(geo) / sizeof(geo[0]); i++) {
@@ -262,17 +263,16 @@ static void test_conv_winograd(void)
     }
     printf("    worst Winograd error: %.3f of the tolerance\n", worst_rel);
 
-    /* the F(4x4) inference epilogue equals conv_wino_forward followed by the
-     * batch norm formula (and residual) bit for bit; 32 wide and 16 wide (a
-     * half vector of tiles) */
-    static const int epi_geo[][5] = {{3, 16, 8, 32, 16}, {2, 5, 4, 16, 7}};
+    /* the inference epilogue equals conv_wino_forward followed by the batch
+     * norm formula (and residual) bit for bit: F(4x4) 32 wide and 16 wide (a
+     * half vector of tiles), F(2x2) 8 wide */
+    static const int epi_geo[][5] = {{3, 16, 8, 32, 16}, {2, 5, 4, 16, 7}, {2, 9, 8, 8, 11}};
     for (size_t i = 0; i < sizeof(epi_geo) / sizeof(epi_geo[0]); i++) {
         const int *q = epi_geo[i];
         struct conv_geom g;
         conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], 3, 1, 1);
-        EXPECT(conv_wino_epi_ok(&g), "B%d C%d %dx%d F%d: F(4x4) epilogue should take it", q[0], q[1], q[2], q[3],
-               q[4]);
-        if (!conv_wino_epi_ok(&g)) continue;
+        EXPECT(conv_wino_ok(&g), "B%d C%d %dx%d F%d: Winograd should take it", q[0], q[1], q[2], q[3], q[4]);
+        if (!conv_wino_ok(&g)) continue;
         size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
         float *in = falloc(ni), *w = falloc(nw), *x = falloc(no), *y = falloc(no), *res = falloc(no);
         float *ws = falloc(conv_wino_workspace(&g));

@@ -80,7 +80,7 @@ static void conv_forward(struct layer *l, struct network *net)
 {
     struct convolutional_layer *cv = l->priv;
     int S = l->out_h * l->out_w;
-    int wino = conv_wino_epi_ok(&cv->g); /* 3x3 stride 1 with F(4x4) tiles: Winograd, else direct */
+    int wino = conv_wino_ok(&cv->g); /* 3x3 stride 1: Winograd, else the direct kernels */
     if (cv->bn_on && !net->train && (wino || conv_direct_ok(&cv->g))) {
         /* inference: batch norm and activation applied in the convolution's
          * store (the same float expressions as bn_forward_act) */

@@ -228,14 +228,37 @@ static void products(const struct wino *z, const float *v, float *m)
     }
 }
 
-/* out (= or +=) A^T M A for the tiles of tile rows r0..r1-1. */
-static void transform_output(const struct wino *z, const float *m, int r0, int r1, float *out, int add)
+/* Store the 8 outputs v of channel f at q: q = v, q += v (add), or with the
+ * inference epilogue e (conv_epilogue; res: the residual at q, or NULL). */
+static ALWAYS_INLINE void store_out(float *q, vf v, int add, const struct conv_epilogue *e, int f, const float *res)
+{
+    if (!e) {
+        vst(q, add ? vld(q) + v : v);
+        return;
+    }
+    v = vset1(e->gamma[f]) * ((v - vset1(e->mean[f])) * vset1(e->inv[f])) + vset1(e->beta[f]); /* bn_forward_act's */
+    if (res) v = vld(res) + v;
+    if (e->act == ACT_RELU) {
+        vst(q, (vf)((vi)(v > vset1(0)) & (vi)v)); /* act_value(v, ACT_RELU) */
+        return;
+    }
+    vst(q, v);
+    if (e->act != ACT_LINEAR)
+        for (int i = 0; i < VL; i++) q[i] = act_value(q[i], (enum dn_act)e->act);
+}
+
+/* out (= or +=) A^T M A for the tiles of tile rows r0..r1-1; e: the inference
+ * epilogue in the store (conv_epilogue), or NULL. */
+static void transform_output(const struct wino *z, const float *m, int r0, int r1, float *out, int add,
+                             const struct conv_epilogue *e)
 {
     const int h = z->h, w = z->w, th = z->th, tw = z->tw, tu = z->tu;
     for (int o = 0; o < z->nout; o++)
         for (int r = r0; r < r1; r++) {
             int img = r / th, ty = r % th;
-            float *row0 = out + ((size_t)img * z->nout + o) * h * w + (size_t)2 * ty * w, *row1 = row0 + w;
+            size_t at = ((size_t)img * z->nout + o) * h * w + (size_t)2 * ty * w;
+            float *row0 = out + at, *row1 = row0 + w;
+            const float *res0 = e && e->res ? e->res + at : NULL;
             for (int tx = 0; tx < tw; tx += VL) {
                 int t = (r - r0) * tw + tx;
                 vf mm[16];
@@ -254,9 +277,9 @@ static void transform_output(const struct wino *z, const float *m, int r0, int r
                               __builtin_shufflevector(y10, y11, 4, 12, 5, 13, 6, 14, 7, 15)};
                 int nvec = tw - tx < VL ? 1 : 2; /* a half vector of tiles fills one output vector */
                 for (int j = 0; j < nvec; j++) {
-                    float *d0 = row0 + 2 * tx + j * VL, *d1 = row1 + 2 * tx + j * VL;
-                    vst(d0, add ? vld(d0) + out0[j] : out0[j]);
-                    vst(d1, add ? vld(d1) + out1[j] : out1[j]);
+                    size_t px = 2 * tx + j * VL;
+                    store_out(row0 + px, out0[j], add, e, o, res0 ? res0 + px : NULL);
+                    store_out(row1 + px, out1[j], add, e, o, res0 ? res0 + w + px : NULL);
                 }
             }
         }
@@ -340,22 +363,7 @@ static ALWAYS_INLINE void undeal4(float *q, const vf y[4], int nvec, int add, co
                __builtin_shufflevector(t0, t1, 4, 5, 12, 13, 6, 7, 14, 15),
                __builtin_shufflevector(t2, t3, 0, 1, 8, 9, 2, 3, 10, 11),
                __builtin_shufflevector(t2, t3, 4, 5, 12, 13, 6, 7, 14, 15)};
-    if (e) {
-        vf m = vset1(e->mean[f]), iv = vset1(e->inv[f]), ga = vset1(e->gamma[f]), be = vset1(e->beta[f]);
-        for (int j = 0; j < nvec; j++) {
-            vf v = ga * ((o[j] - m) * iv) + be; /* bn_forward_act's expression */
-            if (res) v = vld(res + j * VL) + v;
-            if (e->act == ACT_RELU) {
-                vst(q + j * VL, (vf)((vi)(v > vset1(0)) & (vi)v)); /* act_value(v, ACT_RELU) */
-            } else {
-                vst(q + j * VL, v);
-                if (e->act != ACT_LINEAR)
-                    for (int i = 0; i < VL; i++) q[j * VL + i] = act_value(q[j * VL + i], (enum dn_act)e->act);
-            }
-        }
-        return;
-    }
-    for (int j = 0; j < nvec; j++) vst(q + j * VL, add ? vld(q + j * VL) + o[j] : o[j]);
+    for (int j = 0; j < nvec; j++) store_out(q + j * VL, o[j], add, e, f, res ? res + j * VL : NULL);
 }
 
 /* V = B^T d B (6x6) for the 4x4 tiles of tile rows r0..r1-1 of every input channel. */
@@ -446,7 +454,7 @@ static void transform_output4(const struct wino *z, const float *m, int r0, int 
 }
 
 /* Every unit: transform its inputs, multiply, transform back into out (with
- * the epilogue e, F(4x4) only, or NULL). */
+ * the inference epilogue e, or NULL). */
 static void wino_run(const struct wino *z, const float *in, float *out, int add, const struct conv_epilogue *e)
 {
     int rows = z->B * z->th;
@@ -461,7 +469,7 @@ static void wino_run(const struct wino *z, const float *in, float *out, int add,
         else transform_input(z, in, r0, r1, v, rowbuf, zero);
         products(z, v, m);
         if (z->m == 4) transform_output4(z, m, r0, r1, out, add, e);
-        else transform_output(z, m, r0, r1, out, add);
+        else transform_output(z, m, r0, r1, out, add, e);
     }
 }
 
@@ -629,13 +637,7 @@ size_t conv_wino_workspace(const struct conv_geom *g)
 
 void conv_wino_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws)
 {
-    DN_ASSERT(conv_wino_ok(g));
-    struct wino z;
-    int m = wino_tile(g);
-    wino_layout(&z, m, g->B, g->C, g->F, g->H, g->W, threads_capped(g->threads), UNIT_FLOATS, g->B * (g->H / m),
-                align64(ws));
-    transform_filters(&z, w, 0);
-    wino_run(&z, in, out, 0, NULL);
+    conv_wino_forward_epi(g, in, w, out, ws, NULL);
 }
 
 void conv_wino_backward_data(const struct conv_geom *g, const float *w, const float *dout, float *din, float *ws)
@@ -649,14 +651,13 @@ void conv_wino_backward_data(const struct conv_geom *g, const float *w, const fl
     wino_run(&z, dout, din, 1, NULL);
 }
 
-int conv_wino_epi_ok(const struct conv_geom *g) { return conv_wino_ok(g) && wino_tile(g) == 4; }
-
 void conv_wino_forward_epi(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws,
                            const struct conv_epilogue *e)
 {
-    DN_ASSERT(conv_wino_epi_ok(g));
+    DN_ASSERT(conv_wino_ok(g));
     struct wino z;
-    wino_layout(&z, 4, g->B, g->C, g->F, g->H, g->W, threads_capped(g->threads), UNIT_FLOATS, g->B * (g->H / 4),
+    int m = wino_tile(g);
+    wino_layout(&z, m, g->B, g->C, g->F, g->H, g->W, threads_capped(g->threads), UNIT_FLOATS, g->B * (g->H / m),
                 align64(ws));
     transform_filters(&z, w, 0);
     wino_run(&z, in, out, 0, e);

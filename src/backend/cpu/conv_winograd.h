@@ -33,8 +33,8 @@
  * multiply-accumulates per 4x4 tile instead of 144, 4x fewer than direct,
  * at about 10x F(2x2)'s rounding error (still within the tests' bound of
  * 2e-6 per term). The weight gradient stays F(2x2): measured faster there.
- * At inference (conv_wino_forward_epi) F(4x4) applies batch norm, a residual
- * and the activation in its output transform's store, like the direct
+ * At inference (conv_wino_forward_epi) batch norm, a residual and the
+ * activation are applied in the output transform's store, like the direct
  * kernels' conv_epilogue.
  *
  * Threads: forward and input gradient split the tiles, each output value
@@ -59,8 +59,6 @@ size_t conv_wino_workspace(const struct conv_geom *g);
 void conv_wino_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
 /* din (B, C, H, W) += dL/din for dout = dL/dout (B, F, H, W) */
 void conv_wino_backward_data(const struct conv_geom *g, const float *w, const float *dout, float *din, float *ws);
-/* 1 if conv_wino_forward_epi takes g (F(4x4) tiles: H % 4 == 0, W % 16 == 0). */
-int conv_wino_epi_ok(const struct conv_geom *g);
 /* Inference: the forward with batch norm, residual and activation in the
  * output transform's store (struct conv_epilogue, conv_direct.h). */
 struct conv_epilogue;
