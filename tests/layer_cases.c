@@ -135,9 +135,9 @@ const struct layer_case layer_cases[] = {
      .o = {.seed = 17}},
     /* swish and mish (their slope needs the pre-activation): with batch norm
      * (recomputed from the BN input) and without (the layer's own buffer),
-     * through im2col + GEMM, Winograd (3x3 s1 with rows of 8; at inference
-     * the direct kernels' batch-norm store, which the GPU check compares) and
-     * the direct kernels */
+     * through im2col + GEMM, Winograd (3x3 s1 with rows of 8) and the direct
+     * kernels; at inference (compared by the GPU check) the last two apply
+     * batch norm and the activation in their store */
     {"convolutional/3x3_s1_bn_mish",
      3, 5, 7, 2,
      "[convolutional]\nfilters=3\nsize=3\nstride=1\npad=1\nbatch_normalize=1\n"
@@ -152,10 +152,10 @@ const struct layer_case layer_cases[] = {
      "[convolutional]\nfilters=5\nsize=3\nstride=1\npad=1\nbatch_normalize=1\n"
      "activation=swish\n",
      .o = {.seed = 123}},
-    {"convolutional/direct_3x3_s2_mish_stack",
+    {"convolutional/direct_3x3_s2_mish_1x1_bn_swish",
      2, 16, 5, 3,
      "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nactivation=mish\n"
-     "[convolutional]\nfilters=2\nsize=1\nactivation=swish\n",
+     "[convolutional]\nfilters=2\nsize=1\nbatch_normalize=1\nactivation=swish\n",
      .o = {.seed = 124}},
 
     /* connected: every activation; batch norm over the batch only (S = 1),
