@@ -183,6 +183,38 @@ const struct layer_case layer_cases[] = {
      "[convolutional]\nfilters=6\nsize=3\nstride=1\npad=1\ngroups=3\nbatch_normalize=1\nactivation=linear\n"
      "[shortcut]\nfrom=-3\n",
      .o = {.seed = 26}},
+    {"convolutional/dw_3x3_s2_bn_swish",
+     2, 7, 5, 6,
+     "[convolutional]\nfilters=6\nsize=3\nstride=2\npad=1\ngroups=6\nbatch_normalize=1\nactivation=swish\n",
+     .o = {.seed = 39}},
+    {"convolutional/grouped_3x3_g3_mish",
+     2, 7, 5, 6,
+     "[convolutional]\nfilters=9\nsize=3\npad=1\ngroups=3\nactivation=mish\n",
+     .o = {.seed = 40}},
+    /* swish and mish (their slope needs the pre-activation): with batch norm
+     * (recomputed from the BN input) and without (the layer's own buffer),
+     * through im2col + GEMM, Winograd (3x3 s1 with rows of 8) and the direct
+     * kernels; at inference (compared by the GPU check) the last two apply
+     * batch norm and the activation in their store */
+    {"convolutional/3x3_s1_bn_mish",
+     3, 5, 7, 2,
+     "[convolutional]\nfilters=3\nsize=3\nstride=1\npad=1\nbatch_normalize=1\n"
+     "activation=mish\n",
+     .o = {.seed = 121}},
+    {"convolutional/3x3_s2_pad1_swish",
+     2, 7, 5, 3,
+     "[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1\nactivation=swish\n",
+     .o = {.seed = 122}},
+    {"convolutional/direct_3x3_s1_bn_swish",
+     2, 8, 6, 3,
+     "[convolutional]\nfilters=5\nsize=3\nstride=1\npad=1\nbatch_normalize=1\n"
+     "activation=swish\n",
+     .o = {.seed = 123}},
+    {"convolutional/direct_3x3_s2_mish_1x1_bn_swish",
+     2, 16, 5, 3,
+     "[convolutional]\nfilters=3\nsize=3\nstride=2\npad=1\nactivation=mish\n"
+     "[convolutional]\nfilters=2\nsize=1\nbatch_normalize=1\nactivation=swish\n",
+     .o = {.seed = 124}},
 
     /* connected: every activation; batch norm over the batch only (S = 1),
      * so batch 4: with 2 samples xhat = +-1 whatever x is and the gradient
@@ -219,6 +251,14 @@ const struct layer_case layer_cases[] = {
      3, 3, 2, 2,
      "[connected]\noutput=4\nbatch_normalize=1\nactivation=logistic\n",
      .o = {.seed = 27}},
+    {"connected/swish",
+     2, 3, 2, 2,
+     "[connected]\noutput=5\nactivation=swish\n",
+     .o = {.seed = 125}},
+    {"connected/bn_mish",
+     4, 3, 2, 2,
+     "[connected]\noutput=5\nbatch_normalize=1\nactivation=mish\n",
+     .o = {.seed = 126}},
     {"connected/after_conv_classes",
      2, 7, 5, 2,
      "[convolutional]\nfilters=2\nsize=3\nstride=2\npad=1\nactivation=leaky\n"
@@ -253,6 +293,27 @@ const struct layer_case layer_cases[] = {
      "[route]\nlayers=0\n"
      "[shortcut]\nfrom=1\nactivation=relu\n",
      .o = {.seed = 33}},
+    /* swish and mish keep prev + from: the one-pass path (from and prev
+     * distinct), the general path (from = prev: the delta buffers coincide),
+     * different shapes */
+    {"shortcut/same_shape_mish",
+     2, 7, 5, 3,
+     "[convolutional]\nfilters=4\nsize=3\nstride=1\npad=1\nactivation=leaky\n"
+     "[convolutional]\nfilters=4\nsize=3\nstride=1\npad=1\nbatch_normalize=1\n"
+     "activation=linear\n"
+     "[shortcut]\nfrom=-2\nactivation=mish\n",
+     .o = {.seed = 127}},
+    {"shortcut/from_prev_swish",
+     2, 7, 5, 3,
+     "[convolutional]\nfilters=3\nsize=3\nstride=1\npad=1\nactivation=linear\n"
+     "[shortcut]\nfrom=-1\nactivation=swish\n",
+     .o = {.seed = 128}},
+    {"shortcut/larger_from_mish",
+     2, 6, 4, 3,
+     "[convolutional]\nfilters=2\nsize=3\nstride=1\npad=1\nactivation=linear\n"
+     "[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1\nactivation=leaky\n"
+     "[shortcut]\nfrom=0\nactivation=mish\n",
+     .o = {.seed = 129}},
 
     /* route: two layers, both orders; the trailing shortcut to layer 0
      * writes its delta before the route's backward does, so a route that
@@ -384,6 +445,11 @@ const struct layer_case layer_cases[] = {
      "[convolutional]\nfilters=1\nsize=1\nactivation=logistic\n"
      "[scale_channels]\nfrom=-2\nscale_wh=1\nactivation=leaky\n",
      .o = {.seed = 94}},
+    {"scale_channels/mish",
+     2, 5, 4, 3,
+     "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=linear\n[avgpool]\n"
+     "[convolutional]\nfilters=4\nsize=1\nactivation=logistic\n[scale_channels]\nfrom=-3\nactivation=mish\n",
+     .o = {.seed = 130}},
 
     /* dropout: the mask is fixed by resetting net->rng before each forward */
     {"dropout/between",
@@ -441,6 +507,11 @@ const struct layer_case layer_cases[] = {
      "[bridge]\nfrom=-1\nse=1\nreduction=2\nactivation=relu\n"
      "[shortcut]\nfrom=0\n",
      .o = {.seed = 107, .setup = se_alive}},
+    {"bridge/se0_s2_mish", 2, 7, 5, 3, RESIDUAL_BLOCK(2) "[bridge]\nfrom=0\nstride=2\nactivation=mish\n",
+     .o = {.seed = 131}},
+    {"bridge/se_after_s1_swish",
+     2, 7, 5, 3, RESIDUAL_BLOCK(1) "[bridge]\nfrom=0\nse=1\nreduction=2\nactivation=swish\n",
+     .o = {.seed = 132, .setup = se_alive}},
 
     /* Accumulation: in "A, X, [shortcut] from=A" the shortcut adds to A's
      * delta before X's backward runs, so an X that assigned (=) its input

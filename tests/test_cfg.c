@@ -98,7 +98,9 @@ static void test_cfg_errors(void)
     expect_err("[convolutional]\nfilters=4\n[shortcut]\nfrom=3\n", "[shortcut] from=3: must name an earlier layer");
     expect_err("[convolutional]\nfilters=4\n[convolutional]\nfilters=4\nsize=3\nstride=2\n[shortcut]\nfrom=-2\n",
                "[shortcut] from=-2: layer 0's 8x8x4 output cannot be added to 3x3x4");
-    expect_err("[convolutional]\nfilters=4\nactivation=swish\n", "activation=swish: unknown value");
+    expect_err("[convolutional]\nfilters=4\nactivation=hard_mish\n",
+               "t.cfg:8: [convolutional] activation=hard_mish: unknown value "
+               "(expected linear|relu|leaky|logistic|relu6|ramp|swish|mish)");
     expect_err("[convolutional]\nfilters=4\nxnor=1\n", "t.cfg:8: [convolutional] xnor=1: not supported here (XNOR");
     expect_err("[convolutional]\nfilters=4\ngroups=2\n",
                "t.cfg:8: [convolutional] groups=2: must divide the 3 input channels");

@@ -500,6 +500,69 @@ static void test_activations_hand(void)
     }
 }
 
+/* swish x/(1+e^-x) and mish x tanh(log(1+e^x)) in double precision,
+ * without Darknet's softplus threshold (it changes softplus by < 2.1e-9 = e^-20) */
+static double swish_ref(double x) { return x / (1.0 + exp(-x)); }
+static double mish_ref(double x) { return x * tanh(log1p(exp(x))); }
+
+/* swish and mish: act_value against the double formulas, act_grad against
+ * central differences of them, the threshold at |x| = 20 as Darknet's, and
+ * the array functions (activate, activate_keep, gradient_from_input) equal
+ * to the scalar ones bit for bit. For the other activations act_grad(x) is
+ * act_slope(f(x)), so gradient_from_input equals gradient. */
+static void test_activations_swish_mish(void)
+{
+    enum { N = 29 };
+    const float x[N] = {-90,  -40,  -25,  -20.5f, -20,   -19.5f, -10,    -5,    -1.5f, -1.278f,
+                        -1.2f, -1,  -0.5f, -1e-3f, 0,     1e-3f,  0.25f,  0.5f,  1,     2.5f,
+                        5,    10,   19.5f, 20,     20.5f, 25,     40,     90,    3.75f};
+    const enum dn_act acts[2] = {ACT_SWISH, ACT_MISH};
+    double (*ref[2])(double) = {swish_ref, mish_ref};
+    for (int a = 0; a < 2; a++) {
+        const char *name = act_names[acts[a]];
+        EXPECT(act_needs_input(acts[a]), "%s: act_needs_input", name);
+        float y[N], yk[N], d[N], dk[N];
+        memcpy(y, x, sizeof(y));
+        activate(y, N, acts[a]);
+        activate_keep(x, yk, N, acts[a]);
+        for (int i = 0; i < N; i++) d[i] = 1, dk[i] = 0.5f;
+        gradient_from_input(x, N, acts[a], d);
+        gradient_from_input(x, N, acts[a], dk);
+        for (int i = 0; i < N; i++) {
+            char what[64];
+            snprintf(what, sizeof(what), "%s(%g)", name, x[i]);
+            float v = act_value(x[i], acts[a]), g = act_grad(x[i], acts[a]);
+            EXPECT_NEAR(v, ref[a](x[i]), 1e-30, 2e-6, what);
+            double h = 1e-4 * (fabs(x[i]) > 1 ? fabs(x[i]) : 1);
+            double fd = (ref[a](x[i] + h) - ref[a](x[i] - h)) / (2 * h);
+            snprintf(what, sizeof(what), "%s'(%g)", name, x[i]);
+            EXPECT_NEAR(g, fd, 1e-6, 1e-5, what);
+            EXPECT(y[i] == v && yk[i] == v, "%s: activate %g, activate_keep %g, act_value %g", what, y[i], yk[i], v);
+            EXPECT(d[i] == g && dk[i] == 0.5f * g, "%s: gradient_from_input %g, act_grad %g", what, d[i], g);
+            EXPECT(isnan(act_slope(v, acts[a])), "%s: act_slope(y) must be NaN (needs x)", what);
+        }
+    }
+    /* Darknet's softplus threshold: x above 20, e^x below -20, log(1 + e^x)
+     * between (in float the cut moves values by under an ulp from |x| ~ 17
+     * on; at 10 it would not) */
+    EXPECT(act_softplus(20.5f) == 20.5f && act_softplus(-20.5f) == expf(-20.5f), "softplus beyond the threshold");
+    EXPECT(act_softplus(10.0f) == log1pf(expf(10.0f)) && act_softplus(10.0f) != 10.0f &&
+               act_softplus(-10.0f) == log1pf(expf(-10.0f)),
+           "softplus inside the threshold");
+    EXPECT(act_value(25, ACT_MISH) == 25 * tanhf(25.0f), "mish(25) = 25 tanh(25)");
+    /* the activations whose slope comes from y: from x, the same numbers */
+    for (int a = ACT_LINEAR; a <= ACT_RAMP; a++) {
+        EXPECT(!act_needs_input((enum dn_act)a), "%s: act_needs_input", act_names[a]);
+        float y[N], d1[N], d2[N];
+        memcpy(y, x, sizeof(y));
+        activate(y, N, (enum dn_act)a);
+        for (int i = 0; i < N; i++) d1[i] = d2[i] = 1 + 0.01f * i;
+        gradient(y, N, (enum dn_act)a, d1);
+        gradient_from_input(x, N, (enum dn_act)a, d2);
+        EXPECT(memcmp(d1, d2, sizeof(d1)) == 0, "%s: gradient_from_input differs from gradient", act_names[a]);
+    }
+}
+
 const struct test_case forward_tests[] = {
     {"layers/conv_forward_hand", test_conv_forward_hand},
     {"layers/conv_forward_naive", test_conv_forward_naive},
@@ -510,6 +573,7 @@ const struct test_case forward_tests[] = {
     {"layers/maxpool_forward_hand", test_maxpool_forward_hand},
     {"layers/avgpool_forward_hand", test_avgpool_forward_hand},
     {"layers/activations_hand", test_activations_hand},
+    {"layers/activations_swish_mish", test_activations_swish_mish},
     {"layers/crop_forward_hand", test_crop_forward_hand},
     {"layers/softmax_forward_hand", test_softmax_forward_hand},
     {"layers/se_forward_hand", test_se_forward_hand},

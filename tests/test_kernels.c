@@ -168,7 +168,7 @@ static void test_conv_direct(void)
     /* and with a residual added before the activation (a bridge's store) */
     float *res = falloc(no);
     for (size_t k = 0; k < no; k++) res[k] = rng_uniform(&r, -1, 1);
-    for (int a = ACT_LINEAR; a <= ACT_LOGISTIC; a++)
+    for (int a = ACT_LINEAR; a <= ACT_MISH; a++)
         for (int with_res = 0; with_res < 2; with_res++) {
             struct conv_epilogue e = {mean, inv, gamma, beta, a, with_res ? res : NULL};
             conv_direct_forward_epi(&g, in, w, y, ws, &e);
@@ -288,7 +288,7 @@ static void test_conv_winograd(void)
             beta[f] = rng_uniform(&r, -1, 1), inv[f] = 1.0f / sqrtf(rng_uniform(&r, 0.1f, 3) + BN_EPS);
         }
         conv_wino_forward(&g, in, w, x, ws);
-        for (int a = ACT_LINEAR; a <= ACT_LOGISTIC; a++)
+        for (int a = ACT_LINEAR; a <= ACT_MISH; a++)
             for (int with_res = 0; with_res < 2; with_res++) {
                 struct conv_epilogue e = {mean, inv, gamma, beta, a, with_res ? res : NULL};
                 conv_wino_forward_epi(&g, in, w, y, ws, &e);

@@ -236,12 +236,29 @@ static const char *BRANCHY =
     "[dropout]\nprobability=0.2\n"
     "[avgpool]\n[connected]\noutput=5\nactivation=linear\n[softmax]\n";
 
-static void test_shared_deltas(void)
+/* BRANCHY with relu -> mish and leaky -> swish: the layers then keep their
+ * pre-activations (their own buffers), which neither plan may share. */
+static const char *branchy_smooth(void)
+{
+    static char buf[2048];
+    const char *s = BRANCHY;
+    size_t n = 0;
+    while (*s && n + 16 < sizeof(buf)) {
+        if (strncmp(s, "=relu\n", 6) == 0) n += (size_t)sprintf(buf + n, "=mish\n"), s += 6;
+        else if (strncmp(s, "=leaky\n", 7) == 0) n += (size_t)sprintf(buf + n, "=swish\n"), s += 7;
+        else buf[n++] = *s++;
+    }
+    buf[n] = 0;
+    EXPECT(!*s, "branchy_smooth: BRANCHY does not fit %zu bytes", sizeof(buf));
+    return buf;
+}
+
+static void shared_deltas(const char *text)
 {
     char err[DN_ERR_LEN];
     struct network *net[2];
     for (int k = 0; k < 2; k++) {
-        struct cfg *c = cfg_read_text("branchy.cfg", BRANCHY, 0, err);
+        struct cfg *c = cfg_read_text("branchy.cfg", text, 0, err);
         net[k] = c ? net_build(c, 0, 0, 1, 5, err) : NULL;
         cfg_free(c);
         if (!net[k]) {
@@ -279,6 +296,14 @@ static void test_shared_deltas(void)
     EXPECT(same_params(net[0], net[1], 1), "parameters differ after 3 steps");
     net_free(net[0]);
     net_free(net[1]);
+}
+
+static void test_shared_deltas(void)
+{
+    shared_deltas(BRANCHY);
+    EXPECT(strstr(branchy_smooth(), "mish") && strstr(branchy_smooth(), "swish") && !strstr(branchy_smooth(), "relu"),
+           "branchy_smooth: %s", branchy_smooth());
+    shared_deltas(branchy_smooth());
 }
 
 /* Darknet's partial: the first k layers' parameters, seen = 0; loaded as a
@@ -378,12 +403,12 @@ static void test_fold_normalisation(void)
  * gives the same bytes as the network with every buffer its own, over
  * inputs that change, on a network where every layer type reads earlier
  * outputs; and a residual network needs three activation buffers. */
-static void test_inference_plan(void)
+static void inference_plan(const char *text)
 {
     char err[DN_ERR_LEN];
     struct network *net[2];
     for (int k = 0; k < 2; k++) {
-        struct cfg *c = cfg_read_text("branchy.cfg", BRANCHY, 0, err);
+        struct cfg *c = cfg_read_text("branchy.cfg", text, 0, err);
         net[k] = c ? net_build(c, 0, 0, 0, 5, err) : NULL;
         cfg_free(c);
         if (!net[k]) {
@@ -421,6 +446,13 @@ static void test_inference_plan(void)
     }
     net_free(net[0]);
     net_free(net[1]);
+}
+
+static void test_inference_plan(void)
+{
+    char err[DN_ERR_LEN];
+    inference_plan(BRANCHY);
+    inference_plan(branchy_smooth());
 
     const char *cfgs[] = {"cfg/resnet_20.cfg", "cfg/res_se_net_20.cfg", "cfg/resnet_110.cfg"};
     for (int k = 0; k < 3; k++) {

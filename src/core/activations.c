@@ -3,7 +3,9 @@
 
 #include <math.h>
 
-const char *const act_names[] = {"linear", "relu", "leaky", "logistic", "relu6", "ramp", NULL};
+#include "utils.h"
+
+const char *const act_names[] = {"linear", "relu", "leaky", "logistic", "relu6", "ramp", "swish", "mish", NULL};
 
 /* Element-wise over large arrays: split between the threads (any split
  * gives the same result). */
@@ -28,6 +30,8 @@ void activate(float *x, size_t n, enum dn_act a)
         break;
     case ACT_RELU6:
     case ACT_RAMP:
+    case ACT_SWISH:
+    case ACT_MISH:
         PAR_FOR
         for (size_t i = 0; i < n; i++) x[i] = act_value(x[i], a);
         break;
@@ -64,5 +68,21 @@ void gradient(const float *restrict y, size_t n, enum dn_act a, float *restrict 
         PAR_FOR
         for (size_t i = 0; i < n; i++) delta[i] *= act_slope(y[i], a);
         break;
+    case ACT_SWISH:
+    case ACT_MISH:
+        DN_ABORT("gradient(): %s needs the input x: use gradient_from_input()", act_names[a]);
     }
+}
+
+void activate_keep(const float *restrict x, float *restrict y, size_t n, enum dn_act a)
+{
+    PAR_FOR
+    for (size_t i = 0; i < n; i++) y[i] = act_value(x[i], a);
+}
+
+void gradient_from_input(const float *restrict x, size_t n, enum dn_act a, float *restrict delta)
+{
+    if (a == ACT_LINEAR) return;
+    PAR_FOR
+    for (size_t i = 0; i < n; i++) delta[i] *= act_grad(x[i], a);
 }

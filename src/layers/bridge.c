@@ -18,6 +18,9 @@
  * biases[C] (BN beta), scales[C], rolling_mean[C], rolling_variance[C],
  * weights[C*Cin], then with se=1: b1, W1, b2, W2 (see se.h).
  *
+ * With swish or mish (act_needs_input) prev + branch is kept in `pre` for
+ * backward.
+ *
  * Equivalent to [route] layers=<from>, [convolutional] size=1 stride=s
  * batch_normalize=1 activation=linear, [se], [shortcut] from=<prev>
  * (tests/test_bridge.c checks this on outputs and gradients).
@@ -76,6 +79,7 @@ static int bridge_init(struct layer *l, struct cfg *c, struct cfg_section *s, st
     br->bnout = falloc(n);
     br->eval = falloc(2 * (size_t)l->c);
     br->dbn = falloc(n);
+    if (act_needs_input(br->act)) br->pre = falloc(n);
     if (br->se_on && br->se_pos == BRIDGE_SE_AFTER) {
         se_init(&br->se, l, net, l->batch, l->c, l->h * l->w, reduction);
         br->branch = falloc(n);
@@ -119,8 +123,16 @@ static void bridge_forward(struct layer *l, struct network *net)
     }
     size_t n = (size_t)l->batch * l->outputs;
     const float *a = l->input;
-    float *o = l->output;
+    float *o = l->output, *pre = br->pre;
     enum dn_act act = br->act;
+    if (pre) {
+#pragma omp parallel for schedule(static) if (n >= (1 << 16))
+        for (size_t i = 0; i < n; i++) {
+            pre[i] = a[i] + branch[i];
+            o[i] = act_value(pre[i], act);
+        }
+        return;
+    }
 #pragma omp parallel for schedule(static) if (n >= (1 << 16))
     for (size_t i = 0; i < n; i++) o[i] = act_value(a[i] + branch[i], act);
 }
@@ -130,7 +142,8 @@ static void bridge_backward(struct layer *l, struct network *net)
     struct bridge_layer *br = l->priv;
     struct layer *f = &net->layers[br->from];
     size_t n = (size_t)l->batch * l->outputs;
-    gradient(l->output, n, br->act, l->delta);
+    if (br->pre) gradient_from_input(br->pre, n, br->act, l->delta);
+    else gradient(l->output, n, br->act, l->delta);
     if (l->dinput) {
         float *dx = l->dinput;
         const float *d = l->delta;
@@ -162,6 +175,7 @@ static void bridge_free(struct layer *l)
     if (br->bn.inv_std) bn_free(&br->bn);
     if (br->se.z) se_free(&br->se);
     free(br->xs), free(br->dxs), free(br->convout), free(br->bnout), free(br->branch), free(br->dbn);
+    free(br->pre);
     free(br->eval);
     free(br);
 }

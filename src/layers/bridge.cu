@@ -7,6 +7,7 @@
  *     branch = BN(conv1x1_stride(from))          se=0
  *     out    = act(prev + branch)
  *
+ * With swish or mish, prev + branch is built in gpu.pre, kept for backward.
  * Backward: activation gradient; dprev += delta; through SE (after) into
  * dbn, or dbn = delta; BN backward in place on dbn; the convolution's dw and
  * its input gradient, which goes to from's delta, or (before) into dxs and
@@ -32,6 +33,7 @@ void bridge_init_gpu(struct layer *l, struct network *net)
     if (br->se_on) se_init_gpu(net->cuda, &br->se);
     if (se_after(br)) br->gpu.branch = cuda_alloc(n);
     if (se_before(br)) br->gpu.xs = cuda_alloc(nin), br->gpu.dxs = cuda_alloc(nin);
+    if (br->pre) br->gpu.pre = cuda_alloc(n);
 }
 
 void bridge_free_gpu(struct layer *l)
@@ -42,7 +44,7 @@ void bridge_free_gpu(struct layer *l)
     bn_free_gpu(&br->bn);
     if (br->se_on) se_free_gpu(&br->se);
     cuda_free(br->gpu.xs), cuda_free(br->gpu.dxs), cuda_free(br->gpu.convout), cuda_free(br->gpu.bnout);
-    cuda_free(br->gpu.branch), cuda_free(br->gpu.dbn);
+    cuda_free(br->gpu.branch), cuda_free(br->gpu.dbn), cuda_free(br->gpu.pre);
     memset(&br->gpu, 0, sizeof(br->gpu));
 }
 
@@ -64,8 +66,13 @@ void bridge_forward_gpu(struct layer *l, struct network *net)
         branch = br->gpu.branch;
     }
     size_t n = (size_t)l->batch * l->outputs;
-    cuda_sum(ctx, n, l->input_gpu, branch, l->output_gpu);
-    cuda_activate(ctx, l->output_gpu, n, br->act);
+    if (br->gpu.pre) {
+        cuda_sum(ctx, n, l->input_gpu, branch, br->gpu.pre);
+        cuda_activate_keep(ctx, br->gpu.pre, l->output_gpu, n, br->act);
+    } else {
+        cuda_sum(ctx, n, l->input_gpu, branch, l->output_gpu);
+        cuda_activate(ctx, l->output_gpu, n, br->act);
+    }
 }
 
 void bridge_backward_gpu(struct layer *l, struct network *net)
@@ -74,7 +81,8 @@ void bridge_backward_gpu(struct layer *l, struct network *net)
     struct dn_cuda *ctx = net->cuda;
     struct layer *f = &net->layers[br->from];
     size_t n = (size_t)l->batch * l->outputs;
-    cuda_gradient(ctx, l->output_gpu, n, br->act, l->delta_gpu);
+    if (br->gpu.pre) cuda_gradient_from_input(ctx, br->gpu.pre, n, br->act, l->delta_gpu);
+    else cuda_gradient(ctx, l->output_gpu, n, br->act, l->delta_gpu);
     if (l->dinput_gpu) cuda_add(ctx, n, l->delta_gpu, l->dinput_gpu);
     if (se_after(br)) {
         cuda_zero(ctx, n, br->gpu.dbn);

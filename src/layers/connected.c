@@ -12,6 +12,10 @@
  * .weights order: biases[O], weights[O*I], then with batch_normalize
  * scales[O], rolling_mean[O], rolling_variance[O] (BN after the weights,
  * unlike convolutional).
+ *
+ * swish and mish (act_needs_input): backward needs the pre-activation.
+ * With batch norm the BN op recomputes it from x; without, the layer keeps
+ * x W^T + b in its own buffer `pre`.
  */
 #include <math.h>
 #include <stdio.h>
@@ -53,6 +57,8 @@ static int connected_init(struct layer *l, struct cfg *c, struct cfg_section *s,
     if (fc->bn_on) {
         bn_init(&fc->bn, l, fc->biases, out);
         fc->x = falloc((size_t)l->batch * out);
+    } else if (act_needs_input(fc->act)) {
+        fc->pre = falloc((size_t)l->batch * out);
     }
     if (net->init == INIT_DARKNET) {
         init_uniform(net, fc->weights->val, fc->weights->n, sqrtf(2.0f / l->inputs));
@@ -73,10 +79,12 @@ static void connected_forward(struct layer *l, struct network *net)
         bn_forward_act(&fc->bn, fc->x, l->output, B, 1, net->train, net->opt.bn_momentum, fc->act);
         return;
     }
-    gemm(0, 1, B, O, I, 1, l->input, I, fc->weights->val, I, 0, l->output, O);
+    float *z = fc->pre ? fc->pre : l->output; /* x W^T + b */
+    gemm(0, 1, B, O, I, 1, l->input, I, fc->weights->val, I, 0, z, O);
     for (int b = 0; b < B; b++)
-        for (int o = 0; o < O; o++) l->output[(long)b * O + o] += fc->biases->val[o];
-    activate(l->output, (size_t)B * O, fc->act);
+        for (int o = 0; o < O; o++) z[(long)b * O + o] += fc->biases->val[o];
+    if (fc->pre) activate_keep(fc->pre, l->output, (size_t)B * O, fc->act);
+    else activate(l->output, (size_t)B * O, fc->act);
 }
 
 static void connected_backward(struct layer *l, struct network *net)
@@ -87,7 +95,8 @@ static void connected_backward(struct layer *l, struct network *net)
     if (fc->bn_on) {
         bn_backward_act(&fc->bn, fc->x, l->output, l->delta, B, 1, fc->act);
     } else {
-        gradient(l->output, (size_t)B * O, fc->act, l->delta);
+        if (fc->pre) gradient_from_input(fc->pre, (size_t)B * O, fc->act, l->delta);
+        else gradient(l->output, (size_t)B * O, fc->act, l->delta);
         for (int b = 0; b < B; b++)
             for (int o = 0; o < O; o++) fc->biases->grad[o] += l->delta[(long)b * O + o];
     }
@@ -102,6 +111,7 @@ static void connected_free(struct layer *l)
     if (!fc) return;
     if (fc->bn_on) bn_free(&fc->bn);
     free(fc->x);
+    free(fc->pre);
     free(fc);
 }
 

@@ -20,9 +20,12 @@ struct connected_layer {
     struct param *biases, *weights;
     struct bn bn; /* with batch_normalize=1 (its device scratch in bn.gpu) */
     float *x;     /* (B, O) with batch norm: x W^T before batch norm */
+    float *pre;   /* (B, O) x W^T + b before the activation, kept for backward
+                   * when there is no batch norm and act_needs_input(act) */
 #ifdef GPU
     struct {
-        float *x; /* as x above; the batch norm overwrites it with xhat */
+        float *x;   /* as x above; the batch norm overwrites it with xhat */
+        float *pre; /* as pre above */
     } gpu;
 #endif
 };

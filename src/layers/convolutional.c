@@ -18,6 +18,10 @@
  * the fastest CPU path that takes the shape (Winograd, direct kernels,
  * depthwise loops, or im2col + GEMM). At inference with batch norm, the
  * direct kernels apply batch norm and the activation in their store.
+ *
+ * swish and mish (act_needs_input): backward needs the pre-activation.
+ * With batch norm the BN op recomputes it from x; without, the layer keeps
+ * conv + bias in its own buffer `pre`.
  */
 #include <math.h>
 #include <stdio.h>
@@ -66,6 +70,8 @@ static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, stru
         bn_init(&cv->bn, l, cv->biases, filters);
         cv->x = falloc((size_t)l->batch * filters * cv->g.OH * cv->g.OW);
         cv->eval = falloc(2 * (size_t)filters);
+    } else if (act_needs_input(cv->act)) {
+        cv->pre = falloc((size_t)l->batch * filters * cv->g.OH * cv->g.OW);
     }
     size_t nw = (size_t)filters * (l->c / groups) * size * size;
     cv->weights = layer_add_param(l, "weights", PARAM_WEIGHT, nw);
@@ -101,13 +107,15 @@ static void conv_forward(struct layer *l, struct network *net)
         bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, net->train, net->opt.bn_momentum, cv->act);
         return;
     }
-    conv2d_forward(&cv->g, l->input, cv->weights->val, l->output, net->workspace);
+    float *z = cv->pre ? cv->pre : l->output; /* conv + bias */
+    conv2d_forward(&cv->g, l->input, cv->weights->val, z, net->workspace);
     for (int b = 0; b < l->batch; b++)
         for (int f = 0; f < l->out_c; f++) {
-            float *o = l->output + ((long)b * l->out_c + f) * S, bias = cv->biases->val[f];
+            float *o = z + ((long)b * l->out_c + f) * S, bias = cv->biases->val[f];
             for (int i = 0; i < S; i++) o[i] += bias;
         }
-    activate(l->output, (size_t)l->batch * l->outputs, cv->act);
+    if (cv->pre) activate_keep(cv->pre, l->output, (size_t)l->batch * l->outputs, cv->act);
+    else activate(l->output, (size_t)l->batch * l->outputs, cv->act);
 }
 
 static void conv_backward(struct layer *l, struct network *net)
@@ -117,7 +125,8 @@ static void conv_backward(struct layer *l, struct network *net)
     if (cv->bn_on) {
         bn_backward_act(&cv->bn, cv->x, l->output, l->delta, l->batch, S, cv->act);
     } else {
-        gradient(l->output, (size_t)l->batch * l->outputs, cv->act, l->delta);
+        if (cv->pre) gradient_from_input(cv->pre, (size_t)l->batch * l->outputs, cv->act, l->delta);
+        else gradient(l->output, (size_t)l->batch * l->outputs, cv->act, l->delta);
         for (int b = 0; b < l->batch; b++)
             for (int f = 0; f < l->out_c; f++) {
                 const float *d = l->delta + ((long)b * l->out_c + f) * S;
@@ -136,6 +145,7 @@ static void conv_free(struct layer *l)
     if (!cv) return;
     if (cv->bn_on) bn_free(&cv->bn);
     free(cv->x);
+    free(cv->pre);
     free(cv->eval);
     free(cv);
 }

@@ -22,11 +22,14 @@ struct convolutional_layer {
     struct param *biases, *weights;
     struct bn bn; /* with batch_normalize=1 (its device scratch in bn.gpu) */
     float *x;     /* (B, F, OH, OW) conv output before batch norm (with batch norm) */
+    float *pre;   /* (B, F, OH, OW) conv + bias before the activation, kept for
+                   * backward when there is no batch norm and act_needs_input(act) */
     float *eval;  /* [2F]: running mean and 1/sqrt(running var + eps), for inference */
 #ifdef GPU
     struct {
         struct conv2d_gpu *conv;
-        float *x; /* as x above; the batch norm overwrites it with xhat */
+        float *x;   /* as x above; the batch norm overwrites it with xhat */
+        float *pre; /* as pre above */
     } gpu;
 #endif
 };

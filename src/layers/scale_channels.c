@@ -55,7 +55,11 @@ static void scale_channels_backward(struct layer *l, struct network *net)
     const struct scale_channels_layer *sc = l->priv;
     struct layer *fl = &net->layers[sc->from];
     size_t n = (size_t)l->batch * l->outputs;
-    gradient(l->output, n, sc->act, l->delta);
+    if (act_needs_input(sc->act)) /* swish, mish: from the pre-activation, recomputed as forward did */
+        for (size_t i = 0; i < n; i++)
+            l->delta[i] *= act_grad(l->input[scale_index(l, sc, i)] * fl->output[i], sc->act);
+    else
+        gradient(l->output, n, sc->act, l->delta);
     for (size_t i = 0; i < n; i++) {
         size_t j = scale_index(l, sc, i);
         if (l->dinput) l->dinput[j] += l->delta[i] * fl->output[i];

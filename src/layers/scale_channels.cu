@@ -24,6 +24,13 @@ __global__ static void forward_kernel(const float *in, const float *f, unsigned 
     GRID_STRIDE32(i, n) out[i] = act_f(in[scale_index(i, S, C, wh)] * f[i], act);
 }
 
+/* d *= act'(in * f) (swish, mish: the pre-activation, recomputed) */
+__global__ static void pre_grad_kernel(const float *in, const float *f, unsigned S, unsigned C, int wh, int act,
+                                       unsigned n, float *d)
+{
+    GRID_STRIDE32(i, n) d[i] *= act_dx(in[scale_index(i, S, C, wh)] * f[i], act);
+}
+
 __global__ static void dfrom_kernel(const float *in, const float *d, unsigned S, unsigned C, int wh, unsigned n,
                                     float *df)
 {
@@ -70,7 +77,13 @@ void scale_channels_backward_gpu(struct layer *l, struct network *net)
     struct layer *f = &net->layers[sc->from];
     size_t n = (size_t)l->batch * l->outputs, nin = (size_t)l->batch * l->inputs;
     unsigned S = l->out_h * l->out_w;
-    cuda_gradient(ctx, l->output_gpu, n, sc->act, l->delta_gpu);
+    if (act_needs_input(sc->act)) {
+        pre_grad_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(l->input_gpu, f->output_gpu, S, l->out_c,
+                                                                    sc->scale_wh, sc->act, cuda_n32(n), l->delta_gpu);
+        KERNEL_CHECK();
+    } else {
+        cuda_gradient(ctx, l->output_gpu, n, sc->act, l->delta_gpu);
+    }
     if (l->dinput_gpu) {
         dinput_kernel<<<cuda_grid(nin), DN_THREADS, 0, ctx->stream>>>(l->delta_gpu, f->output_gpu, S, l->out_c,
                                                                      sc->scale_wh, cuda_n32(nin), l->dinput_gpu);

@@ -7,7 +7,8 @@
  * layer's input:
  *   scale_wh=0 (default): input (B, C, 1, 1), out[b,k,y,x] = act(in[b,k] * f[b,k,y,x])
  *   scale_wh=1:           input (B, 1, H, W), out[b,k,y,x] = act(in[b,y,x] * f[b,k,y,x])
- * Backward (d = delta * act'(out)): din += sum of d * f over the scaled
+ * Backward (d = delta * act'(out); for swish and mish act' of the
+ * pre-activation in * f, recomputed): din += sum of d * f over the scaled
  * elements; df += in * d.
  */
 #ifndef DN_SCALE_CHANNELS_H

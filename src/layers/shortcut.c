@@ -12,6 +12,9 @@
  * channels are added (the rest pass through unchanged, i.e. the shortcut is
  * zero-padded). Shapes whose ratio is not an integer, or differs between w
  * and h, are a cfg error. For a learned 1x1 projection use [bridge].
+ *
+ * With swish or mish (act_needs_input) the sum before the activation is kept
+ * in `pre` for backward.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +54,7 @@ static int shortcut_init(struct layer *l, struct cfg *c, struct cfg_section *s, 
     sc->minc = f->out_c < l->c ? f->out_c : l->c;
     sc->minh = fh < l->h ? fh : l->h;
     sc->minw = fw < l->w ? fw : l->w;
+    if (act_needs_input(sc->act)) sc->pre = falloc((size_t)l->batch * l->inputs); /* the output has the input's shape */
     return 0;
 }
 
@@ -74,28 +78,37 @@ static void shortcut_forward(struct layer *l, struct network *net)
     if (f->outputs == l->outputs && f->out_c == l->c) {
         /* one pass: out = act(prev + from), split between threads */
         const float *a = l->input, *b = f->output;
-        float *o = l->output;
+        float *o = l->output, *pre = sc->pre;
         if (sc->act == ACT_RELU) {
 #pragma omp parallel for schedule(static) if (n >= (1 << 16))
             for (size_t i = 0; i < n; i++) o[i] = act_value(a[i] + b[i], ACT_RELU);
+        } else if (pre) {
+            enum dn_act act = sc->act;
+#pragma omp parallel for schedule(static) if (n >= (1 << 16))
+            for (size_t i = 0; i < n; i++) {
+                pre[i] = a[i] + b[i];
+                o[i] = act_value(pre[i], act);
+            }
         } else {
             enum dn_act act = sc->act;
 #pragma omp parallel for schedule(static) if (n >= (1 << 16))
             for (size_t i = 0; i < n; i++) o[i] = act_value(a[i] + b[i], act);
         }
         return;
-    } else {
-        memcpy(l->output, l->input, n * sizeof(float));
-        for (int b = 0; b < l->batch; b++)
-            SHORTCUT_FOR_EACH(sc, l, f, b, o, q, l->output[o] += f->output[q]);
     }
-    activate(l->output, n, sc->act);
+    float *z = sc->pre ? sc->pre : l->output; /* prev + from */
+    memcpy(z, l->input, n * sizeof(float));
+    for (int b = 0; b < l->batch; b++)
+        SHORTCUT_FOR_EACH(sc, l, f, b, o, q, z[o] += f->output[q]);
+    if (sc->pre) activate_keep(sc->pre, l->output, n, sc->act);
+    else activate(l->output, n, sc->act);
 }
 
-/* d = delta * f'(y); delta = d; dx += d; df += d, for n elements of three
- * distinct buffers (relu: 8 at a time; GCC does not vectorise the plain loop) */
+/* d = delta * f'(y) (f'(pre) when pre is not NULL); delta = d; dx += d;
+ * df += d, for n elements of three distinct buffers (relu: 8 at a time; GCC
+ * does not vectorise the plain loop) */
 static void shortcut_delta(float *restrict d, float *restrict dx, float *restrict df, const float *restrict y,
-                           size_t n, enum dn_act act)
+                           const float *restrict pre, size_t n, enum dn_act act)
 {
     size_t i = 0;
     if (act == ACT_RELU) {
@@ -109,7 +122,7 @@ static void shortcut_delta(float *restrict d, float *restrict dx, float *restric
         }
     }
     for (; i < n; i++) {
-        float v = d[i] * act_slope(y[i], act);
+        float v = d[i] * (pre ? act_grad(pre[i], act) : act_slope(y[i], act));
         d[i] = v;
         dx[i] += v;
         df[i] += v;
@@ -127,11 +140,12 @@ static void shortcut_backward(struct layer *l, struct network *net)
         size_t step = 1 << 14;
 #pragma omp parallel for schedule(static) if (n >= 4 * step)
         for (size_t i = 0; i < n; i += step)
-            shortcut_delta(l->delta + i, l->dinput + i, f->delta + i, l->output + i, n - i < step ? n - i : step,
-                           sc->act);
+            shortcut_delta(l->delta + i, l->dinput + i, f->delta + i, l->output + i, sc->pre ? sc->pre + i : NULL,
+                           n - i < step ? n - i : step, sc->act);
         return;
     }
-    gradient(l->output, n, sc->act, l->delta);
+    if (sc->pre) gradient_from_input(sc->pre, n, sc->act, l->delta);
+    else gradient(l->output, n, sc->act, l->delta);
     if (l->dinput)
         for (size_t i = 0; i < n; i++) l->dinput[i] += l->delta[i];
     if (f->outputs == l->outputs && f->out_c == l->c) {
@@ -148,7 +162,12 @@ static void shortcut_describe(const struct layer *l, char *buf, size_t n)
     snprintf(buf, n, "from %d %s", sc->from, act_names[sc->act]);
 }
 
-static void shortcut_free(struct layer *l) { free(l->priv); }
+static void shortcut_free(struct layer *l)
+{
+    struct shortcut_layer *sc = l->priv;
+    if (sc) free(sc->pre);
+    free(sc);
+}
 
 const struct layer_ops shortcut_ops = {
     .name = "shortcut",
@@ -159,7 +178,9 @@ const struct layer_ops shortcut_ops = {
     .free = shortcut_free,
     .describe = shortcut_describe,
 #ifdef GPU
+    .init_gpu = shortcut_init_gpu,
     .forward_gpu = shortcut_forward_gpu,
     .backward_gpu = shortcut_backward_gpu,
+    .free_gpu = shortcut_free_gpu,
 #endif
 };

@@ -4,10 +4,29 @@
  * the first min(C) channels at Darknet's strided / sampled pixels (see
  * shortcut.c). Each (b, k, j, i) of that loop maps to one output pixel and
  * one `from` pixel, so neither the forward scatter nor the backward one
- * writes an address twice: one thread each, no atomics.
+ * writes an address twice: one thread each, no atomics. With swish or mish
+ * the sum is built in gpu.pre, kept for backward, and activated into the
+ * output.
  */
+#include <string.h>
+
 #include "../backend/cuda/cuda_common.h"
 #include "shortcut.h"
+
+void shortcut_init_gpu(struct layer *l, struct network *net)
+{
+    (void)net;
+    struct shortcut_layer *s = (struct shortcut_layer *)l->priv;
+    if (s->pre) s->gpu.pre = cuda_alloc((size_t)l->batch * l->outputs);
+}
+
+void shortcut_free_gpu(struct layer *l)
+{
+    struct shortcut_layer *s = (struct shortcut_layer *)l->priv;
+    if (!s) return;
+    cuda_free(s->gpu.pre);
+    memset(&s->gpu, 0, sizeof(s->gpu));
+}
 
 struct shortcut_map {
     int minc, minh, minw, stride, sample;
@@ -48,16 +67,18 @@ void shortcut_forward_gpu(struct layer *l, struct network *net)
     struct dn_cuda *ctx = net->cuda;
     const struct layer *f = &net->layers[s->from];
     size_t n = (size_t)l->batch * l->outputs;
+    float *z = s->gpu.pre ? s->gpu.pre : l->output_gpu; /* prev + from */
     if (same_shape(l, f)) {
-        cuda_sum(ctx, n, l->input_gpu, f->output_gpu, l->output_gpu);
+        cuda_sum(ctx, n, l->input_gpu, f->output_gpu, z);
     } else {
-        cuda_copy(ctx, n, l->input_gpu, l->output_gpu);
+        cuda_copy(ctx, n, l->input_gpu, z);
         size_t total = (size_t)l->batch * s->minc * s->minh * s->minw;
         shortcut_kernel<<<cuda_grid(total), DN_THREADS, 0, ctx->stream>>>(make_map(s, l, f), l->batch, f->output_gpu,
-                                                                        l->output_gpu, 0);
+                                                                        z, 0);
         KERNEL_CHECK();
     }
-    cuda_activate(ctx, l->output_gpu, n, s->act);
+    if (s->gpu.pre) cuda_activate_keep(ctx, s->gpu.pre, l->output_gpu, n, s->act);
+    else cuda_activate(ctx, l->output_gpu, n, s->act);
 }
 
 void shortcut_backward_gpu(struct layer *l, struct network *net)
@@ -66,7 +87,8 @@ void shortcut_backward_gpu(struct layer *l, struct network *net)
     struct dn_cuda *ctx = net->cuda;
     struct layer *f = &net->layers[s->from];
     size_t n = (size_t)l->batch * l->outputs;
-    cuda_gradient(ctx, l->output_gpu, n, s->act, l->delta_gpu);
+    if (s->gpu.pre) cuda_gradient_from_input(ctx, s->gpu.pre, n, s->act, l->delta_gpu);
+    else cuda_gradient(ctx, l->output_gpu, n, s->act, l->delta_gpu);
     if (l->dinput_gpu) cuda_add(ctx, n, l->delta_gpu, l->dinput_gpu);
     if (same_shape(l, f)) {
         cuda_add(ctx, n, l->delta_gpu, f->delta_gpu);

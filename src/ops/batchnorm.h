@@ -55,6 +55,9 @@ void bn_free(struct bn *bn);
  *             x (B,C,S) is left unchanged (backward recomputes xhat from it).
  *   backward: in: dy = dL/dy (of y), x and y of the forward. Out: dy replaced
  *             by dL/dx. Accumulates dL/dgamma, dL/dbeta.
+ * Every activation, swish and mish included: backward recomputes the
+ * pre-activation gamma * xhat + beta from x exactly as the forward computed
+ * it, so a layer with batch norm needs no pre-activation buffer for them.
  * Per-channel sums are in double over 8 lanes combined in a fixed order.
  */
 void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int train, float momentum,
@@ -66,7 +69,8 @@ void bn_backward_act(struct bn *bn, const float *x, const float *y, float *dy, i
  * The CUDA twins, on device arrays queued on ctx's stream. One difference
  * in the buffers: bn_forward_act_gpu overwrites x with xhat (the
  * normalised input), and bn_backward_act_gpu reads that xhat instead of x,
- * and the activated output `out` (not read with ACT_LINEAR, may be NULL).
+ * and the activated output `out` (read only by the activations whose slope
+ * comes from y, i.e. not with ACT_LINEAR, swish or mish; may then be NULL).
  * Sums are in double through the deterministic per-channel reduction of
  * src/backend/cuda/kernels.cu. bn_init_gpu allocates bn->gpu and reserves
  * the reduction scratch for (B, C, S); bn_free_gpu releases bn->gpu.

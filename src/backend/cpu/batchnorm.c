@@ -51,7 +51,9 @@ typedef double v4d __attribute__((vector_size(32)));
 
 /* f'(x) on 8 lanes, from the pre-activation v = gamma * xhat + beta (for
  * relu and leaky y > 0 exactly when v > 0, so y need not be read) or, for
- * logistic, from y = f(v) */
+ * logistic, from y = f(v). v is recomputed from the kept x with the float
+ * operations of the forward, so it is the forward's pre-activation bit for
+ * bit: swish and mish, whose slope needs it, need no buffer of their own here. */
 static inline __attribute__((always_inline)) vf slope8(vf v, const float *y, enum dn_act a)
 {
     vf one = vset1(1.0f);
@@ -67,9 +69,11 @@ static inline __attribute__((always_inline)) vf slope8(vf v, const float *y, enu
         return q * (one - q);
     }
     case ACT_RELU6:
-    case ACT_RAMP: { /* lane by lane: rare activations */
+    case ACT_RAMP:
+    case ACT_SWISH:
+    case ACT_MISH: { /* lane by lane: rare activations */
         float s[8];
-        for (int k = 0; k < 8; k++) s[k] = act_slope(act_value(v[k], a), a);
+        for (int k = 0; k < 8; k++) s[k] = act_grad(v[k], a);
         vf r;
         memcpy(&r, s, sizeof(r));
         return r;
@@ -82,7 +86,7 @@ static inline __attribute__((always_inline)) vf slope8(vf v, const float *y, enu
 
 static inline __attribute__((always_inline)) float slope1(float v, const float *y, enum dn_act a)
 {
-    return a == ACT_LOGISTIC ? act_slope(*y, a) : act_slope(act_value(v, a), a);
+    return a == ACT_LOGISTIC ? act_slope(*y, a) : act_grad(v, a);
 }
 
 /* l[0..3] += lanes 0-3 of v, l[4..7] += lanes 4-7, in double */

@@ -13,7 +13,9 @@
  * (The CPU sums (x - mean)^2 in a second pass; in double the one-pass
  * E[x^2] - mean^2 agrees to far below float precision for activations.)
  * Backward: per-channel sums of dy and dy*xhat (dy first multiplied in place
- * by the activation's gradient at `out`, fused into that read), the
+ * by the activation's gradient at `out`, fused into that read; for swish and
+ * mish, whose gradient needs the pre-activation, a pass of its own before,
+ * at gamma*xhat + beta recomputed from the kept xhat), the
  * beta/gamma gradients (+=) by the same thread per channel, then dx over dy
  * element-wise.
  */
@@ -64,6 +66,10 @@ __global__ static void bn_infer_kernel(int C, const float *run_mean, const float
     inv[c] = 1.0f / sqrtf(run_var[c] + BN_EPS);
 }
 
+/* The pre-activation gamma*xhat + beta: one expression for the forward and
+ * for bn_pre_grad_kernel, so that both compute the same float. */
+__device__ static inline float bn_pre(float gamma, float xh, float beta) { return gamma * xh + beta; }
+
 /* x (B,C,S) -> xhat (in place); y = act(gamma*xhat + beta) (y may be x) */
 __global__ static void bn_norm_kernel(float *x, float *y, unsigned n, unsigned C, unsigned S, const float *mean,
                                       const float *inv, const float *gamma, const float *beta, int act)
@@ -73,7 +79,7 @@ __global__ static void bn_norm_kernel(float *x, float *y, unsigned n, unsigned C
         unsigned c = (i / S) % C;
         float xh = (x[i] - mean[c]) * inv[c];
         x[i] = xh;
-        y[i] = act_f(gamma[c] * xh + beta[c], act);
+        y[i] = act_f(bn_pre(gamma[c], xh, beta[c]), act);
     }
 }
 
@@ -126,10 +132,28 @@ __global__ static void bn_dx_kernel(float *dy, const float *xhat, unsigned n, un
     }
 }
 
+/* dy *= f'(gamma*xhat + beta), from the recomputed pre-activation (swish, mish) */
+__global__ static void bn_pre_grad_kernel(float *dy, const float *xhat, unsigned n, unsigned C, unsigned S,
+                                          const float *gamma, const float *beta, int act)
+{
+    GRID_STRIDE32(i, n)
+    {
+        unsigned c = (i / S) % C;
+        dy[i] *= act_dx(bn_pre(gamma[c], xhat[i], beta[c]), act);
+    }
+}
+
 void bn_backward_act_gpu(struct dn_cuda *ctx, struct bn *bn, const float *xhat, float *dy, int B, int S,
                          const float *out, enum dn_act act)
 {
     int C = bn->C;
+    if (act_needs_input(act)) { /* a pass of its own, then the sums as for linear */
+        size_t n = (size_t)B * C * S;
+        bn_pre_grad_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(dy, xhat, cuda_n32(n), C, S,
+                                                                      bn->gamma->val_gpu, bn->beta->val_gpu, (int)act);
+        KERNEL_CHECK();
+        act = ACT_LINEAR;
+    }
     int P = cuda_chan_partials_grad(ctx, dy, xhat, out, act, B, C, S);
     bn_grad_kernel<<<(C + 127) / 128, 128, 0, ctx->stream>>>(ctx->red, P, C, (double)B * S, bn->beta->grad_gpu,
                                                               bn->gamma->grad_gpu, bn->gpu.mdy, bn->gpu.mdyx);

@@ -144,7 +144,16 @@ static inline unsigned cuda_n32(size_t n)
     return (unsigned)n;
 }
 
-/* activations.c's functions on the device: f(x), and f'(x) from y = f(x) */
+/* activations.h's functions on the device: f(x) (act_value), f'(x) from
+ * y = f(x) (act_slope; NaN for swish and mish, which need x), f'(x) from x
+ * (act_grad); softplus with Darknet's threshold 20 (act_softplus) */
+__device__ static inline float act_softplus_f(float x)
+{
+    if (x > 20.0f) return x;
+    if (x < -20.0f) return expf(x);
+    return log1pf(expf(x));
+}
+
 __device__ static inline float act_f(float x, int a)
 {
     switch (a) {
@@ -153,6 +162,8 @@ __device__ static inline float act_f(float x, int a)
     case ACT_LOGISTIC: return 1.0f / (1.0f + expf(-x));
     case ACT_RELU6: return x > 0 ? (x < 6 ? x : 6.0f) : 0.0f;
     case ACT_RAMP: return x > 0 ? x + 0.1f * x : 0.1f * x;
+    case ACT_SWISH: return x * (1.0f / (1.0f + expf(-x)));
+    case ACT_MISH: return x * tanhf(act_softplus_f(x));
     default: return x;
     }
 }
@@ -165,7 +176,24 @@ __device__ static inline float act_df(float y, int a)
     case ACT_LOGISTIC: return y * (1.0f - y);
     case ACT_RELU6: return y > 0 && y < 6 ? 1.0f : 0.0f;
     case ACT_RAMP: return y > 0 ? 1.1f : 0.1f;
+    case ACT_SWISH:
+    case ACT_MISH: return NAN; /* not a function of y (act_dx) */
     default: return 1.0f;
+    }
+}
+
+__device__ static inline float act_dx(float x, int a)
+{
+    switch (a) {
+    case ACT_SWISH: {
+        float s = 1.0f / (1.0f + expf(-x));
+        return s + x * s * (1.0f - s);
+    }
+    case ACT_MISH: {
+        float sp = act_softplus_f(x), t = tanhf(sp), dsp = -expm1f(-sp);
+        return t + x * (1.0f - t * t) * dsp;
+    }
+    default: return act_df(act_f(x, a), a);
     }
 }
 
@@ -197,9 +225,13 @@ void cuda_free(void *p);
 void cuda_gemm(struct dn_cuda *ctx, int ta, int tb, int M, int N, int K, float alpha, const float *A,
               int lda, const float *B, int ldb, float beta, float *C, int ldc);
 
-/* Element-wise, as activations.h: x = f(x); delta *= f'(y). */
+/* Element-wise, as activations.h: x = f(x); delta *= f'(y) (not for
+ * swish, mish); y = f(x) with x kept (activate_keep); delta *= f'(x) from x
+ * (gradient_from_input). */
 void cuda_activate(struct dn_cuda *ctx, float *x, size_t n, enum dn_act a);
 void cuda_gradient(struct dn_cuda *ctx, const float *y, size_t n, enum dn_act a, float *delta);
+void cuda_activate_keep(struct dn_cuda *ctx, const float *x, float *y, size_t n, enum dn_act a);
+void cuda_gradient_from_input(struct dn_cuda *ctx, const float *x, size_t n, enum dn_act a, float *delta);
 /* y += x */
 void cuda_add(struct dn_cuda *ctx, size_t n, const float *x, float *y);
 /* y = a + b */

@@ -20,27 +20,44 @@ void cuda_gemm(struct dn_cuda *ctx, int ta, int tb, int M, int N, int K, float a
                              N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc));
 }
 
-__global__ static void activate_kernel(float *x, size_t n, int a)
+/* y = f(x); y may be x */
+__global__ static void activate_kernel(const float *x, float *y, size_t n, int a)
 {
-    GRID_STRIDE(i, n) x[i] = act_f(x[i], a);
+    GRID_STRIDE(i, n) y[i] = act_f(x[i], a);
 }
 
-__global__ static void gradient_kernel(const float *y, size_t n, int a, float *d)
+/* d *= f'(x) from y = f(x) (from_x 0) or from x itself (from_x 1) */
+__global__ static void gradient_kernel(const float *v, size_t n, int a, int from_x, float *d)
 {
-    GRID_STRIDE(i, n) d[i] *= act_df(y[i], a);
+    GRID_STRIDE(i, n) d[i] *= from_x ? act_dx(v[i], a) : act_df(v[i], a);
 }
 
 void cuda_activate(struct dn_cuda *ctx, float *x, size_t n, enum dn_act a)
 {
     if (a == ACT_LINEAR || n == 0) return;
-    activate_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(x, n, (int)a);
+    activate_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(x, x, n, (int)a);
     KERNEL_CHECK();
 }
 
 void cuda_gradient(struct dn_cuda *ctx, const float *y, size_t n, enum dn_act a, float *delta)
 {
+    DN_ASSERT(!act_needs_input(a)); /* swish, mish: cuda_gradient_from_input */
     if (a == ACT_LINEAR || n == 0) return;
-    gradient_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(y, n, (int)a, delta);
+    gradient_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(y, n, (int)a, 0, delta);
+    KERNEL_CHECK();
+}
+
+void cuda_activate_keep(struct dn_cuda *ctx, const float *x, float *y, size_t n, enum dn_act a)
+{
+    if (n == 0) return;
+    activate_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(x, y, n, (int)a);
+    KERNEL_CHECK();
+}
+
+void cuda_gradient_from_input(struct dn_cuda *ctx, const float *x, size_t n, enum dn_act a, float *delta)
+{
+    if (a == ACT_LINEAR || n == 0) return;
+    gradient_kernel<<<cuda_grid(n), DN_THREADS, 0, ctx->stream>>>(x, n, (int)a, 1, delta);
     KERNEL_CHECK();
 }
 
@@ -150,6 +167,7 @@ static int chan_partials(struct dn_cuda *ctx, float *x, const float *y, const fl
 {
     int P = chan_parts(B, S);
     DN_ASSERT((size_t)C * P * 2 <= ctx->red_n);
+    DN_ASSERT(!act_needs_input(act)); /* the slope comes from out = f(x) */
     dim3 grid(C, P);
     cuda_n32((size_t)B * C * S);
     if (act == ACT_LINEAR) gy = NULL;
