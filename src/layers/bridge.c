@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../backend/cpu/conv_direct.h"
 #include "../core/network.h"
 #include "bridge.h"
 #include "layer_ref.h"
@@ -101,18 +100,17 @@ static void bridge_forward(struct layer *l, struct network *net)
         se_forward(&br->se, x, br->xs);
         x = br->xs;
     }
-    if (!net->train && !(br->se_on && br->se_pos == BRIDGE_SE_AFTER) && conv_direct_ok(&br->g)) {
+    if (!net->train && !(br->se_on && br->se_pos == BRIDGE_SE_AFTER)) {
         /* inference: batch norm, the sum and the activation in the
          * convolution's store, one pass instead of three (the same float
-         * expressions, so the same output bit for bit) */
+         * expressions, so the same output bit for bit), where the shape allows */
         float *mean = br->eval, *inv = br->eval + l->c;
         for (int k = 0; k < l->c; k++) {
             mean[k] = br->bn.mean->val[k];
             inv[k] = 1.0f / sqrtf(br->bn.var->val[k] + BN_EPS);
         }
         struct conv_epilogue e = {mean, inv, br->bn.gamma->val, br->bn.beta->val, br->act, l->input};
-        conv_direct_forward_epi(&br->g, x, br->weights->val, l->output, net->workspace, &e);
-        return;
+        if (conv2d_forward_epi(&br->g, x, br->weights->val, l->output, net->workspace, &e) == 0) return;
     }
     conv2d_forward(&br->g, x, br->weights->val, br->convout, net->workspace);
     bn_forward_act(&br->bn, br->convout, br->bnout, l->batch, l->h * l->w, net->train, net->opt.bn_momentum, ACT_LINEAR);

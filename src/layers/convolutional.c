@@ -27,8 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../backend/cpu/conv_direct.h"
-#include "../backend/cpu/conv_winograd.h"
 #include "../core/network.h"
 #include "convolutional.h"
 
@@ -88,19 +86,17 @@ static void conv_forward(struct layer *l, struct network *net)
 {
     struct convolutional_layer *cv = l->priv;
     int S = l->out_h * l->out_w;
-    int wino = conv_wino_ok(&cv->g); /* 3x3 stride 1: Winograd, else the direct kernels */
-    if (cv->bn_on && !net->train && (wino || conv_direct_ok(&cv->g))) {
+    if (cv->bn_on && !net->train) {
         /* inference: batch norm and activation applied in the convolution's
-         * store (the same float expressions as bn_forward_act) */
+         * store (the same float expressions as bn_forward_act), where the
+         * shape allows */
         float *mean = cv->eval, *inv = cv->eval + l->out_c;
         for (int f = 0; f < l->out_c; f++) {
             mean[f] = cv->bn.mean->val[f];
             inv[f] = 1.0f / sqrtf(cv->bn.var->val[f] + BN_EPS);
         }
         struct conv_epilogue e = {mean, inv, cv->bn.gamma->val, cv->bn.beta->val, cv->act, NULL};
-        if (wino) conv_wino_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e);
-        else conv_direct_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e);
-        return;
+        if (conv2d_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e) == 0) return;
     }
     if (cv->bn_on) {
         conv2d_forward(&cv->g, l->input, cv->weights->val, cv->x, net->workspace);

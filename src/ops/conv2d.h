@@ -39,8 +39,9 @@ struct conv_geom {
 void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k, int s, int p, int G);
 
 /* ---- CPU (src/backend/cpu/conv2d.c) ----
- * The fastest path that takes the shape. G = 1: Winograd F(2x2,3x3) for 3x3
- * stride-1 pad-1 (conv_winograd.h), else the direct kernels
+ * The fastest path that takes the shape. G = 1: Winograd (F(4x4,3x3) on maps
+ * 16+ pixels wide, else F(2x2,3x3)) for 3x3 stride-1 pad-1
+ * (conv_winograd.h), else the direct kernels
  * (conv_direct.h), else im2col of every image side by side into one
  * (C*k*k, B*OH*OW) matrix and one GEMM with the (F, C*k*k) weights.
  * Depthwise (G = C = F): direct loops, one thread per (image, channel).
@@ -54,6 +55,26 @@ void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, 
 /* dw (+=) dL/dw; din (+=) dL/din unless din is NULL. dout is (B, F, OH, OW). */
 void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
                      float *dw, float *din, float *ws);
+/*
+ * Inference with batch norm: the forward with, in its store, per output
+ * channel f: out = act(gamma[f] * ((conv - mean[f]) * inv[f]) + beta[f]), the
+ * float expressions of bn_forward_act with running statistics (inv[f] =
+ * 1 / sqrt(var[f] + eps)), so the result equals the convolution followed by
+ * bn_forward_act bit for bit, without the pass over memory in between.
+ */
+struct conv_epilogue {
+    const float *mean, *inv, *gamma, *beta;
+    int act; /* enum dn_act */
+    /* NULL, or a residual (B, F, OH, OW) added before the activation:
+     * out = act(res + bn(conv)), the expression of a bridge's forward */
+    const float *res;
+};
+/* out = the convolution with the epilogue e in its store (Winograd or the
+ * direct kernels); returns -1, writing nothing, for a shape neither takes
+ * (then: conv2d_forward and bn_forward_act). CPU only: the CUDA backend runs
+ * the convolution and the batch norm as separate kernels. */
+int conv2d_forward_epi(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws,
+                       const struct conv_epilogue *e);
 /* The im2col + GEMM path alone (any geometry and groups; the tests' reference). */
 size_t conv2d_workspace_gemm(const struct conv_geom *g);
 void conv2d_forward_gemm(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);

@@ -66,6 +66,15 @@ void conv2d_forward(const struct conv_geom *g, const float *in, const float *w, 
     else conv2d_forward_gemm(g, in, w, out, ws);
 }
 
+int conv2d_forward_epi(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws,
+                       const struct conv_epilogue *e)
+{
+    if (conv_wino_ok(g)) conv_wino_forward_epi(g, in, w, out, ws, e);
+    else if (conv_direct_ok(g)) conv_direct_forward_epi(g, in, w, out, ws, e);
+    else return -1;
+    return 0;
+}
+
 void conv2d_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,
                      float *dw, float *din, float *ws)
 {

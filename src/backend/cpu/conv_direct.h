@@ -31,7 +31,7 @@
 
 #include <stddef.h>
 
-struct conv_geom;
+#include "../../ops/conv2d.h" /* struct conv_geom, struct conv_epilogue */
 
 /* 1 if the direct kernels handle g (never a grouped convolution). */
 int conv_direct_ok(const struct conv_geom *g);
@@ -40,20 +40,7 @@ int conv_direct_ok(const struct conv_geom *g);
 size_t conv_direct_workspace(const struct conv_geom *g);
 void conv_direct_forward(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws);
 
-/*
- * Inference with batch norm: the forward with, in its store, per output
- * channel f: out = act(gamma[f] * ((conv - mean[f]) * inv[f]) + beta[f]), the
- * float expressions of bn_forward_act with running statistics (inv[f] =
- * 1 / sqrt(var[f] + eps)), so the result equals the convolution followed by
- * bn_forward_act bit for bit, without the pass over memory in between.
- */
-struct conv_epilogue {
-    const float *mean, *inv, *gamma, *beta;
-    int act; /* enum dn_act */
-    /* NULL, or a residual (B, F, OH, OW) added before the activation:
-     * out = act(res + bn(conv)), the expression of a bridge's forward */
-    const float *res;
-};
+/* Inference with conv2d.h's struct conv_epilogue in the store. */
 void conv_direct_forward_epi(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws,
                              const struct conv_epilogue *e);
 void conv_direct_backward(const struct conv_geom *g, const float *in, const float *w, const float *dout,

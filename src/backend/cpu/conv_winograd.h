@@ -47,7 +47,7 @@
 
 #include <stddef.h>
 
-struct conv_geom;
+#include "../../ops/conv2d.h" /* struct conv_geom, struct conv_epilogue */
 
 /* 1 if g is a 3x3, stride 1, pad 1 convolution (not grouped) with even
  * output height and output rows of a multiple of 8 pixels. */
@@ -60,8 +60,7 @@ void conv_wino_forward(const struct conv_geom *g, const float *in, const float *
 /* din (B, C, H, W) += dL/din for dout = dL/dout (B, F, H, W) */
 void conv_wino_backward_data(const struct conv_geom *g, const float *w, const float *dout, float *din, float *ws);
 /* Inference: the forward with batch norm, residual and activation in the
- * output transform's store (struct conv_epilogue, conv_direct.h). */
-struct conv_epilogue;
+ * output transform's store (struct conv_epilogue, src/ops/conv2d.h). */
 void conv_wino_forward_epi(const struct conv_geom *g, const float *in, const float *w, float *out, float *ws,
                            const struct conv_epilogue *e);
 /* dw (F, C, 3, 3) += dL/dw for input in and dout = dL/dout */
