@@ -37,7 +37,7 @@ static void fuzz_path(char *out, size_t n, const char *name)
 }
 
 /* Write n bytes to dir/name; returns the path in out. */
-static void fuzz_write(char *out, size_t n, const char *name, const uint8_t *data, size_t size)
+static inline void fuzz_write(char *out, size_t n, const char *name, const uint8_t *data, size_t size)
 {
     fuzz_path(out, n, name);
     FILE *f = fopen(out, "wb");
