@@ -40,6 +40,10 @@ void test_fail(const char *file, int line, const char *fmt, ...)
             test_fail(__FILE__, __LINE__, "%s: got %.9g, expected %.9g", (what), a_, b_);      \
     } while (0)
 
+/* Largest |a[i] - b[i]| for i < n (NaN if any difference is NaN). */
+#include <stddef.h>
+double max_abs_diff(const float *a, const float *b, size_t n);
+
 /* EXPECT_NEAR(got[i], want[i], atol, 1e-6) for i < n, named "what[i]". */
 void expect_array(const float *got, const double *want, int n, double atol, const char *what);
 

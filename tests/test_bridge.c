@@ -15,16 +15,6 @@
 #include "harness.h"
 #include "layer_cases.h"
 
-static double max_abs_diff(const float *a, const float *b, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - b[i]);
-        if (!(d <= m)) m = d; /* NaN propagates */
-    }
-    return m;
-}
-
 /* Copy parameter values of network a into b: layers before `first` have the
  * same structure; the bridge's parameters (layer `first` of a) go to the
  * equally named parameters of b's layers first.. (conv and se). */

@@ -100,17 +100,6 @@ static void test_conv_forward_naive(void)
     net_free(net);
 }
 
-/* Largest |got[i] - want[i]| for i < n. */
-static double max_diff(const float *got, const float *want, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)got[i] - want[i]);
-        if (!(d <= m)) m = d; /* NaN counts */
-    }
-    return m;
-}
-
 /* A grouped convolution is G independent convolutions on channel slices:
  * the layer with groups=G against one ungrouped layer (C/G channels, F/G
  * filters) run G times on input channel slice j with weight slice j (the
@@ -168,17 +157,17 @@ static void grouped_case(int B, int W, int H, int C, int F, int G, int k, int s,
         net_forward(one);
         for (int i = 0; i < B; i++) {
             size_t at = ((size_t)i * F + (size_t)j * fg) * plane_out, n = (size_t)fg * plane_out;
-            double d = max_diff(l->output + at, m->output + (size_t)i * n, n);
+            double d = max_abs_diff(l->output + at, m->output + (size_t)i * n, n);
             if (!(d <= worst[0])) worst[0] = d;
             memcpy(m->delta + (size_t)i * n, dout + at, sizeof(float) * n);
         }
         net_backward(one);
         for (int i = 0; i < B; i++) {
             size_t n = (size_t)cg * plane_in;
-            double d = max_diff(net->delta + ((size_t)i * C + (size_t)j * cg) * plane_in, one->delta + i * n, n);
+            double d = max_abs_diff(net->delta + ((size_t)i * C + (size_t)j * cg) * plane_in, one->delta + i * n, n);
             if (!(d <= worst[1])) worst[1] = d;
         }
-        double dw = max_diff(w->grad + j * per, mw->grad, per), db = max_diff(b->grad + (size_t)j * fg, mb->grad, fg);
+        double dw = max_abs_diff(w->grad + j * per, mw->grad, per), db = max_abs_diff(b->grad + (size_t)j * fg, mb->grad, fg);
         if (!(dw <= worst[2])) worst[2] = dw;
         if (!(db <= worst[3])) worst[3] = db;
     }

@@ -149,40 +149,56 @@ static void test_conv_direct(void)
     conv_geom_set(&g, 2, 3, 7, 5, 4, 3, 1, 1, 1); /* rows of 5: not for the direct kernels */
     EXPECT(!conv_direct_ok(&g), "7x5 output taken by the direct kernels");
 
-    /* the inference epilogue equals the convolution followed by the batch
-     * norm formula of bn_forward_act, bit for bit, for every activation */
-    conv_geom_set(&g, 3, 5, 8, 16, 7, 3, 1, 1, 1);
-    size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
-    float *in = falloc(ni), *w = falloc(nw), *x = falloc(no), *y = falloc(no);
-    float *ws = falloc(conv_direct_workspace(&g));
-    float mean[7], inv[7], gamma[7], beta[7];
-    struct dn_rng r;
-    rng_seed(&r, 77);
-    for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1);
-    for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1);
-    for (int f = 0; f < 7; f++) {
-        mean[f] = rng_uniform(&r, -0.5f, 0.5f), gamma[f] = rng_uniform(&r, -2, 2), beta[f] = rng_uniform(&r, -1, 1);
-        inv[f] = 1.0f / sqrtf(rng_uniform(&r, 0.1f, 3) + BN_EPS);
-    }
-    conv_direct_forward(&g, in, w, x, ws);
-    /* and with a residual added before the activation (a bridge's store) */
-    float *res = falloc(no);
-    for (size_t k = 0; k < no; k++) res[k] = rng_uniform(&r, -1, 1);
-    for (int a = ACT_LINEAR; a <= ACT_MISH; a++)
-        for (int with_res = 0; with_res < 2; with_res++) {
-            struct conv_epilogue e = {mean, inv, gamma, beta, a, with_res ? res : NULL};
-            conv_direct_forward_epi(&g, in, w, y, ws, &e);
-            size_t bad = 0;
-            for (size_t k = 0; k < no; k++) {
-                int f = (int)(k / ((size_t)g.OH * g.OW) % g.F);
-                float bn = gamma[f] * ((x[k] - mean[f]) * inv[f]) + beta[f];
-                float want = act_value(with_res ? res[k] + bn : bn, a);
-                bad += memcmp(&want, &y[k], sizeof(float)) != 0;
-            }
-            EXPECT(!bad, "inference epilogue, %s%s: %zu of %zu values differ from conv + batch norm", act_names[a],
-                   with_res ? " with residual" : "", bad, no);
+}
+
+/* The inference store (conv2d_forward_epi: Winograd F(4x4) or F(2x2), or the
+ * direct kernels) equals conv2d_forward followed by bn_forward_act's formula
+ * (and a residual, a bridge's store) bit for bit, for every activation. */
+static void test_conv_epilogue(void)
+{
+    static const int geo[][7] = {
+        /* B, C, H, W, F, k, s (pad k/2) */
+        {3, 5, 16, 16, 7, 3, 2}, {2, 6, 16, 16, 5, 1, 2}, /* direct: strided 3x3, a bridge's 1x1 */
+        {3, 16, 8, 32, 16, 3, 1}, {2, 5, 4, 16, 7, 3, 1}, /* Winograd F(4x4): 8 and 4 tiles a row */
+        {2, 9, 8, 8, 11, 3, 1},                           /* Winograd F(2x2) */
+    };
+    for (size_t i = 0; i < sizeof(geo) / sizeof(geo[0]); i++) {
+        const int *q = geo[i];
+        struct conv_geom g;
+        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[5] / 2, 1);
+        size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW;
+        size_t nw = (size_t)g.F * g.C * g.k * g.k;
+        float *in = falloc(ni), *w = falloc(nw), *x = falloc(no), *y = falloc(no), *res = falloc(no);
+        float *ws = falloc(conv2d_workspace(&g)), mean[16], inv[16], gamma[16], beta[16];
+        struct dn_rng r;
+        rng_seed(&r, 120 + i);
+        for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1);
+        for (size_t k = 0; k < no; k++) res[k] = rng_uniform(&r, -1, 1);
+        for (int f = 0; f < g.F; f++) {
+            mean[f] = rng_uniform(&r, -0.5f, 0.5f), gamma[f] = rng_uniform(&r, -2, 2);
+            beta[f] = rng_uniform(&r, -1, 1), inv[f] = 1.0f / sqrtf(rng_uniform(&r, 0.1f, 3) + BN_EPS);
         }
-    free(in), free(w), free(x), free(y), free(ws), free(res);
+        conv2d_forward(&g, in, w, x, ws);
+        for (int a = ACT_LINEAR; a <= ACT_MISH; a++)
+            for (int with_res = 0; with_res < 2; with_res++) {
+                struct conv_epilogue e = {mean, inv, gamma, beta, a, with_res ? res : NULL};
+                int rc = conv2d_forward_epi(&g, in, w, y, ws, &e);
+                size_t bad = 0;
+                for (size_t k = 0; k < no; k++) {
+                    int f = (int)(k / ((size_t)g.OH * g.OW) % g.F);
+                    float bn = gamma[f] * ((x[k] - mean[f]) * inv[f]) + beta[f];
+                    float want = act_value(with_res ? res[k] + bn : bn, a);
+                    bad += memcmp(&want, &y[k], sizeof(float)) != 0;
+                }
+                EXPECT(rc == 0 && !bad, "epilogue, shape %zu (%dx%d conv %dx%d s%d), %s%s: rc %d, %zu of %zu values differ",
+                       i, g.H, g.W, g.k, g.k, g.s, act_names[a], with_res ? " with residual" : "", rc, bad, no);
+            }
+        free(in), free(w), free(x), free(y), free(res), free(ws);
+    }
+    struct conv_geom g;
+    conv_geom_set(&g, 2, 4, 6, 6, 4, 3, 1, 1, 4); /* depthwise: neither path */
+    EXPECT(conv2d_forward_epi(&g, NULL, NULL, NULL, NULL, NULL) == -1, "depthwise taken by the fused store");
 }
 
 /* Set the OpenMP thread count; returns the previous one. */
@@ -264,46 +280,6 @@ static void test_conv_winograd(void)
     }
     printf("    worst Winograd error: %.3f of the tolerance\n", worst_rel);
 
-    /* the inference epilogue equals conv_wino_forward followed by the batch
-     * norm formula (and residual) bit for bit: F(4x4) 32 wide and 16 wide (a
-     * half vector of tiles), F(2x2) 8 wide */
-    static const int epi_geo[][5] = {{3, 16, 8, 32, 16}, {2, 5, 4, 16, 7}, {2, 9, 8, 8, 11}};
-    for (size_t i = 0; i < sizeof(epi_geo) / sizeof(epi_geo[0]); i++) {
-        const int *q = epi_geo[i];
-        struct conv_geom g;
-        conv_geom_set(&g, q[0], q[1], q[2], q[3], q[4], 3, 1, 1, 1);
-        EXPECT(conv_wino_ok(&g), "B%d C%d %dx%d F%d: Winograd should take it", q[0], q[1], q[2], q[3], q[4]);
-        if (!conv_wino_ok(&g)) continue;
-        size_t ni = (size_t)g.B * g.C * g.H * g.W, no = (size_t)g.B * g.F * g.OH * g.OW, nw = (size_t)g.F * g.C * 9;
-        float *in = falloc(ni), *w = falloc(nw), *x = falloc(no), *y = falloc(no), *res = falloc(no);
-        float *ws = falloc(conv_wino_workspace(&g));
-        float mean[16], inv[16], gamma[16], beta[16];
-        struct dn_rng r;
-        rng_seed(&r, 120 + i);
-        for (size_t k = 0; k < ni; k++) in[k] = rng_uniform(&r, -1, 1);
-        for (size_t k = 0; k < nw; k++) w[k] = rng_uniform(&r, -1, 1);
-        for (size_t k = 0; k < no; k++) res[k] = rng_uniform(&r, -1, 1);
-        for (int f = 0; f < g.F; f++) {
-            mean[f] = rng_uniform(&r, -0.5f, 0.5f), gamma[f] = rng_uniform(&r, -2, 2);
-            beta[f] = rng_uniform(&r, -1, 1), inv[f] = 1.0f / sqrtf(rng_uniform(&r, 0.1f, 3) + BN_EPS);
-        }
-        conv_wino_forward(&g, in, w, x, ws);
-        for (int a = ACT_LINEAR; a <= ACT_MISH; a++)
-            for (int with_res = 0; with_res < 2; with_res++) {
-                struct conv_epilogue e = {mean, inv, gamma, beta, a, with_res ? res : NULL};
-                conv_wino_forward_epi(&g, in, w, y, ws, &e);
-                size_t bad = 0;
-                for (size_t k = 0; k < no; k++) {
-                    int f = (int)(k / ((size_t)g.OH * g.OW) % g.F);
-                    float bn = gamma[f] * ((x[k] - mean[f]) * inv[f]) + beta[f];
-                    float want = act_value(with_res ? res[k] + bn : bn, a);
-                    bad += memcmp(&want, &y[k], sizeof(float)) != 0;
-                }
-                EXPECT(!bad, "Winograd epilogue %zu, %s%s: %zu of %zu values differ", i, act_names[a],
-                       with_res ? " with residual" : "", bad, no);
-            }
-        free(in), free(w), free(x), free(y), free(res), free(ws);
-    }
     struct conv_geom g;
     conv_geom_set(&g, 2, 3, 7, 8, 4, 3, 1, 1, 1); /* odd height: no whole 2x2 tiles */
     EXPECT(!conv_wino_ok(&g), "7x8 output taken by Winograd");
@@ -464,6 +440,7 @@ const struct test_case kernel_tests[] = {
     {"layers/im2col_adjoint", test_im2col_adjoint},
     {"layers/conv_direct_vs_gemm", test_conv_direct},
     {"layers/conv_winograd_vs_gemm", test_conv_winograd},
+    {"layers/conv_epilogue", test_conv_epilogue},
     {"layers/conv_grouped_vs_naive", test_conv_grouped},
     {NULL, NULL},
 };

@@ -42,6 +42,16 @@ void test_fail(const char *file, int line, const char *fmt, ...)
     current_failures++;
 }
 
+double max_abs_diff(const float *a, const float *b, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (!(d <= m)) m = d; /* NaN propagates */
+    }
+    return m;
+}
+
 void expect_array(const float *got, const double *want, int n, double atol, const char *what)
 {
     for (int i = 0; i < n; i++) {
