@@ -95,19 +95,9 @@ done
 
 # -topk and -chart (Darknet's flags of `classifier train`, docs/darknet-compat.md) on a tiny
 # network and a 16-image CIFAR-10-style dataset; the cfg turns validation off (valid_every=0)
-printf '[net]\nbatch=4\nwidth=32\nheight=32\nchannels=3\nlearning_rate=0.05\nmomentum=0.9\n' > "$TMP/tiny.cfg"
-printf 'max_batches=8\nvalid_every=0\n' >> "$TMP/tiny.cfg"
-printf '[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\npad=1\nactivation=relu\n' >> "$TMP/tiny.cfg"
-printf '[avgpool]\n[connected]\noutput=classes\nactivation=linear\n[softmax]\n' >> "$TMP/tiny.cfg"
-mkdir "$TMP/bin"
-i=0
-while [ $i -lt 16 ]; do
-    printf "\\$(printf %03o $((i % 10)))"
-    head -c 3072 /dev/urandom
-    i=$((i + 1))
-done > "$TMP/bin/data_batch_1.bin"
-head -c $((8 * 3073)) "$TMP/bin/data_batch_1.bin" > "$TMP/bin/test_batch.bin"
-printf 'c0\nc1\nc2\nc3\nc4\nc5\nc6\nc7\nc8\nc9\n' > "$TMP/bin/batches.meta.txt"
+. tests/tiny_data.sh
+tiny_cfg "$TMP/tiny.cfg" 'max_batches=8\nvalid_every=0\n'
+tiny_cifar_bin "$TMP/bin"
 ./darknet cifar extract "$TMP/bin" "$TMP/tinydata" > /dev/null 2>&1 || fail "cifar extract of the tiny dataset"
 tinydata() { # tinydata NAME: a .data file whose backup folder is $TMP/NAME
     printf 'classes=10\ntrain=%s/tinydata/train.list\nvalid=%s/tinydata/test.list\nlabels=%s/tinydata/labels.txt\nbackup=%s/%s\ntop=3\n' \

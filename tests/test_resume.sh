@@ -30,19 +30,9 @@ ok() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 
 # a tiny network and a 16-image CIFAR-10-style dataset
-printf '[net]\nbatch=4\nwidth=32\nheight=32\nchannels=3\nlearning_rate=0.05\nmomentum=0.9\n' > "$T/tiny.cfg"
-printf 'max_batches=4\nbackup_every=2\nvalid_every=2\ncrop_pad=2\nflip=1\n' >> "$T/tiny.cfg"
-printf '[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\npad=1\nactivation=relu\n' >> "$T/tiny.cfg"
-printf '[avgpool]\n[connected]\noutput=classes\nactivation=linear\n[softmax]\n' >> "$T/tiny.cfg"
-mkdir "$T/bin"
-i=0
-while [ $i -lt 16 ]; do
-    printf "\\$(printf %03o $((i % 10)))"
-    head -c 3072 /dev/urandom
-    i=$((i + 1))
-done > "$T/bin/data_batch_1.bin"
-head -c $((8 * 3073)) "$T/bin/data_batch_1.bin" > "$T/bin/test_batch.bin"
-printf 'c0\nc1\nc2\nc3\nc4\nc5\nc6\nc7\nc8\nc9\n' > "$T/bin/batches.meta.txt"
+. tests/tiny_data.sh
+tiny_cfg "$T/tiny.cfg" 'max_batches=4\nbackup_every=2\nvalid_every=2\ncrop_pad=2\nflip=1\n'
+tiny_cifar_bin "$T/bin"
 "$DN" cifar extract "$T/bin" "$T/data" > /dev/null || fail "cifar extract"
 data() { # data NAME: backup folder $T/NAME
     printf 'classes=10\ntrain=%s/data/train.list\nvalid=%s/data/test.list\nlabels=%s/data/labels.txt\nbackup=%s/%s\n' \
