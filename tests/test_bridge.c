@@ -178,6 +178,13 @@ static void test_bridge_equivalence(void)
                        "activation=linear\n"
                        "[shortcut]\nfrom=2\nactivation=relu\n",
                        2, 1);
+    bridge_equivalence("se=1 after, stride 2, 16x16", "[bridge]\nfrom=0\nstride=2\nse=1\nreduction=2\nactivation=relu\n",
+                       "[route]\nlayers=0\n"
+                       "[convolutional]\nfilters=4\nsize=1\nstride=2\npad=0\nbatch_normalize=1\n"
+                       "activation=linear\n"
+                       "[se]\nreduction=2\n"
+                       "[shortcut]\nfrom=2\nactivation=relu\n",
+                       2, 1);
     bridge_equivalence("se=1 before, stride 1, 16x16",
                        "[bridge]\nfrom=0\nse=1\nreduction=1\nse_position=before\nactivation=leaky\n",
                        "[route]\nlayers=0\n"

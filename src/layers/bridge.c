@@ -100,22 +100,30 @@ static void bridge_forward(struct layer *l, struct network *net)
         se_forward(&br->se, x, br->xs);
         x = br->xs;
     }
-    if (!net->train && !(br->se_on && br->se_pos == BRIDGE_SE_AFTER)) {
-        /* inference: batch norm, the sum and the activation in the
-         * convolution's store, one pass instead of three (the same float
-         * expressions, so the same output bit for bit), where the shape allows */
+    int se_after = br->se_on && br->se_pos == BRIDGE_SE_AFTER, bn_done = 0;
+    if (!net->train) {
+        /* inference: batch norm in the convolution's store and, without an
+         * SE after it, the sum and the activation too: one pass instead of
+         * three (the same float expressions, so the same output bit for
+         * bit), where the shape allows */
         float *mean = br->eval, *inv = br->eval + l->c;
         for (int k = 0; k < l->c; k++) {
             mean[k] = br->bn.mean->val[k];
             inv[k] = 1.0f / sqrtf(br->bn.var->val[k] + BN_EPS);
         }
-        struct conv_epilogue e = {mean, inv, br->bn.gamma->val, br->bn.beta->val, br->act, l->input};
-        if (conv2d_forward_epi(&br->g, x, br->weights->val, l->output, net->workspace, &e) == 0) return;
+        struct conv_epilogue e = {mean, inv, br->bn.gamma->val, br->bn.beta->val, se_after ? ACT_LINEAR : br->act,
+                                  se_after ? NULL : l->input};
+        bn_done = conv2d_forward_epi(&br->g, x, br->weights->val, se_after ? br->bnout : l->output, net->workspace,
+                                     &e) == 0;
+        if (bn_done && !se_after) return;
     }
-    conv2d_forward(&br->g, x, br->weights->val, br->convout, net->workspace);
-    bn_forward_act(&br->bn, br->convout, br->bnout, l->batch, l->h * l->w, net->train, net->opt.bn_momentum, ACT_LINEAR);
+    if (!bn_done) {
+        conv2d_forward(&br->g, x, br->weights->val, br->convout, net->workspace);
+        bn_forward_act(&br->bn, br->convout, br->bnout, l->batch, l->h * l->w, net->train, net->opt.bn_momentum,
+                       ACT_LINEAR);
+    }
     const float *branch = br->bnout;
-    if (br->se_on && br->se_pos == BRIDGE_SE_AFTER) {
+    if (se_after) {
         se_forward(&br->se, br->bnout, br->branch);
         branch = br->branch;
     }
