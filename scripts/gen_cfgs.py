@@ -452,17 +452,20 @@ def upstream_networks():
             yield "%s_%d_upstream.cfg" % (fam, d), "%s_%d.cfg" % (fam, d), text, counts
 
 
+def write_text(path, text):
+    """Write text to path through a temporary name in the same folder."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", newline="\n") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def write_upstream(outdir):
-    n = 0
-    for rel, _, text, _ in upstream_networks():
-        path = os.path.join(outdir, rel)
-        os.makedirs(outdir, exist_ok=True)
-        tmp = path + ".tmp"
-        with open(tmp, "w", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-        n += 1
-    print("wrote %d upstream-form cfgs under %s" % (n, outdir))
+    files = [(rel, text) for rel, _, text, _ in upstream_networks()]
+    for rel, text in files:
+        write_text(os.path.join(outdir, rel), text)
+    print("wrote %d upstream-form cfgs under %s" % (len(files), outdir))
 
 
 def data_files():
@@ -486,14 +489,10 @@ def all_files():
 
 
 def write(outdir):
-    for rel, text in all_files():
-        path = os.path.join(outdir, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = path + ".tmp"
-        with open(tmp, "w", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    print("wrote %d files under %s" % (len(all_files()), outdir))
+    files = all_files()
+    for rel, text in files:
+        write_text(os.path.join(outdir, rel), text)
+    print("wrote %d files under %s" % (len(files), outdir))
 
 
 # --------------------------------------------------------------------------- checks
