@@ -76,7 +76,6 @@ static int bridge_init(struct layer *l, struct cfg *c, struct cfg_section *s, st
     init_normal(net, br->weights->val, br->weights->n, std);
     br->convout = falloc(n);
     br->bnout = falloc(n);
-    br->eval = falloc(2 * (size_t)l->c);
     br->dbn = falloc(n);
     if (act_needs_input(br->act)) br->pre = falloc(n);
     if (br->se_on && br->se_pos == BRIDGE_SE_AFTER) {
@@ -106,13 +105,8 @@ static void bridge_forward(struct layer *l, struct network *net)
          * SE after it, the sum and the activation too: one pass instead of
          * three (the same float expressions, so the same output bit for
          * bit), where the shape allows */
-        float *mean = br->eval, *inv = br->eval + l->c;
-        for (int k = 0; k < l->c; k++) {
-            mean[k] = br->bn.mean->val[k];
-            inv[k] = 1.0f / sqrtf(br->bn.var->val[k] + BN_EPS);
-        }
-        struct conv_epilogue e = {mean, inv, br->bn.gamma->val, br->bn.beta->val, se_after ? ACT_LINEAR : br->act,
-                                  se_after ? NULL : l->input};
+        struct conv_epilogue e = {br->bn.mean->val, bn_running_inv(&br->bn), br->bn.gamma->val, br->bn.beta->val,
+                                  se_after ? ACT_LINEAR : br->act, se_after ? NULL : l->input};
         bn_done = conv2d_forward_epi(&br->g, x, br->weights->val, se_after ? br->bnout : l->output, net->workspace,
                                      &e) == 0;
         if (bn_done && !se_after) return;
@@ -182,7 +176,6 @@ static void bridge_free(struct layer *l)
     if (br->se.z) se_free(&br->se);
     free(br->xs), free(br->dxs), free(br->convout), free(br->bnout), free(br->branch), free(br->dbn);
     free(br->pre);
-    free(br->eval);
     free(br);
 }
 

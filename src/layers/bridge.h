@@ -32,7 +32,6 @@ struct bridge_layer {
     float *branch;  /* SE(bnout) with se_position=after */
     float *dbn;     /* gradient w.r.t. bnout / conv output */
     float *pre;     /* prev + branch before the activation, when act_needs_input(act) */
-    float *eval;    /* inference: the running mean and 1/sqrt(var + eps), (2, C) */
 #ifdef GPU
     /* the device twins of the buffers above (convout: the batch norm
      * overwrites it with xhat); bn and se keep theirs in bn.gpu, se.gpu */

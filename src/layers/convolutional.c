@@ -67,7 +67,6 @@ static int conv_init(struct layer *l, struct cfg *c, struct cfg_section *s, stru
     if (cv->bn_on) {
         bn_init(&cv->bn, l, cv->biases, filters);
         cv->x = falloc((size_t)l->batch * filters * cv->g.OH * cv->g.OW);
-        cv->eval = falloc(2 * (size_t)filters);
     } else if (act_needs_input(cv->act)) {
         cv->pre = falloc((size_t)l->batch * filters * cv->g.OH * cv->g.OW);
     }
@@ -90,12 +89,8 @@ static void conv_forward(struct layer *l, struct network *net)
         /* inference: batch norm and activation applied in the convolution's
          * store (the same float expressions as bn_forward_act), where the
          * shape allows */
-        float *mean = cv->eval, *inv = cv->eval + l->out_c;
-        for (int f = 0; f < l->out_c; f++) {
-            mean[f] = cv->bn.mean->val[f];
-            inv[f] = 1.0f / sqrtf(cv->bn.var->val[f] + BN_EPS);
-        }
-        struct conv_epilogue e = {mean, inv, cv->bn.gamma->val, cv->bn.beta->val, cv->act, NULL};
+        struct conv_epilogue e = {cv->bn.mean->val, bn_running_inv(&cv->bn), cv->bn.gamma->val, cv->bn.beta->val,
+                                  cv->act, NULL};
         if (conv2d_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e) == 0) return;
     }
     if (cv->bn_on) {
@@ -142,7 +137,6 @@ static void conv_free(struct layer *l)
     if (cv->bn_on) bn_free(&cv->bn);
     free(cv->x);
     free(cv->pre);
-    free(cv->eval);
     free(cv);
 }
 

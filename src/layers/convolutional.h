@@ -24,7 +24,6 @@ struct convolutional_layer {
     float *x;     /* (B, F, OH, OW) conv output before batch norm (with batch norm) */
     float *pre;   /* (B, F, OH, OW) conv + bias before the activation, kept for
                    * backward when there is no batch norm and act_needs_input(act) */
-    float *eval;  /* [2F]: running mean and 1/sqrt(running var + eps), for inference */
 #ifdef GPU
     struct {
         struct conv2d_gpu *conv;

@@ -31,6 +31,7 @@ struct bn {
     struct param *beta, *gamma, *mean, *var;
     float *inv_std; /* per channel, of the last training forward */
     float *mean_b;  /* per channel batch mean of the last training forward */
+    float *inv_run; /* per channel 1/sqrt(running var + eps) (bn_running_inv) */
 #ifdef GPU
     /* device scratch, per channel (bn_init_gpu); the parameters are read
      * through beta->val_gpu etc. */
@@ -62,6 +63,10 @@ void bn_free(struct bn *bn);
  */
 void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int train, float momentum,
                     enum dn_act act);
+/* Inference: 1/sqrt(running var + eps) per channel (bn->inv_run, the value
+ * bn_forward_act uses with train = 0), for a conv_epilogue whose mean is
+ * bn->mean->val. */
+const float *bn_running_inv(struct bn *bn);
 void bn_backward_act(struct bn *bn, const float *x, const float *y, float *dy, int B, int S, enum dn_act act);
 
 #ifdef GPU

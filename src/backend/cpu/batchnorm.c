@@ -17,12 +17,20 @@ void bn_init(struct bn *bn, struct layer *l, struct param *beta, int C)
     for (int i = 0; i < C; i++) bn->gamma->val[i] = 1, bn->var->val[i] = 1;
     bn->inv_std = falloc(C);
     bn->mean_b = falloc(C);
+    bn->inv_run = falloc(C);
+}
+
+const float *bn_running_inv(struct bn *bn)
+{
+    for (int c = 0; c < bn->C; c++) bn->inv_run[c] = 1.0f / sqrtf(bn->var->val[c] + BN_EPS);
+    return bn->inv_run;
 }
 
 void bn_free(struct bn *bn)
 {
     free(bn->inv_std);
     free(bn->mean_b);
+    free(bn->inv_run);
 }
 
 /* The training statistics of channel c from its batch mean mu and biased
