@@ -98,26 +98,10 @@ const struct conv_path conv_paths[] = {
 };
 const int conv_paths_len = (int)ARRAY_LEN(conv_paths);
 
-static int passed, failed, quiet, time_steps;
+static struct gx_tally tally; /* every check of this program, gpu_extra.h's included */
+static int time_steps;
 
-static void check(int ok, const char *fmt, ...) DN_PRINTF(2, 3);
-static void check(int ok, const char *fmt, ...)
-{
-    if (ok) passed++;
-    else failed++;
-    if (ok && quiet) return;
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s ", ok ? "ok  " : "FAIL");
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-    fflush(stdout);
-}
-
-/* Compare n values of the GPU (got) with the CPU (ref); returns 1 if equal
- * within ATOL + RTOL * max|ref|. */
-static int compare(const char *what, const float *got, const float *ref, size_t n)
+int gx_compare(struct gx_tally *t, const char *what, const float *got, const float *ref, size_t n)
 {
     double max_abs = 0, max_ref = 0;
     size_t worst = 0, nonfinite = 0;
@@ -137,8 +121,34 @@ static int compare(const char *what, const float *got, const float *ref, size_t 
     if (!ok && n)
         snprintf(extra, sizeof(extra), "  [%zu] gpu %.9g cpu %.9g%s", worst, got[worst], ref[worst],
                  nonfinite ? " (NaN/Inf)" : "");
-    check(ok, "%-58s n=%-6zu max|cpu| %.2e max_abs %.2e max_rel %.2e%s", what, n, max_ref, max_abs, rel, extra);
+    gx_check(t, ok, "%-58s n=%-6zu max|cpu| %.2e max_abs %.2e max_rel %.2e%s", what, n, max_ref, max_abs, rel,
+             extra);
     return ok;
+}
+
+void gx_compare_backward(struct gx_tally *t, const char *name, const struct network *cpu, const struct network *gpu)
+{
+    char what[256];
+    for (int i = 0; i < cpu->n; i++) {
+        const struct layer *a = &cpu->layers[i], *b = &gpu->layers[i];
+        size_t n = (size_t)a->batch * a->outputs;
+        snprintf(what, sizeof(what), "%s L%d %s output", name, i, a->ops->name);
+        gx_compare(t, what, b->output, a->output, n);
+        snprintf(what, sizeof(what), "%s L%d %s delta", name, i, a->ops->name);
+        gx_compare(t, what, b->delta, a->delta, n);
+    }
+    if (cpu->delta) {
+        snprintf(what, sizeof(what), "%s input gradient", name);
+        gx_compare(t, what, gpu->delta, cpu->delta, (size_t)cpu->batch * cpu->inputs);
+    }
+    for (int i = 0; i < cpu->n; i++)
+        for (int j = 0; j < cpu->layers[i].nparams; j++) {
+            const struct param *a = &cpu->layers[i].params[j], *b = &gpu->layers[i].params[j];
+            snprintf(what, sizeof(what), "%s L%d %s %s", name, i, a->name,
+                     a->kind == PARAM_STAT ? "(after forward)" : "grad");
+            if (a->kind == PARAM_STAT) gx_compare(t, what, b->val, a->val, a->n);
+            else gx_compare(t, what, b->grad, a->grad, a->n);
+        }
 }
 
 static void fill_uniform(struct dn_rng *r, float *x, size_t n, float lo, float hi)
@@ -209,10 +219,10 @@ static void time_case(struct network *cpu, struct network *gpu, const char *mode
 static int run_case(const struct layer_case *t, int flags, const char *mode, int device)
 {
     char err[DN_ERR_LEN], what[256];
-    int fails0 = failed;
+    int fails0 = tally.failed;
     struct network *cpu = build_case(t, err), *gpu = cpu ? build_case(t, err) : NULL;
     if (!cpu || !gpu) {
-        check(0, "%s/%s: cannot build: %s", mode, t->name, err);
+        gx_check(&tally, 0, "%s/%s: cannot build: %s", mode, t->name, err);
         net_free(cpu);
         return 0;
     }
@@ -221,7 +231,7 @@ static int run_case(const struct layer_case *t, int flags, const char *mode, int
     copy_params(gpu, cpu);
     int loss = t->o.obj == GC_LOSS;
     if (cuda_net_attach(gpu, device, flags, err)) {
-        check(0, "%s/%s: cannot attach the GPU: %s", mode, t->name, err);
+        gx_check(&tally, 0, "%s/%s: cannot attach the GPU: %s", mode, t->name, err);
         net_free(cpu), net_free(gpu);
         return 0;
     }
@@ -258,29 +268,11 @@ static int run_case(const struct layer_case *t, int flags, const char *mode, int
     net_backward(gpu);
     cuda_net_pull_activations(gpu);
     cuda_net_pull(gpu);
-    for (int i = 0; i < cpu->n; i++) {
-        const struct layer *a = &cpu->layers[i], *b = &gpu->layers[i];
-        size_t n = (size_t)a->batch * a->outputs;
-        snprintf(what, sizeof(what), "%s/%s L%d %s output", mode, t->name, i, a->ops->name);
-        compare(what, b->output, a->output, n);
-        snprintf(what, sizeof(what), "%s/%s L%d %s delta", mode, t->name, i, a->ops->name);
-        compare(what, b->delta, a->delta, n);
-    }
-    if (cpu->delta) {
-        snprintf(what, sizeof(what), "%s/%s input gradient", mode, t->name);
-        compare(what, gpu->delta, cpu->delta, nin);
-    }
-    for (int i = 0; i < cpu->n; i++)
-        for (int j = 0; j < cpu->layers[i].nparams; j++) {
-            const struct param *a = &cpu->layers[i].params[j], *b = &gpu->layers[i].params[j];
-            snprintf(what, sizeof(what), "%s/%s L%d %s %s", mode, t->name, i, a->name,
-                     a->kind == PARAM_STAT ? "(after forward)" : "grad");
-            if (a->kind == PARAM_STAT) compare(what, b->val, a->val, a->n);
-            else compare(what, b->grad, a->grad, a->n);
-        }
+    snprintf(what, sizeof(what), "%s/%s", mode, t->name);
+    gx_compare_backward(&tally, what, cpu, gpu);
     if (loss) {
         snprintf(what, sizeof(what), "%s/%s loss", mode, t->name);
-        compare(what, &gpu->loss, &cpu->loss, 1);
+        gx_compare(&tally, what, &gpu->loss, &cpu->loss, 1);
     }
 
     /* one SGD step (decay; grads zeroed) */
@@ -292,9 +284,9 @@ static int run_case(const struct layer_case *t, int flags, const char *mode, int
             const struct param *a = &cpu->layers[i].params[j], *b = &gpu->layers[i].params[j];
             if (a->kind == PARAM_STAT) continue;
             snprintf(what, sizeof(what), "%s/%s L%d %s after SGD", mode, t->name, i, a->name);
-            compare(what, b->val, a->val, a->n);
+            gx_compare(&tally, what, b->val, a->val, a->n);
             snprintf(what, sizeof(what), "%s/%s L%d %s grad zeroed", mode, t->name, i, a->name);
-            compare(what, b->grad, a->grad, a->n);
+            gx_compare(&tally, what, b->grad, a->grad, a->n);
         }
 
     /* a second step from the same data (momentum now matters) */
@@ -314,10 +306,10 @@ static int run_case(const struct layer_case *t, int flags, const char *mode, int
         for (int j = 0; j < cpu->layers[i].nparams; j++) {
             const struct param *a = &cpu->layers[i].params[j], *b = &gpu->layers[i].params[j];
             snprintf(what, sizeof(what), "%s/%s L%d %s after 2 steps", mode, t->name, i, a->name);
-            compare(what, b->val, a->val, a->n);
+            gx_compare(&tally, what, b->val, a->val, a->n);
             if (a->kind == PARAM_STAT) continue;
             snprintf(what, sizeof(what), "%s/%s L%d %s momentum after 2 steps", mode, t->name, i, a->name);
-            compare(what, b->mom, a->mom, a->n);
+            gx_compare(&tally, what, b->mom, a->mom, a->n);
         }
 
     /* inference with the updated parameters and running statistics */
@@ -325,9 +317,9 @@ static int run_case(const struct layer_case *t, int flags, const char *mode, int
     net_forward(cpu);
     net_forward(gpu);
     snprintf(what, sizeof(what), "%s/%s inference output", mode, t->name);
-    compare(what, lg->output, lc->output, (size_t)lc->batch * lc->outputs);
+    gx_compare(&tally, what, lg->output, lc->output, (size_t)lc->batch * lc->outputs);
 
-    int ok = failed == fails0;
+    int ok = tally.failed == fails0;
     printf("%s %s/%s (%d layers)\n", ok ? "==== ok  " : "==== FAIL", mode, t->name, cpu->n);
     if (time_steps > 0) time_case(cpu, gpu, mode, t->name);
     free(out_grad);
@@ -362,7 +354,7 @@ static void train_check(const char *cfgpath, int classes, int device, int batch,
     struct network *pert = cpu ? net_load_cfg(cfgpath, classes, batch, 7, err) : NULL;
     struct network *gpu = pert ? net_load_cfg(cfgpath, classes, batch, 7, err) : NULL;
     if (!gpu) {
-        check(0, "%s: cannot build: %s", name, err);
+        gx_check(&tally, 0, "%s: cannot build: %s", name, err);
         net_free(cpu), net_free(pert);
         return;
     }
@@ -380,7 +372,7 @@ static void train_check(const char *cfgpath, int classes, int device, int batch,
         }
     cpu->opt.learning_rate = pert->opt.learning_rate = gpu->opt.learning_rate = TRAIN_LR;
     if (cuda_net_attach(gpu, device, 0, err)) {
-        check(0, "%s: cannot attach the GPU: %s", name, err);
+        gx_check(&tally, 0, "%s: cannot attach the GPU: %s", name, err);
         net_free(cpu), net_free(pert), net_free(gpu);
         return;
     }
@@ -428,12 +420,12 @@ static void train_check(const char *cfgpath, int classes, int device, int batch,
     int w = iters / 2 < 5 ? iters / 2 : 5;
     double head = 0, tail = 0;
     for (int k = 0; k < w; k++) head += lc[k], tail += lc[iters - 1 - k];
-    if (!quiet)
+    if (!tally.quiet)
         for (int it = 0; it < iters; it++)
             printf("     iteration %2d: loss cpu %.6f gpu %.6f cpu-perturbed %.6f\n", it + 1, lc[it], lg[it], lp[it]);
-    check(finite && first <= 1e-4, "%s: first loss cpu %.6f gpu %.6f, rel diff %.2e (tol 1e-4)", name, lc[0], lg[0],
+    gx_check(&tally, finite && first <= 1e-4, "%s: first loss cpu %.6f gpu %.6f, rel diff %.2e (tol 1e-4)", name, lc[0], lg[0],
           first);
-    check(finite && worst <= tol && tail < head,
+    gx_check(&tally, finite && worst <= tol && tail < head,
           "%s: %d iterations at batch %d, lr %g: loss %.4f -> %.4f (cpu) vs %.4f -> %.4f (gpu), max rel diff %.2e "
           "at iteration %d (tol %.1e: %g or 10x the cpu's own drift %.1e); forward+backward %.1f ms cpu, %.1f ms gpu "
           "per iteration",
@@ -446,9 +438,9 @@ static void train_check(const char *cfgpath, int classes, int device, int batch,
     snprintf(path, sizeof(path), "/tmp/dn_gpu_check_%d.weights", (int)getpid());
     struct network *back = NULL;
     if (weights_save(gpu, path, 1, err)) {
-        check(0, "%s: checkpoint: %s", name, err);
+        gx_check(&tally, 0, "%s: checkpoint: %s", name, err);
     } else if (!(back = net_load_cfg(cfgpath, classes, batch, 99, err)) || weights_load(back, path, 1, err)) {
-        check(0, "%s: checkpoint reload: %s", name, err);
+        gx_check(&tally, 0, "%s: checkpoint reload: %s", name, err);
     } else {
         gpu->train = back->train = 0;
         synth_batch(&r, proto, classes, gpu->batch, gpu->inputs, gpu->input, gpu->truth);
@@ -456,8 +448,8 @@ static void train_check(const char *cfgpath, int classes, int device, int batch,
         net_forward(gpu);
         net_forward(back);
         snprintf(name, sizeof(name), "train %s: GPU checkpoint on the CPU, inference output", cfgpath);
-        compare(name, net_output_layer(gpu)->output, net_output_layer(back)->output,
-                (size_t)gpu->batch * net_output_layer(gpu)->outputs);
+        gx_compare(&tally, name, net_output_layer(gpu)->output, net_output_layer(back)->output,
+                   (size_t)gpu->batch * net_output_layer(gpu)->outputs);
     }
     unlink(path);
     free(proto);
@@ -509,7 +501,7 @@ static void augment_check(int device)
         struct network *gpu = cpu ? net_build(c, classes, 0, 0, 5, err) : NULL;
         cfg_free(c);
         if (!gpu || cuda_net_attach(gpu, device, 0, err)) {
-            check(0, "%s: cannot build or attach: %s", name, err);
+            gx_check(&tally, 0, "%s: cannot build or attach: %s", name, err);
             net_free(cpu), net_free(gpu);
             continue;
         }
@@ -544,7 +536,7 @@ static void augment_check(int device)
         net_forward(gpu);
         double dl = fabs((double)gpu->loss - cpu->loss);
         int ok = bad == 0 && isfinite(gpu->loss) && dl <= ATOL + RTOL * fabs(cpu->loss);
-        check(ok, "%-58s 3 batches: %d of 6 input/truth differ bitwise; forward loss cpu %.6f gpu %.6f", name, bad,
+        gx_check(&tally, ok, "%-58s 3 batches: %d of 6 input/truth differ bitwise; forward loss cpu %.6f gpu %.6f", name, bad,
               cpu->loss, gpu->loss);
         free(x), free(t);
         u8_feed_free(feed);
@@ -561,7 +553,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-l") == 0 && i + 1 < argc) filter = argv[++i];
         else if (strcmp(argv[i], "-i") == 0 && i + 1 < argc) device = atoi(argv[++i]);
-        else if (strcmp(argv[i], "-q") == 0) quiet = 1;
+        else if (strcmp(argv[i], "-q") == 0) tally.quiet = 1;
         else if (strcmp(argv[i], "-no-train") == 0) train = 0;
         else if (strcmp(argv[i], "-no-layers") == 0) layers = 0;
         else if (strcmp(argv[i], "-no-large") == 0) no_large = 1;
@@ -608,7 +600,7 @@ int main(int argc, char **argv)
                 nmiss++;
             }
         }
-        check(nmiss == 0, "coverage: %d of %d layer types have GPU code and a case%s%s", layer_registry_len - nmiss,
+        gx_check(&tally, nmiss == 0, "coverage: %d of %d layer types have GPU code and a case%s%s", layer_registry_len - nmiss,
               layer_registry_len, nmiss ? "; missing:" : "", missing);
     }
 
@@ -616,17 +608,15 @@ int main(int argc, char **argv)
         char err[DN_ERR_LEN];
         struct data_cfg d;
         if (data_cfg_read("cfg/cifar10.data", &d, err)) {
-            check(0, "train: %s (run from the repository root)", err);
+            gx_check(&tally, 0, "train: %s (run from the repository root)", err);
         } else {
             train_check("cfg/resnet_20.cfg", d.classes, device, train_batch, train_iters);
             train_check("cfg/res_se_net_20.cfg", d.classes, device, train_batch, train_iters);
         }
     }
     if (layers && (!filter || strstr("augment", filter))) augment_check(device);
-    struct gx_tally extra = {0, 0, quiet};
-    if (layers && (!filter || strstr("exact", filter))) gpu_conv_exact_checks(&extra, device, exact_batch);
-    if (layers && !no_large && (!filter || strstr("large", filter))) gpu_large_checks(&extra, device);
-    passed += extra.passed, failed += extra.failed;
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    if (layers && (!filter || strstr("exact", filter))) gpu_conv_exact_checks(&tally, device, exact_batch);
+    if (layers && !no_large && (!filter || strstr("large", filter))) gpu_large_checks(&tally, device);
+    printf("%d passed, %d failed\n", tally.passed, tally.failed);
+    return tally.failed ? 1 : 0;
 }

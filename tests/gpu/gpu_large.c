@@ -49,25 +49,6 @@ static const struct large_case large_cases[] = {
      "[connected]\noutput=70000\nactivation=leaky\n"},
 };
 
-static int compare(struct gx_tally *t, const char *what, const float *got, const float *ref, size_t n)
-{
-    double max_abs = 0, max_ref = 0;
-    size_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(got[i]) || !isfinite(ref[i])) {
-            bad++;
-            continue;
-        }
-        double d = fabs((double)got[i] - ref[i]);
-        if (d > max_abs) max_abs = d;
-        if (fabs(ref[i]) > max_ref) max_ref = fabs(ref[i]);
-    }
-    int ok = !bad && max_abs <= 1e-6 + 1e-3 * max_ref;
-    gx_check(t, ok, "%-58s n=%-9zu max|cpu| %.2e max_abs %.2e%s", what, n, max_ref, max_abs,
-             bad ? " (NaN/Inf)" : "");
-    return ok;
-}
-
 static struct network *build(const struct large_case *c, char *err)
 {
     struct cfg *cfg = cfg_read_text(c->name, c->text, 0, err);
@@ -101,22 +82,8 @@ static void run_large(struct gx_tally *t, const struct large_case *c, const char
     net_backward(gpu);
     cuda_net_pull_activations(gpu);
     cuda_net_pull(gpu);
-    for (int i = 0; i < cpu->n; i++) {
-        const struct layer *a = &cpu->layers[i], *b = &gpu->layers[i];
-        size_t n = (size_t)a->batch * a->outputs;
-        snprintf(what, sizeof(what), "%s/%s L%d %s output", mode, c->name, i, a->ops->name);
-        compare(t, what, b->output, a->output, n);
-        snprintf(what, sizeof(what), "%s/%s L%d %s delta", mode, c->name, i, a->ops->name);
-        compare(t, what, b->delta, a->delta, n);
-        for (int j = 0; j < a->nparams; j++) {
-            const struct param *p = &a->params[j], *q = &b->params[j];
-            snprintf(what, sizeof(what), "%s/%s L%d %s %s", mode, c->name, i, p->name,
-                     p->kind == PARAM_STAT ? "(after forward)" : "grad");
-            compare(t, what, p->kind == PARAM_STAT ? q->val : q->grad, p->kind == PARAM_STAT ? p->val : p->grad, p->n);
-        }
-    }
-    snprintf(what, sizeof(what), "%s/%s input gradient", mode, c->name);
-    compare(t, what, gpu->delta, cpu->delta, nin);
+    snprintf(what, sizeof(what), "%s/%s", mode, c->name);
+    gx_compare_backward(t, what, cpu, gpu);
     net_free(cpu);
     net_free(gpu);
 }
