@@ -399,11 +399,12 @@ static void test_fold_normalisation(void)
     net_free(p);
 }
 
-/* Inference with net_plan_inference (no gradients, outputs in shared buffers)
- * gives the same bytes as the network with every buffer its own, over
- * inputs that change, on a network where every layer type reads earlier
- * outputs; and a residual network needs three activation buffers. */
-static void inference_plan(const char *text)
+/* Inference with net_plan_inference (no gradients, outputs in shared buffers,
+ * `folds` [shortcut]s done in the previous convolution's store) gives the same
+ * bytes as the network with every buffer its own, over inputs that change, on
+ * a network where every layer type reads earlier outputs; and a residual
+ * network needs three activation buffers. */
+static void inference_plan(const char *text, int folds)
 {
     char err[DN_ERR_LEN];
     struct network *net[2];
@@ -429,6 +430,9 @@ static void inference_plan(const char *text)
     size_t saved = net_plan_inference(net[1]);
     EXPECT(saved > 0, "net_plan_inference saved nothing");
     EXPECT(net[1]->noutput_pool < net[1]->n, "%d output buffers for %d layers", net[1]->noutput_pool, net[1]->n);
+    int folded = 0; /* a folded shortcut's output is its input, written by the convolution before it */
+    for (int i = 1; i < net[1]->n; i++) folded += net[1]->layers[i].output == net[1]->layers[i - 1].output;
+    EXPECT(folded == folds, "%d shortcuts folded into their convolution, want %d", folded, folds);
     for (int i = 0; i < net[0]->n; i++)
         for (int j = 0; j < net[0]->layers[i].nparams; j++) {
             const struct param *p = &net[0]->layers[i].params[j], *q = &net[1]->layers[i].params[j];
@@ -451,8 +455,18 @@ static void inference_plan(const char *text)
 static void test_inference_plan(void)
 {
     char err[DN_ERR_LEN];
-    inference_plan(BRANCHY);
-    inference_plan(branchy_smooth());
+    inference_plan(BRANCHY, 1);
+    inference_plan(branchy_smooth(), 1);
+    /* 6x6 maps: no Winograd or direct store takes the shape, so the folded
+     * shortcut runs as separate passes inside the convolution */
+    inference_plan("[net]\nbatch=2\nwidth=6\nheight=6\nchannels=3\n"
+                   "[convolutional]\nfilters=4\nsize=3\npad=1\nbatch_normalize=1\nactivation=relu\n"
+                   "[convolutional]\nfilters=4\nsize=3\npad=1\nbatch_normalize=1\nactivation=linear\n"
+                   "[shortcut]\nfrom=-2\nactivation=leaky\n"
+                   "[convolutional]\nfilters=4\nsize=3\npad=1\nbatch_normalize=1\nactivation=relu\n"
+                   "[shortcut]\nfrom=-2\nactivation=relu\n" /* after a relu convolution: not folded */
+                   "[avgpool]\n[connected]\noutput=5\nactivation=linear\n[softmax]\n",
+                   1);
 
     const char *cfgs[] = {"cfg/resnet_20.cfg", "cfg/res_se_net_20.cfg", "cfg/resnet_110.cfg"};
     for (int k = 0; k < 3; k++) {
@@ -464,6 +478,12 @@ static void test_inference_plan(void)
         net_plan_inference(n);
         EXPECT(n->noutput_pool == 3, "%s: %d output buffers, want 3 (block input, two convolutions)",
                cfgs[k], n->noutput_pool);
+        int shortcuts = 0, folded = 0;
+        for (int i = 1; i < n->n; i++) {
+            shortcuts += strcmp(n->layers[i].ops->name, "shortcut") == 0;
+            folded += n->layers[i].output == n->layers[i - 1].output;
+        }
+        EXPECT(shortcuts > 0 && folded == shortcuts, "%s: %d of %d shortcuts folded", cfgs[k], folded, shortcuts);
         net_free(n);
     }
 }

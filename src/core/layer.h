@@ -99,6 +99,17 @@ struct layer_ops {
     /* Short text for the layer table, e.g. "16 3x3/1"; may be NULL. */
     void (*describe)(const struct layer *l, char *buf, size_t n);
     /*
+     * CPU inference only (net_plan_inference), both optional. A layer whose
+     * forward is out = act(input + earlier output) may have its previous
+     * layer do that in its own store: fold() asks the previous layer's
+     * take_residual(prev, from, act) and returns 1 when it was taken; the
+     * layer's forward then does nothing and its output shares the previous
+     * layer's buffer. take_residual returns 0 when the layer will, from now
+     * on, write act(its output + layer from's output) instead of its output.
+     */
+    int (*fold)(struct layer *l, struct network *net);
+    int (*take_residual)(struct layer *l, int from, int act);
+    /*
      * GPU twins (src/layers/<name>.cu; NULL in CPU builds). They follow the
      * CPU contract on the *_gpu buffers and read the same l->priv. init_gpu
      * (may be NULL) runs once the device buffers exist and allocates the

@@ -475,19 +475,31 @@ size_t net_plan_inference(struct network *net)
     /* last[i]: the last forward step that reads layer i's output: the next
      * layer (its input), a later layer naming it (refs), and for the last
      * layer the caller, after the forward (step n) */
-    int *last = xcalloc(n, sizeof(int)), *buf = xcalloc(n, sizeof(int));
+    int *last = xcalloc(n, sizeof(int)), *buf = xcalloc(n, sizeof(int)), *folded = xcalloc(n, sizeof(int));
+    int *named = xcalloc(n, sizeof(int)); /* named[i]: a later layer reads layer i's output by refs */
     for (int i = 0; i < n; i++) last[i] = i + 1;
     for (int j = 0; j < n; j++)
         for (int r = 0; r < net->layers[j].nrefs; r++) {
             int i = net->layers[j].refs[r];
             if (last[i] < j) last[i] = j;
+            named[i] = 1;
         }
+    /* layers folded into the previous one (layer_ops.fold): where layer t
+     * alone reads layer t-1's output, t-1 writes t's output into its own
+     * buffer, which then lives as long as t's output is read */
+    for (int t = 1; t < n; t++) {
+        struct layer *l = &net->layers[t];
+        folded[t] = l->ops->fold && !named[t - 1] && l->ops->fold(l, net);
+    }
+    for (int t = n - 1; t >= 1; t--)
+        if (folded[t]) last[t - 1] = last[t];
     /* walk forward: step t writes layer t's output into a buffer that holds
      * nothing still to be read, then frees the buffers step t read last */
     size_t *cap = xcalloc(n, sizeof(size_t));
     int *busy = xcalloc(n, sizeof(int)), nbuf = 0;
     for (int t = 0; t < n; t++) {
-        buf[t] = pick_buffer(cap, busy, &nbuf, (size_t)net->layers[t].batch * net->layers[t].outputs);
+        if (folded[t]) buf[t] = buf[t - 1];
+        else buf[t] = pick_buffer(cap, busy, &nbuf, (size_t)net->layers[t].batch * net->layers[t].outputs);
         for (int i = 0; i <= t; i++)
             if (last[i] == t) busy[buf[i]] = 0;
     }
@@ -502,7 +514,7 @@ size_t net_plan_inference(struct network *net)
         l->output = net->output_pool[buf[i]];
         l->input = i ? net->layers[i - 1].output : net->input;
     }
-    free(last), free(buf), free(cap), free(busy);
+    free(last), free(buf), free(cap), free(busy), free(folded), free(named);
     return before > after ? before - after : 0;
 }
 

@@ -86,12 +86,20 @@ static void conv_forward(struct layer *l, struct network *net)
     struct convolutional_layer *cv = l->priv;
     int S = l->out_h * l->out_w;
     if (cv->bn_on && !net->train) {
-        /* inference: batch norm and activation applied in the convolution's
-         * store (the same float expressions as bn_forward_act), where the
-         * shape allows */
+        /* inference: batch norm, a folded shortcut's residual and the
+         * activation applied in the convolution's store (the same float
+         * expressions as bn_forward_act and [shortcut]), where the shape allows */
+        const float *res = cv->res_on ? net->layers[cv->res_from].output : NULL;
         struct conv_epilogue e = {cv->bn.mean->val, bn_running_inv(&cv->bn), cv->bn.gamma->val, cv->bn.beta->val,
-                                  cv->act, NULL};
+                                  cv->res_on ? cv->res_act : cv->act, res};
         if (conv2d_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e) == 0) return;
+        if (res) { /* the separate passes: batch norm (linear), then the shortcut's */
+            size_t n = (size_t)l->batch * l->outputs;
+            conv2d_forward(&cv->g, l->input, cv->weights->val, cv->x, net->workspace);
+            bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, 0, net->opt.bn_momentum, ACT_LINEAR);
+            for (size_t i = 0; i < n; i++) l->output[i] = act_value(res[i] + l->output[i], cv->res_act);
+            return;
+        }
     }
     if (cv->bn_on) {
         conv2d_forward(&cv->g, l->input, cv->weights->val, cv->x, net->workspace);
@@ -130,6 +138,16 @@ static void conv_backward(struct layer *l, struct network *net)
                     net->workspace);
 }
 
+/* layer_ops.take_residual: with batch norm and a linear activation, the
+ * inference store adds `from`'s output and applies act (a folded [shortcut]). */
+static int conv_take_residual(struct layer *l, int from, int act)
+{
+    struct convolutional_layer *cv = l->priv;
+    if (!cv->bn_on || cv->act != ACT_LINEAR) return -1;
+    cv->res_on = 1, cv->res_from = from, cv->res_act = act;
+    return 0;
+}
+
 static void conv_free(struct layer *l)
 {
     struct convolutional_layer *cv = l->priv;
@@ -164,6 +182,7 @@ const struct layer_ops convolutional_ops = {
     .free = conv_free,
     .macs = conv_macs,
     .describe = conv_describe,
+    .take_residual = conv_take_residual,
 #ifdef GPU
     .init_gpu = convolutional_init_gpu,
     .forward_gpu = convolutional_forward_gpu,

@@ -24,6 +24,10 @@ struct convolutional_layer {
     float *x;     /* (B, F, OH, OW) conv output before batch norm (with batch norm) */
     float *pre;   /* (B, F, OH, OW) conv + bias before the activation, kept for
                    * backward when there is no batch norm and act_needs_input(act) */
+    /* CPU inference (take_residual): out = res_act(batch norm + layer
+     * res_from's output), a folded [shortcut]'s work */
+    int res_on, res_from;
+    enum dn_act res_act;
 #ifdef GPU
     struct {
         struct conv2d_gpu *conv;

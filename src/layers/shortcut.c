@@ -70,11 +70,26 @@ static int shortcut_init(struct layer *l, struct cfg *c, struct cfg_section *s, 
                 BODY;                                                                              \
             }
 
+/* CPU inference: a same-shape shortcut of an earlier layer than the previous
+ * one goes into the previous layer's store when that layer takes it. */
+static int shortcut_fold(struct layer *l, struct network *net)
+{
+    struct shortcut_layer *sc = l->priv;
+    const struct layer *f = &net->layers[sc->from];
+    struct layer *prev = &net->layers[l->index - 1];
+    if (f->outputs != l->outputs || f->out_c != l->c || sc->from == l->index - 1 || !prev->ops->take_residual ||
+        prev->ops->take_residual(prev, sc->from, sc->act))
+        return 0;
+    sc->folded = 1;
+    return 1;
+}
+
 static void shortcut_forward(struct layer *l, struct network *net)
 {
     struct shortcut_layer *sc = l->priv;
     const struct layer *f = &net->layers[sc->from];
     size_t n = (size_t)l->batch * l->outputs;
+    if (sc->folded) return; /* the previous layer wrote act(prev + from) here */
     if (f->outputs == l->outputs && f->out_c == l->c) {
         /* one pass: out = act(prev + from), split between threads */
         const float *a = l->input, *b = f->output;
@@ -177,6 +192,7 @@ const struct layer_ops shortcut_ops = {
     .backward = shortcut_backward,
     .free = shortcut_free,
     .describe = shortcut_describe,
+    .fold = shortcut_fold,
 #ifdef GPU
     .init_gpu = shortcut_init_gpu,
     .forward_gpu = shortcut_forward_gpu,

@@ -19,6 +19,7 @@ struct shortcut_layer {
     int stride, sample; /* from-pixel step, output-pixel step */
     int minc, minh, minw;
     float *pre; /* (B, C, H, W) prev + from before the activation, when act_needs_input(act); else NULL */
+    int folded; /* CPU inference: the previous layer writes this layer's output (layer_ops.fold) */
 #ifdef GPU
     struct {
         float *pre; /* as pre above */
