@@ -40,8 +40,8 @@ void conv_geom_set(struct conv_geom *g, int B, int C, int H, int W, int F, int k
 
 /* ---- CPU (src/backend/cpu/conv2d.c) ----
  * The fastest path that takes the shape. G = 1: Winograd (F(4x4,3x3) on maps
- * 16+ pixels wide, else F(2x2,3x3)) for 3x3 stride-1 pad-1
- * (conv_winograd.h), else the direct kernels
+ * 16+ pixels wide, else F(2x2,3x3)) for 3x3 stride-1 pad-1 with 8+ input
+ * channels (conv_winograd.h), else the direct kernels
  * (conv_direct.h), else im2col of every image side by side into one
  * (C*k*k, B*OH*OW) matrix and one GEMM with the (F, C*k*k) weights.
  * Depthwise (G = C = F): direct loops, one thread per (image, channel).

@@ -158,6 +158,20 @@ static NO_LIBCALLS void stage_image(const struct stage *st, const float *src, fl
                         int j0 = off < 0 ? (1 - off) / 2 : 0, j1 = off > W - 1 ? 0 : (W - 1 - off) / 2 + 1;
                         if (j1 > ws) j1 = ws;
                         if (j0 > j1) j0 = j1;
+                        int m = off >= 0 ? off / 2 : -((1 - off) / 2); /* floor(off / 2) */
+                        if (W % (2 * VL) == 0 && j0 == -m && j1 == W / 2 - m) {
+                            /* whole rows of 16: the even (off even) or odd lanes of each
+                             * source vector pair are row[t - m ..], t = 0, 8, .. (short
+                             * rows cost more in the loop below than in copying) */
+                            zero_floats(row, j0);
+                            for (int t = 0; 2 * t < W; t += VL) {
+                                vf a = vld(sr + 2 * t), b = vld(sr + 2 * t + VL);
+                                vst(row + t - m, off - 2 * m ? __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15)
+                                                             : __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
+                            }
+                            zero_floats(row + j1, ws - j1);
+                            continue;
+                        }
                         zero_floats(row, j0);
                         const float *from = sr + 2 * j0 + off;
                         int j = j0, avail = W - (2 * j0 + off); /* floats readable from `from` */
