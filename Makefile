@@ -13,6 +13,8 @@
 #   make SANITIZE=1 test   ASan + UBSan build (objects in build/obj-san/); its test
 #                          run is the unit tests, the cli and bad-input
 #                          catalogue and a short train/resume (run_all.sh sanitize)
+#   make dnnl_compare      build/dnnl_compare: our convolutions vs oneDNN's (needs
+#                          libdnnl-dev; docs/dnnl-compare.md), never built otherwise
 #   make fuzz              libFuzzer harnesses (clang, ASan + UBSan) in
 #                          build/fuzz/, each run FUZZ_SECONDS (default 60)
 #   make NATIVE=0          portable binary: no -march=native (the default CPU
@@ -109,7 +111,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(OBJDIR)/%.o)
 DN_CIFAR ?= $(abspath ../shared/cifar)
 export DN_CIFAR
 
-.PHONY: all test clean config gpu_check fuzz fuzz_build
+.PHONY: all test clean config gpu_check fuzz fuzz_build dnnl_compare
 all: config darknet
 
 config:
@@ -143,6 +145,14 @@ else
 gpu_check:
 	@echo "gpu_check needs a CUDA build: make GPU=1 CUDNN=1 gpu_check"; exit 2
 endif
+
+# Our convolutions side by side with oneDNN's (tools/dnnl_compare.c,
+# docs/dnnl-compare.md): needs Debian's libdnnl-dev, so it is never part of
+# `make`, `make test` or CI.
+dnnl_compare: config $(BUILD)/dnnl_compare
+
+$(BUILD)/dnnl_compare: $(LIB_OBJ) $(OBJDIR)/tools/dnnl_compare.o $(LINK_STAMP)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) -o $@ -ldnnl $(LDLIBS)
 
 test: config darknet $(BUILD)/run_tests
 	sh tests/run_all.sh$(if $(filter 1,$(SANITIZE)), sanitize,)
@@ -189,4 +199,4 @@ clean:
 	rm -rf $(BUILD) darknet
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(GPU_TEST_OBJ:.o=.d) $(OBJDIR)/tools/dnnl_compare.d
