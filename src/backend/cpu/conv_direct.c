@@ -127,6 +127,52 @@ static NO_LIBCALLS void stage_image_s1(const struct stage *st, const float *src,
     }
 }
 
+/* Stride 2 with source rows of whole 16-float blocks, when every phase
+ * plane's row is exactly the source's even or odd columns (shifted) between
+ * zeros: each block's two vectors are loaded once and dealt to both column
+ * phases (the general loop below costs more per short row than the copy).
+ * Returns 0 when the shape is not one of these. */
+static NO_LIBCALLS int stage_image_s2(const struct stage *st, const float *src, float *dst)
+{
+    const int W = st->W, ws = st->ws, np = st->np;
+    int m[2], odd[2], j0[2], j1[2];
+    if (st->s != 2 || W % (2 * VL)) return 0;
+    for (int px = 0; px < np; px++) { /* row[j] = source column 2j + off, j0 <= j < j1 */
+        int off = px - st->left;
+        m[px] = off >= 0 ? off / 2 : -((1 - off) / 2); /* floor(off / 2) */
+        odd[px] = off - 2 * m[px];
+        j0[px] = -m[px], j1[px] = W / 2 - m[px];
+        if (j0[px] < 0 || j1[px] > ws) return 0;
+    }
+    /* padded row r = 2i + py is row i of the planes (py, px) and source row
+     * r - top: the padding rows are zeros, the source rows are read in
+     * order (one stream through memory) */
+    for (int c = 0; c < st->C; c++)
+        for (int r = 0; r < 2 * st->hs; r++) {
+            int py = r % 2, y = r - st->top;
+            if (py >= np) continue; /* a phase no tap reads */
+            float *row[2];
+            for (int px = 0; px < np; px++)
+                row[px] = dst + c * st->cstride + (size_t)(py * 2 + px) * st->plane + (size_t)(r / 2) * ws;
+            if (y < 0 || y >= st->H) {
+                for (int px = 0; px < np; px++) zero_floats(row[px], ws);
+                continue;
+            }
+            const float *sr = src + ((size_t)c * st->H + y) * W;
+            for (int px = 0; px < np; px++) {
+                zero_floats(row[px], j0[px]);
+                zero_floats(row[px] + j1[px], ws - j1[px]);
+            }
+            for (int t = 0; 2 * t < W; t += VL) {
+                vf a = vld(sr + 2 * t), b = vld(sr + 2 * t + VL);
+                vf ev = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+                vf od = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+                for (int px = 0; px < np; px++) vst(row[px] + t - m[px], odd[px] ? od : ev);
+            }
+        }
+    return 1;
+}
+
 static NO_LIBCALLS void stage_image(const struct stage *st, const float *src, float *dst)
 {
     int s = st->s, W = st->W, ws = st->ws;
@@ -134,6 +180,7 @@ static NO_LIBCALLS void stage_image(const struct stage *st, const float *src, fl
         stage_image_s1(st, src, dst);
         return;
     }
+    if (stage_image_s2(st, src, dst)) return;
     float *padded = dst + (size_t)st->C * st->cstride; /* s * ws floats of scratch */
     for (int c = 0; c < st->C; c++)
         for (int py = 0; py < st->np; py++)
@@ -158,20 +205,6 @@ static NO_LIBCALLS void stage_image(const struct stage *st, const float *src, fl
                         int j0 = off < 0 ? (1 - off) / 2 : 0, j1 = off > W - 1 ? 0 : (W - 1 - off) / 2 + 1;
                         if (j1 > ws) j1 = ws;
                         if (j0 > j1) j0 = j1;
-                        int m = off >= 0 ? off / 2 : -((1 - off) / 2); /* floor(off / 2) */
-                        if (W % (2 * VL) == 0 && j0 == -m && j1 == W / 2 - m) {
-                            /* whole rows of 16: the even (off even) or odd lanes of each
-                             * source vector pair are row[t - m ..], t = 0, 8, .. (short
-                             * rows cost more in the loop below than in copying) */
-                            zero_floats(row, j0);
-                            for (int t = 0; 2 * t < W; t += VL) {
-                                vf a = vld(sr + 2 * t), b = vld(sr + 2 * t + VL);
-                                vst(row + t - m, off - 2 * m ? __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15)
-                                                             : __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
-                            }
-                            zero_floats(row + j1, ws - j1);
-                            continue;
-                        }
                         zero_floats(row, j0);
                         const float *from = sr + 2 * j0 + off;
                         int j = j0, avail = W - (2 * j0 + off); /* floats readable from `from` */
