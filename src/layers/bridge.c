@@ -133,6 +133,11 @@ static void bridge_forward(struct layer *l, struct network *net)
         }
         return;
     }
+    if (act == ACT_RELU) { /* a constant activation, so the loop vectorises */
+#pragma omp parallel for schedule(static) if (n >= (1 << 16))
+        for (size_t i = 0; i < n; i++) o[i] = act_value(a[i] + branch[i], ACT_RELU);
+        return;
+    }
 #pragma omp parallel for schedule(static) if (n >= (1 << 16))
     for (size_t i = 0; i < n; i++) o[i] = act_value(a[i] + branch[i], act);
 }
