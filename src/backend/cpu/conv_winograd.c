@@ -566,6 +566,22 @@ static size_t wgrad_layout(const struct conv_geom *g, struct wino *z, int *group
     return n + (size_t)*groups * z->np * g->F * g->C;
 }
 
+/* d (3x3) += G^T u G for a 4x4 weight-gradient tile u */
+static void untransform_grad(const float u[16], float *d)
+{
+    float t[3][4];
+    for (int j = 0; j < 4; j++) {
+        t[0][j] = u[j] + 0.5f * (u[4 + j] + u[8 + j]);
+        t[1][j] = 0.5f * (u[4 + j] - u[8 + j]);
+        t[2][j] = 0.5f * (u[4 + j] + u[8 + j]) + u[12 + j];
+    }
+    for (int a = 0; a < 3; a++) {
+        d[a * 3 + 0] += t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+        d[a * 3 + 1] += 0.5f * (t[a][1] - t[a][2]);
+        d[a * 3 + 2] += 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+    }
+}
+
 void conv_wino_backward_filter(const struct conv_geom *g, const float *in, const float *dout, float *dw, float *ws)
 {
     DN_ASSERT(conv_wino_ok(g));
@@ -590,28 +606,26 @@ void conv_wino_backward_filter(const struct conv_geom *g, const float *in, const
             wgrad_products(&z, v, wt, du);
         }
     }
-    /* the groups in order, then dw += G^T dU G */
+    /* the groups in order, then dw += G^T dU G; a block of up to 64 input
+     * channels at a time, whose rows are read whole (the 16 x groups rows of
+     * one (o, i) lie a power of two apart and would evict each other from
+     * the cache if read one float at a time) */
     const int F = g->F, C = g->C;
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (int o = 0; o < F; o++)
-        for (int i = 0; i < C; i++) {
-            float u[16], t[3][4];
+        for (int i0 = 0; i0 < C; i0 += 64) {
+            int ni = C - i0 < 64 ? C - i0 : 64;
+            float sums[16][64];
             for (int p = 0; p < 16; p++) {
-                size_t at = ((size_t)p * F + o) * C + i;
-                float sum = part[at];
-                for (int grp = 1; grp < groups; grp++) sum += part[grp * nd + at];
-                u[p] = sum;
+                const float *row = part + ((size_t)p * F + o) * C + i0;
+                for (int i = 0; i < ni; i++) sums[p][i] = row[i];
+                for (int grp = 1; grp < groups; grp++)
+                    for (int i = 0; i < ni; i++) sums[p][i] += row[grp * nd + i];
             }
-            for (int j = 0; j < 4; j++) {
-                t[0][j] = u[j] + 0.5f * (u[4 + j] + u[8 + j]);
-                t[1][j] = 0.5f * (u[4 + j] - u[8 + j]);
-                t[2][j] = 0.5f * (u[4 + j] + u[8 + j]) + u[12 + j];
-            }
-            float *d = dw + ((size_t)o * C + i) * 9;
-            for (int a = 0; a < 3; a++) {
-                d[a * 3 + 0] += t[a][0] + 0.5f * (t[a][1] + t[a][2]);
-                d[a * 3 + 1] += 0.5f * (t[a][1] - t[a][2]);
-                d[a * 3 + 2] += 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+            for (int i = i0; i < i0 + ni; i++) {
+                float u[16];
+                for (int p = 0; p < 16; p++) u[p] = sums[p][i - i0];
+                untransform_grad(u, dw + ((size_t)o * C + i) * 9);
             }
         }
 }
