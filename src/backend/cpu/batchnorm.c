@@ -124,8 +124,10 @@ static void chan_moments(const float *x, int B, int C, int S, int c, double *sum
     v4d s1lo = {0}, s1hi = {0}, s2lo = {0}, s2hi = {0};
     for (int b = 0; b < B; b++) {
         const float *p = x + ((long)b * C + c) * S;
+        const float *next = b + 1 < B ? p + (long)C * S : p; /* the next image's segment */
         int i = 0;
         for (; i + 8 <= S; i += 8) {
+            if (i % 16 == 0) __builtin_prefetch(next + i); /* a new page each segment: no hardware prefetch */
             vf v = vld(p + i);
             v4f lo = __builtin_shufflevector(v, v, 0, 1, 2, 3), hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
             v4d dlo = __builtin_convertvector(lo, v4d), dhi = __builtin_convertvector(hi, v4d);
@@ -190,8 +192,13 @@ void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int t
         for (int b = 0; b < B; b++) {                                                              \
             const float *d = dy + ((long)b * C + c) * S;                                           \
             const float *p = x + ((long)b * C + c) * S, *q = y + ((long)b * C + c) * S;            \
+            long nx = b + 1 < B ? (long)C * S : 0; /* to the next image's segments */               \
             int i = 0;                                                                             \
             for (; i + 8 <= S; i += 8) {                                                           \
+                if (i % 16 == 0) {                                                                 \
+                    __builtin_prefetch(d + nx + i);                                                \
+                    __builtin_prefetch(p + nx + i);                                                \
+                }                                                                                  \
                 vf xh = (vld(p + i) - vmean) * vinv;                                              \
                 vf dm = vld(d + i) * slope8(vg * xh + vbe, q + i, ACT);                           \
                 add_lanes(&s1lo, &s1hi, dm);                                                       \
@@ -217,8 +224,13 @@ void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int t
         for (int b = 0; b < B; b++) {                                                              \
             float *d = dy + ((long)b * C + c) * S;                                                 \
             const float *p = x + ((long)b * C + c) * S, *q = y + ((long)b * C + c) * S;            \
+            long nx = b + 1 < B ? (long)C * S : 0;                                                 \
             int i = 0;                                                                             \
             for (; i + 8 <= S; i += 8) {                                                           \
+                if (i % 16 == 0) {                                                                 \
+                    __builtin_prefetch(d + nx + i, 1);                                             \
+                    __builtin_prefetch(p + nx + i);                                                \
+                }                                                                                  \
                 vf xh = (vld(p + i) - vmean) * vinv;                                              \
                 vf dm = vld(d + i) * slope8(vg * xh + vbe, q + i, ACT);                           \
                 vst(d + i, vk * (dm - vmdy - xh * vmdyx));                                         \
