@@ -385,6 +385,10 @@ static void transform_input4(const struct wino *z, const float *in, int r0, int 
                 int y = 4 * ty - 1 + k;
                 d[k] = y >= 0 && y < h ? src + (size_t)y * w : zero;
             }
+            if (i + 1 < z->nin) /* the next channel's rows: its turn comes after this unit's rows */
+                for (int k = 1; k < 5; k++)
+                    for (int x = 0; x < w; x += 16)
+                        __builtin_prefetch(src + (size_t)h * w + (size_t)(4 * ty + k - 1) * w + x);
             /* rows of B^T d, column x of the image at x + 1 (column 0 is the left padding) */
             for (int x = 0; x < w; x += VL) {
                 vf t[6];
@@ -432,6 +436,8 @@ static void transform_output4(const struct wino *z, const float *m, int r0, int 
             size_t at = ((size_t)img * z->nout + o) * h * w + (size_t)4 * ty * w;
             float *row0 = out + at;
             const float *res0 = e && e->res ? e->res + at : NULL;
+            if (o + 1 < z->nout) /* the next channel's rows, written (and with add read) after this unit's */
+                for (int x = 0; x < 4 * w; x += 16) __builtin_prefetch(row0 + (size_t)h * w + x, 1);
             for (int tx = 0; tx < tw; tx += VL) {
                 const float *mp = m + (size_t)o * tu + (r - r0) * tw + tx;
                 vf a[4][6]; /* a[i][j]: row i of A^T M, column j */
@@ -493,6 +499,8 @@ static void transform_grad(const struct wino *z, const float *dout, int r0, int 
             int img = r / th, ty = r % th;
             const float *row0 = dout + ((size_t)img * z->nout + o) * h * w + (size_t)2 * ty * w, *row1 = row0 + w;
             float *dst = wt + (size_t)o * tu + (r - r0) * tw;
+            if (o + 1 < z->nout) /* the next channel's rows (see transform_input) */
+                for (int x = 0; x < 2 * w; x += 16) __builtin_prefetch(row0 + (size_t)h * w + x);
             for (int tx = 0; tx < tw; tx += VL) {
                 int half = tw - tx < VL; /* 4 tiles left: read only this row's 8 floats */
                 vf a0 = vld(row0 + 2 * tx), a1 = vld(row1 + 2 * tx);
