@@ -437,7 +437,10 @@ static void transform_output4(const struct wino *z, const float *m, int r0, int 
             float *row0 = out + at;
             const float *res0 = e && e->res ? e->res + at : NULL;
             if (o + 1 < z->nout) /* the next channel's rows, written (and with add read) after this unit's */
-                for (int x = 0; x < 4 * w; x += 16) __builtin_prefetch(row0 + (size_t)h * w + x, 1);
+                for (int x = 0; x < 4 * w; x += 16) {
+                    __builtin_prefetch(row0 + (size_t)h * w + x, 1);
+                    if (res0) __builtin_prefetch(res0 + (size_t)h * w + x);
+                }
             for (int tx = 0; tx < tw; tx += VL) {
                 const float *mp = m + (size_t)o * tu + (r - r0) * tw + tx;
                 vf a[4][6]; /* a[i][j]: row i of A^T M, column j */
