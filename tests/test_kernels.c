@@ -214,8 +214,9 @@ static int set_threads(int n)
 }
 
 /* Winograd forward, input and weight gradients against im2col + gemm_ref
- * (F(4x4) forward and input gradient where the maps are 16 or 32 wide, else
- * F(2x2)), and bit-identical results with 1 and 2 threads. */
+ * (F(4x4) forward and input gradient where the maps are 8, 16 or 32 wide and
+ * the height a multiple of 4, else F(2x2)), and bit-identical results with 1
+ * and 2 threads. */
 static void test_conv_winograd(void)
 {
     static const int geo[][5] = {
@@ -223,6 +224,7 @@ static void test_conv_winograd(void)
         {3, 16, 8, 32, 16}, {2, 3, 8, 8, 5}, {2, 64, 8, 8, 64}, {1, 4, 2, 8, 5},
         {3, 1, 6, 8, 1},    {2, 5, 4, 16, 17}, {2, 17, 8, 24, 3}, {5, 32, 16, 16, 32},
         {1, 3, 4, 48, 5},   {2, 7, 12, 64, 9}, /* F(4x4): 12 tiles a row (a vector and a half), 16 */
+        {3, 5, 8, 8, 6},    {1, 2, 4, 8, 3},   /* F(4x4) 8 wide, 4 tile rows a vector: 6 rows, 1 row */
     };
     double worst_rel = 0;
     for (size_t i = 0; i < sizeof(geo) / sizeof(geo[0]); i++) {

@@ -61,11 +61,12 @@ static size_t up16(size_t n) { return (n + 15) & ~(size_t)15; }
 static float *align64(float *ws) { return (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63); }
 
 /* The output tile of g's Winograd transform: F(4x4, 3x3) (36 products per 16
- * outputs instead of 16 per 4) where the image rows hold whole vectors of 4x4
- * tiles' columns (W a multiple of 16) and H a multiple of 4; else F(2x2, 3x3). */
+ * outputs instead of 16 per 4) where H is a multiple of 4 and the image rows
+ * hold whole vectors of 4x4 tiles' columns (W a multiple of 16), or W is 8
+ * (2 tiles a row: a vector holds 4 tile rows); else F(2x2, 3x3). */
 static int wino_tile(const struct conv_geom *g)
 {
-    return g->H % 4 == 0 && g->W % 16 == 0 ? 4 : 2;
+    return g->H % 4 == 0 && (g->W % 16 == 0 || g->W == 8) ? 4 : 2;
 }
 
 /* Fill z for a convolution of B images of h x w with units of V and M of
@@ -80,7 +81,9 @@ static size_t wino_layout(struct wino *z, int m, int B, int nin, int nout, int h
     int rows = B * z->th;
     z->ru = budget / (z->np * (nin + nout) * z->tw);
     if (z->ru < 1) z->ru = 1;
-    if (z->tw % VL) z->ru += z->ru & 1; /* tw is a multiple of 4: two rows fill whole vectors */
+    int step = 1; /* tile rows that fill whole vectors of tiles: tw 8k: 1, 8k + 4: 2, 2: 4 */
+    while (step * z->tw % VL) step++;
+    z->ru = (z->ru + step - 1) / step * step;
     if (z->ru > max_rows) z->ru = max_rows;
     z->nunits = (rows + z->ru - 1) / z->ru;
     z->tu = (z->ru * z->tw + VL - 1) / VL * VL;
@@ -352,18 +355,66 @@ static ALWAYS_INLINE void deal4(const float *q, vf c[4])
 /* The inverse of deal4: 4 vectors of columns over 8 tiles into 32 floats at q
  * (nvec = 4), or the first 4 tiles' 16 (nvec = 2); add: q += instead of =;
  * e: the inference epilogue of channel f instead (then add = 0). */
-static ALWAYS_INLINE void undeal4(float *q, const vf y[4], int nvec, int add, const struct conv_epilogue *e, int f,
-                                  const float *res)
+static ALWAYS_INLINE void undeal4_vecs(const vf y[4], vf o[4])
 {
     vf t0 = __builtin_shufflevector(y[0], y[1], 0, 8, 1, 9, 2, 10, 3, 11);
     vf t1 = __builtin_shufflevector(y[2], y[3], 0, 8, 1, 9, 2, 10, 3, 11);
     vf t2 = __builtin_shufflevector(y[0], y[1], 4, 12, 5, 13, 6, 14, 7, 15);
     vf t3 = __builtin_shufflevector(y[2], y[3], 4, 12, 5, 13, 6, 14, 7, 15);
-    vf o[4] = {__builtin_shufflevector(t0, t1, 0, 1, 8, 9, 2, 3, 10, 11),
-               __builtin_shufflevector(t0, t1, 4, 5, 12, 13, 6, 7, 14, 15),
-               __builtin_shufflevector(t2, t3, 0, 1, 8, 9, 2, 3, 10, 11),
-               __builtin_shufflevector(t2, t3, 4, 5, 12, 13, 6, 7, 14, 15)};
+    o[0] = __builtin_shufflevector(t0, t1, 0, 1, 8, 9, 2, 3, 10, 11);
+    o[1] = __builtin_shufflevector(t0, t1, 4, 5, 12, 13, 6, 7, 14, 15);
+    o[2] = __builtin_shufflevector(t2, t3, 0, 1, 8, 9, 2, 3, 10, 11);
+    o[3] = __builtin_shufflevector(t2, t3, 4, 5, 12, 13, 6, 7, 14, 15);
+}
+
+static ALWAYS_INLINE void undeal4(float *q, const vf y[4], int nvec, int add, const struct conv_epilogue *e, int f,
+                                  const float *res)
+{
+    vf o[4];
+    undeal4_vecs(y, o);
     for (int j = 0; j < nvec; j++) store_out(q + j * VL, o[j], add, e, f, res ? res + j * VL : NULL);
+}
+
+/* transform_input4 for maps 8 wide: a vector of 8 tiles holds 4 tile rows
+ * (2 tiles each), so each tile row's padded rows of B^T d are laid out as
+ * deal4 expects 8 tiles' columns: A, tile t's columns 0-3 at 4t; E, its
+ * columns 4-7 at 4t (4 and 5 are read). Tile rows past r1 are zeros. */
+static void transform_input4_w8(const struct wino *z, const float *in, int r0, int r1, float *v, const float *zero)
+{
+    const int h = z->h, th = z->th, tu = z->tu, ntiles = (r1 - r0) * 2;
+    const size_t ps = z->vps;
+    const vf vz = vset1(0);
+    for (int i = 0; i < z->nin; i++) {
+        if (ntiles < tu) /* tiles past the unit's last: zeros */
+            for (int p = 0; p < 36; p++) memset(v + p * ps + (size_t)i * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
+        for (int r = r0; r < r1; r += 4) {
+            float A[6][4 * VL], E[6][4 * VL];
+            for (int j = 0; j < 4; j++) {
+                vf t[6] = {vz, vz, vz, vz, vz, vz};
+                if (r + j < r1) {
+                    int img = (r + j) / th, ty = (r + j) % th;
+                    const float *src = in + ((size_t)img * z->nin + i) * h * 8, *d[6];
+                    for (int k = 0; k < 6; k++) {
+                        int y = 4 * ty - 1 + k;
+                        d[k] = y >= 0 && y < h ? src + (size_t)y * 8 : zero;
+                    }
+                    bt6(vld(d[0]), vld(d[1]), vld(d[2]), vld(d[3]), vld(d[4]), vld(d[5]), t);
+                }
+                for (int k = 0; k < 6; k++) { /* row k's image column x is padded column x + 1 */
+                    vst(A[k] + j * VL, __builtin_shufflevector(vz, t[k], 0, 8, 9, 10, 11, 12, 13, 14)); /* 0..7 */
+                    vst(E[k] + j * VL, __builtin_shufflevector(t[k], vz, 3, 4, 5, 6, 7, 8, 8, 8));     /* 4..11 */
+                }
+            }
+            float *dst = v + (size_t)i * tu + (r - r0) * 2;
+            for (int k = 0; k < 6; k++) {
+                vf c[4], e[4], t[6];
+                deal4(A[k], c);
+                deal4(E[k], e);
+                bt6(c[0], c[1], c[2], c[3], e[0], e[1], t);
+                for (int j = 0; j < 6; j++) vst(dst + (size_t)(k * 6 + j) * ps, t[j]);
+            }
+        }
+    }
 }
 
 /* V = B^T d B (6x6) for the 4x4 tiles of tile rows r0..r1-1 of every input channel. */
@@ -372,6 +423,10 @@ static void transform_input4(const struct wino *z, const float *in, int r0, int 
 {
     const int h = z->h, w = z->w, th = z->th, tw = z->tw, tu = z->tu, ntiles = (r1 - r0) * tw;
     const size_t ps = z->vps;
+    if (tw == 2) {
+        transform_input4_w8(z, in, r0, r1, v, zero);
+        return;
+    }
     float *R[6];
     for (int k = 0; k < 6; k++) R[k] = rows + k * z->rowlen;
     memset(rows, 0, sizeof(float) * 6 * z->rowlen); /* the padding columns stay zero */
@@ -423,6 +478,41 @@ static ALWAYS_INLINE void at6(vf m0, vf m1, vf m2, vf m3, vf m4, vf m5, vf y[4])
     y[3] = s12 + eight * s34 + m5;
 }
 
+/* The columns j of A^T M (rows i) for the 8 tiles of M at mp: a[i][j]. */
+static ALWAYS_INLINE void at_rows(const float *mp, size_t ps, vf a[4][6])
+{
+    for (int j = 0; j < 6; j++) {
+        vf y[4];
+        at6(vld(mp + (size_t)j * ps), vld(mp + (size_t)(6 + j) * ps), vld(mp + (size_t)(12 + j) * ps),
+            vld(mp + (size_t)(18 + j) * ps), vld(mp + (size_t)(24 + j) * ps), vld(mp + (size_t)(30 + j) * ps), y);
+        for (int i = 0; i < 4; i++) a[i][j] = y[i];
+    }
+}
+
+/* transform_output4 for maps 8 wide (see transform_input4_w8): the 8 tiles
+ * of a vector are 4 tile rows, and undeal4's vector v is output row i of
+ * tile row r + v. */
+static void transform_output4_w8(const struct wino *z, const float *m, int r0, int r1, float *out, int add,
+                                 const struct conv_epilogue *e)
+{
+    const int h = z->h, th = z->th, tu = z->tu;
+    for (int o = 0; o < z->nout; o++)
+        for (int r = r0; r < r1; r += 4) {
+            vf a[4][6];
+            at_rows(m + (size_t)o * tu + (r - r0) * 2, z->mps, a);
+            for (int i = 0; i < 4; i++) {
+                vf y[4], ov[4];
+                at6(a[i][0], a[i][1], a[i][2], a[i][3], a[i][4], a[i][5], y);
+                undeal4_vecs(y, ov);
+                for (int v = 0; v < 4 && r + v < r1; v++) {
+                    int img = (r + v) / th, ty = (r + v) % th;
+                    size_t at = ((size_t)img * z->nout + o) * h * 8 + (size_t)(4 * ty + i) * 8;
+                    store_out(out + at, ov[v], add, e, o, e && e->res ? e->res + at : NULL);
+                }
+            }
+        }
+}
+
 /* out (= or +=) A^T M A (4x4) for the tiles of tile rows r0..r1-1; e: the
  * inference epilogue (conv_epilogue) in the store, or NULL. */
 static void transform_output4(const struct wino *z, const float *m, int r0, int r1, float *out, int add,
@@ -430,6 +520,10 @@ static void transform_output4(const struct wino *z, const float *m, int r0, int 
 {
     const int h = z->h, w = z->w, th = z->th, tw = z->tw, tu = z->tu;
     const size_t ps = z->mps;
+    if (tw == 2) {
+        transform_output4_w8(z, m, r0, r1, out, add, e);
+        return;
+    }
     for (int o = 0; o < z->nout; o++)
         for (int r = r0; r < r1; r++) {
             int img = r / th, ty = r % th;
@@ -442,15 +536,8 @@ static void transform_output4(const struct wino *z, const float *m, int r0, int 
                     if (res0) __builtin_prefetch(res0 + (size_t)h * w + x);
                 }
             for (int tx = 0; tx < tw; tx += VL) {
-                const float *mp = m + (size_t)o * tu + (r - r0) * tw + tx;
                 vf a[4][6]; /* a[i][j]: row i of A^T M, column j */
-                for (int j = 0; j < 6; j++) {
-                    vf y[4];
-                    at6(vld(mp + (size_t)j * ps), vld(mp + (size_t)(6 + j) * ps), vld(mp + (size_t)(12 + j) * ps),
-                        vld(mp + (size_t)(18 + j) * ps), vld(mp + (size_t)(24 + j) * ps),
-                        vld(mp + (size_t)(30 + j) * ps), y);
-                    for (int i = 0; i < 4; i++) a[i][j] = y[i];
-                }
+                at_rows(m + (size_t)o * tu + (r - r0) * tw + tx, ps, a);
                 int nvec = tw - tx < VL ? 2 : 4; /* 4 tiles: 16 output pixels per row */
                 for (int i = 0; i < 4; i++) {
                     vf y[4];
