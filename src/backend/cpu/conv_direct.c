@@ -530,7 +530,7 @@ static void din_layout(const struct conv_geom *g, struct arena *a, struct din_la
             }
     }
     d->stbuf = d->st.identity ? NULL : take(a, (size_t)nthreads * d->st.size);
-    d->tmp = s == 1 ? NULL : take(a, (size_t)nthreads * d->tmp_size);
+    d->tmp = s == 1 ? NULL : take(a, (size_t)nthreads * 2 * d->tmp_size); /* two phases' outputs */
 }
 
 /* The weight-gradient pass. The batch is cut into DW_GROUPS fixed groups of
@@ -675,7 +675,27 @@ void conv_direct_backward(const struct conv_geom *g, const float *in, const floa
             conv_image(&di.pl[0], x, dx, 1, NULL, NULL);
             continue;
         }
-        float *tmp = di.tmp + t * di.tmp_size;
+        float *tmp = di.tmp + t * 2 * di.tmp_size;
+        if (g->s == 2 && di.nph == 4) { /* phases (py, 0) and (py, 1) side by side: whole vectors */
+            for (int py = 0; py < 2; py++) {
+                const int i0 = 2 * py, hph = di.hph[i0], wph = di.wph[i0];
+                float *t1 = tmp + di.tmp_size;
+                conv_image(&di.pl[i0], x, tmp, 0, NULL, NULL);
+                conv_image(&di.pl[i0 + 1], x, t1, 0, NULL, NULL);
+                for (int c = 0; c < g->C; c++)
+                    for (int y = 0; y < hph; y++) {
+                        const float *s0 = tmp + ((size_t)c * hph + y) * wph, *s1 = t1 + ((size_t)c * hph + y) * wph;
+                        float *dst = dx + ((size_t)c * g->H + y * 2 + py) * g->W;
+                        for (int xx = 0; xx < wph; xx += VL) { /* columns 2xx + 0 from s0, 2xx + 1 from s1 */
+                            vf a0 = vld(s0 + xx), a1 = vld(s1 + xx);
+                            vst(dst + 2 * xx, vld(dst + 2 * xx) + __builtin_shufflevector(a0, a1, 0, 8, 1, 9, 2, 10, 3, 11));
+                            vst(dst + 2 * xx + VL,
+                                vld(dst + 2 * xx + VL) + __builtin_shufflevector(a0, a1, 4, 12, 5, 13, 6, 14, 7, 15));
+                        }
+                    }
+            }
+            continue;
+        }
         for (int i = 0; i < di.nph; i++) {
             const struct plan *p = &di.pl[i];
             conv_image(p, x, tmp, 0, NULL, NULL);
