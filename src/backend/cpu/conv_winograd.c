@@ -304,24 +304,34 @@ static const float G4[6][3] = {{0.25f, 0, 0},
                                {1.0f / 24, -1.0f / 12, 1.0f / 6},
                                {0, 0, 1}};
 
-/* U = G g G^T (6x6) for every (output, input) channel pair, packed for products(). */
+/* U = G g G^T (6x6) for every (output, input) channel pair, packed for
+ * products(); 16 input channels at a time, written element by element (the
+ * 36 elements of one pair lie a power of two apart). */
 static void transform_filters4(const struct wino *z, const float *w, int flip)
 {
 #pragma omp parallel for schedule(static) num_threads(z->nt)
     for (int o = 0; o < z->nout; o++)
-        for (int i = 0; i < z->nin; i++) {
-            float g[3][3], gg[6][3];
-            for (int ky = 0; ky < 3; ky++)
-                for (int kx = 0; kx < 3; kx++)
-                    g[ky][kx] = flip ? w[((size_t)i * z->nout + o) * 9 + (2 - ky) * 3 + (2 - kx)]
-                                     : w[((size_t)o * z->nin + i) * 9 + ky * 3 + kx];
-            for (int a = 0; a < 6; a++)
-                for (int j = 0; j < 3; j++) gg[a][j] = G4[a][0] * g[0][j] + G4[a][1] * g[1][j] + G4[a][2] * g[2][j];
-            for (int a = 0; a < 6; a++)
-                for (int b = 0; b < 6; b++) {
-                    float u = gg[a][0] * G4[b][0] + gg[a][1] * G4[b][1] + gg[a][2] * G4[b][2];
-                    z->u[(((size_t)(a * 6 + b) * z->nfb + o / TF) * z->nin + i) * TF + o % TF] = u;
-                }
+        for (int i0 = 0; i0 < z->nin; i0 += 16) {
+            int ni = z->nin - i0 < 16 ? z->nin - i0 : 16;
+            float u[36][16];
+            for (int di = 0; di < ni; di++) {
+                int i = i0 + di;
+                float g[3][3], gg[6][3];
+                for (int ky = 0; ky < 3; ky++)
+                    for (int kx = 0; kx < 3; kx++)
+                        g[ky][kx] = flip ? w[((size_t)i * z->nout + o) * 9 + (2 - ky) * 3 + (2 - kx)]
+                                         : w[((size_t)o * z->nin + i) * 9 + ky * 3 + kx];
+                for (int a = 0; a < 6; a++)
+                    for (int j = 0; j < 3; j++)
+                        gg[a][j] = G4[a][0] * g[0][j] + G4[a][1] * g[1][j] + G4[a][2] * g[2][j];
+                for (int a = 0; a < 6; a++)
+                    for (int b = 0; b < 6; b++)
+                        u[a * 6 + b][di] = gg[a][0] * G4[b][0] + gg[a][1] * G4[b][1] + gg[a][2] * G4[b][2];
+            }
+            for (int p = 0; p < 36; p++) {
+                float *dst = z->u + (((size_t)p * z->nfb + o / TF) * z->nin + i0) * TF + o % TF;
+                for (int di = 0; di < ni; di++) dst[(size_t)di * TF] = u[p][di];
+            }
         }
 }
 
