@@ -27,7 +27,13 @@
 
 #define TF 4                       /* output channels per register tile of the products */
 #define TV 3                       /* vectors of tiles per register tile */
-#define TC 3                       /* input channels per register tile of the weight gradient */
+/* input channels per register tile of the weight gradient: TF x TC
+ * accumulators, TC + 1 more vectors (AVX-512VL has 32 registers, AVX 16) */
+#ifdef __AVX512VL__
+#define TC 4
+#else
+#define TC 3
+#endif
 #define UNIT_FLOATS (64 << 10)     /* V and M of one unit: 256 KB */
 #define WG_UNIT_FLOATS (512 << 10) /* V and W of a weight-gradient unit: 2 MB (one p: 128 KB) */
 #define WG_GROUPS 8
@@ -644,16 +650,15 @@ static void wgrad_products(const struct wino *z, const float *v, const float *wt
                 for (int f = 0; f < TF; f++)
                     for (int c = 0; c < TC; c++) acc[f][c] = (vf){0};
                 for (int t = 0; t < tu; t += VL) {
-                    vf x0 = vld(vr[0] + t), x1 = vld(vr[1] + t), x2 = vld(vr[2] + t);
-                    IN_REG(x0);
-                    IN_REG(x1);
-                    IN_REG(x2);
+                    vf x[TC];
+                    for (int c = 0; c < TC; c++) {
+                        x[c] = vld(vr[c] + t);
+                        IN_REG(x[c]);
+                    }
                     for (int f = 0; f < TF; f++) {
                         vf a = vld(wr[f] + t);
                         IN_REG(a);
-                        acc[f][0] = VFMA(a, x0, acc[f][0]);
-                        acc[f][1] = VFMA(a, x1, acc[f][1]);
-                        acc[f][2] = VFMA(a, x2, acc[f][2]);
+                        for (int c = 0; c < TC; c++) acc[f][c] = VFMA(a, x[c], acc[f][c]);
                     }
                 }
                 for (int f = 0; f < TF && o0 + f < nout; f++)
