@@ -2,6 +2,7 @@
  * avgpool.c - [avgpool]: global average pooling, (B, C, H, W) -> (B, C, 1, 1).
  * No cfg keys. Backward spreads delta/(H*W) over each channel.
  */
+#include "../backend/cpu/simd.h"
 #include "../core/network.h"
 #include "avgpool.h"
 
@@ -16,12 +17,7 @@ static void avgpool_forward(struct layer *l, struct network *net)
 {
     (void)net;
     int S = l->h * l->w;
-    for (long i = 0; i < (long)l->batch * l->c; i++) {
-        const float *x = l->input + i * S;
-        float sum = 0;
-        for (int k = 0; k < S; k++) sum += x[k];
-        l->output[i] = sum / S;
-    }
+    for (long i = 0; i < (long)l->batch * l->c; i++) l->output[i] = sum_floats(l->input + i * S, NULL, S) / S;
 }
 
 static void avgpool_backward(struct layer *l, struct network *net)

@@ -11,6 +11,7 @@
 
 #include "../../core/network.h"
 #include "gemm.h"
+#include "simd.h"
 
 void se_init(struct se *se, struct layer *l, struct network *net, int B, int C, int S, int reduction)
 {
@@ -47,10 +48,7 @@ void se_forward(struct se *se, const float *x, float *y)
      * in order as before */
 #pragma omp parallel for schedule(static) if ((long)B * C * S >= (1 << 16))
     for (long i = 0; i < (long)B * C; i++) {
-        const float *p = x + i * S;
-        float sum = 0;
-        for (int k = 0; k < S; k++) sum += p[k];
-        se->z[i] = sum / S;
+        se->z[i] = sum_floats(x + i * S, NULL, S) / S; /* as [avgpool] */
     }
     gemm(0, 1, B, H, C, 1, se->z, C, se->w1->val, C, 0, se->h, H);
     for (int b = 0; b < B; b++)
@@ -78,11 +76,8 @@ void se_backward(struct se *se, const float *x, const float *dy, float *dx)
     /* ds = sum_S dy*x, then through the sigmoid: da = ds * s * (1 - s) */
 #pragma omp parallel for schedule(static) if ((long)B * C * S >= (1 << 16))
     for (long i = 0; i < (long)B * C; i++) {
-        const float *p = x + i * S, *d = dy + i * S;
-        float sum = 0;
-        for (int k = 0; k < S; k++) sum += d[k] * p[k];
         float s = se->s[i];
-        se->ds[i] = sum * s * (1 - s);
+        se->ds[i] = sum_floats(dy + i * S, x + i * S, S) * s * (1 - s);
     }
     /* second FC: dW2 (C,H) += da^T h; db2 += sum_b da; dh = da W2 */
     gemm(1, 0, C, H, B, 1, se->ds, C, se->h, H, 1, se->w2->grad, H);
