@@ -703,8 +703,18 @@ void conv_direct_backward(const struct conv_geom *g, const float *in, const floa
             for (int c = 0; c < g->C; c++)
                 for (int y = 0; y < hph; y++) {
                     const float *src = tmp + ((size_t)c * hph + y) * wph;
-                    float *dst = dx + ((size_t)c * g->H + y * g->s + di.py[i]) * g->W + di.px[i];
-                    for (int xx = 0; xx < wph; xx++) dst[xx * g->s] += src[xx];
+                    float *row = dx + ((size_t)c * g->H + y * g->s + di.py[i]) * g->W;
+                    int px = di.px[i], xx = 0;
+                    if (g->s == 2 && px == 0) /* (a 1x1 bridge's one phase) whole vectors: src doubled,
+                                                  * added into the even lanes */
+                        for (; xx + VL <= wph; xx += VL) {
+                            vf a = vld(src + xx), o0 = vld(row + 2 * xx), o1 = vld(row + 2 * xx + VL);
+                            vf s0 = o0 + __builtin_shufflevector(a, a, 0, 0, 1, 1, 2, 2, 3, 3);
+                            vf s1 = o1 + __builtin_shufflevector(a, a, 4, 4, 5, 5, 6, 6, 7, 7);
+                            vst(row + 2 * xx, __builtin_shufflevector(o0, s0, 8, 1, 10, 3, 12, 5, 14, 7));
+                            vst(row + 2 * xx + VL, __builtin_shufflevector(o1, s1, 8, 1, 10, 3, 12, 5, 14, 7));
+                        }
+                    for (; xx < wph; xx++) row[px + xx * g->s] += src[xx];
                 }
         }
     }
