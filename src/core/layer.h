@@ -99,13 +99,15 @@ struct layer_ops {
     /* Short text for the layer table, e.g. "16 3x3/1"; may be NULL. */
     void (*describe)(const struct layer *l, char *buf, size_t n);
     /*
-     * CPU inference only (net_plan_inference), both optional. A layer whose
-     * forward is out = act(input + earlier output) may have its previous
-     * layer do that in its own store: fold() asks the previous layer's
-     * take_residual(prev, from, act) and returns 1 when it was taken; the
-     * layer's forward then does nothing and its output shares the previous
-     * layer's buffer. take_residual returns 0 when the layer will, from now
-     * on, write act(its output + layer from's output) instead of its output.
+     * CPU plans only (net_share_deltas, net_plan_inference), both optional.
+     * A layer whose forward is out = act(input + earlier output) may have its
+     * previous layer do that in its own store: fold() asks the previous
+     * layer's take_residual(prev, from, act) and returns 1 when it was taken;
+     * the layer's forward then does nothing (its backward is unchanged), and
+     * at inference its output shares the previous layer's buffer.
+     * take_residual returns 0 when the layer will, from now on, write
+     * act(its output + layer from's output) into the next layer's output
+     * instead of its own output.
      */
     int (*fold)(struct layer *l, struct network *net);
     int (*take_residual)(struct layer *l, int from, int act);

@@ -398,6 +398,22 @@ static int pick_buffer(size_t *cap, int *busy, int *nbuf, size_t need)
     return best;
 }
 
+/* Fold the layers that can be folded into the previous one (layer_ops.fold),
+ * where that layer's output is read by the folding layer alone; returns
+ * folded[n], 1 for each folded layer. */
+static int *fold_layers(struct network *net)
+{
+    int n = net->n, *folded = xcalloc(n, sizeof(int)), *named = xcalloc(n, sizeof(int));
+    for (int j = 0; j < n; j++) /* named[i]: a later layer reads layer i's output by refs */
+        for (int r = 0; r < net->layers[j].nrefs; r++) named[net->layers[j].refs[r]] = 1;
+    for (int t = 1; t < n; t++) {
+        struct layer *l = &net->layers[t];
+        folded[t] = l->ops->fold && !named[t - 1] && l->ops->fold(l, net);
+    }
+    free(named);
+    return folded;
+}
+
 size_t net_share_deltas(struct network *net)
 {
     int n = net->n;
@@ -443,6 +459,9 @@ size_t net_share_deltas(struct network *net)
     int *fill = xcalloc(n + 1, sizeof(int));
     for (int i = 0; i < n; i++) net->zero_list[net->zero_first[start[i]] + fill[start[i]]++] = i;
     free(fill), free(start), free(buf), free(cap), free(busy);
+    /* CPU training too: a folded [shortcut]'s output is written by the
+     * convolution before it (the buffers stay apart) */
+    free(fold_layers(net));
     return before > after ? before - after : 0;
 }
 
@@ -475,22 +494,15 @@ size_t net_plan_inference(struct network *net)
     /* last[i]: the last forward step that reads layer i's output: the next
      * layer (its input), a later layer naming it (refs), and for the last
      * layer the caller, after the forward (step n) */
-    int *last = xcalloc(n, sizeof(int)), *buf = xcalloc(n, sizeof(int)), *folded = xcalloc(n, sizeof(int));
-    int *named = xcalloc(n, sizeof(int)); /* named[i]: a later layer reads layer i's output by refs */
+    int *last = xcalloc(n, sizeof(int)), *buf = xcalloc(n, sizeof(int)), *folded = fold_layers(net);
     for (int i = 0; i < n; i++) last[i] = i + 1;
     for (int j = 0; j < n; j++)
         for (int r = 0; r < net->layers[j].nrefs; r++) {
             int i = net->layers[j].refs[r];
             if (last[i] < j) last[i] = j;
-            named[i] = 1;
         }
-    /* layers folded into the previous one (layer_ops.fold): where layer t
-     * alone reads layer t-1's output, t-1 writes t's output into its own
-     * buffer, which then lives as long as t's output is read */
-    for (int t = 1; t < n; t++) {
-        struct layer *l = &net->layers[t];
-        folded[t] = l->ops->fold && !named[t - 1] && l->ops->fold(l, net);
-    }
+    /* a folded layer's output shares the previous layer's buffer, which then
+     * lives as long as the folded layer's output is read */
     for (int t = n - 1; t >= 1; t--)
         if (folded[t]) last[t - 1] = last[t];
     /* walk forward: step t writes layer t's output into a buffer that holds
@@ -514,7 +526,7 @@ size_t net_plan_inference(struct network *net)
         l->output = net->output_pool[buf[i]];
         l->input = i ? net->layers[i - 1].output : net->input;
     }
-    free(last), free(buf), free(cap), free(busy), free(folded), free(named);
+    free(last), free(buf), free(cap), free(busy), free(folded);
     return before > after ? before - after : 0;
 }
 

@@ -85,25 +85,22 @@ static void conv_forward(struct layer *l, struct network *net)
 {
     struct convolutional_layer *cv = l->priv;
     int S = l->out_h * l->out_w;
+    /* a folded [shortcut] (take_residual): write its output, act(batch norm
+     * + its from-output), instead of this layer's, which nothing else reads */
+    float *out = cv->res_on ? net->layers[l->index + 1].output : l->output;
+    const float *res = cv->res_on ? net->layers[cv->res_from].output : NULL;
+    enum dn_act act = cv->res_on ? cv->res_act : cv->act;
     if (cv->bn_on && !net->train) {
-        /* inference: batch norm, a folded shortcut's residual and the
-         * activation applied in the convolution's store (the same float
-         * expressions as bn_forward_act and [shortcut]), where the shape allows */
-        const float *res = cv->res_on ? net->layers[cv->res_from].output : NULL;
+        /* inference: batch norm, the residual and the activation applied in
+         * the convolution's store (the same float expressions as
+         * bn_forward_act_res), where the shape allows */
         struct conv_epilogue e = {cv->bn.mean->val, bn_running_inv(&cv->bn), cv->bn.gamma->val, cv->bn.beta->val,
-                                  cv->res_on ? cv->res_act : cv->act, res};
-        if (conv2d_forward_epi(&cv->g, l->input, cv->weights->val, l->output, net->workspace, &e) == 0) return;
-        if (res) { /* the separate passes: batch norm (linear), then the shortcut's */
-            size_t n = (size_t)l->batch * l->outputs;
-            conv2d_forward(&cv->g, l->input, cv->weights->val, cv->x, net->workspace);
-            bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, 0, net->opt.bn_momentum, ACT_LINEAR);
-            for (size_t i = 0; i < n; i++) l->output[i] = act_value(res[i] + l->output[i], cv->res_act);
-            return;
-        }
+                                  act, res};
+        if (conv2d_forward_epi(&cv->g, l->input, cv->weights->val, out, net->workspace, &e) == 0) return;
     }
     if (cv->bn_on) {
         conv2d_forward(&cv->g, l->input, cv->weights->val, cv->x, net->workspace);
-        bn_forward_act(&cv->bn, cv->x, l->output, l->batch, S, net->train, net->opt.bn_momentum, cv->act);
+        bn_forward_act_res(&cv->bn, cv->x, out, res, l->batch, S, net->train, net->opt.bn_momentum, act);
         return;
     }
     float *z = cv->pre ? cv->pre : l->output; /* conv + bias */
@@ -139,7 +136,9 @@ static void conv_backward(struct layer *l, struct network *net)
 }
 
 /* layer_ops.take_residual: with batch norm and a linear activation, the
- * inference store adds `from`'s output and applies act (a folded [shortcut]). */
+ * forward writes the next layer's output, act(batch norm + `from`'s output)
+ * (a folded [shortcut]; its backward is unchanged: this layer's own backward
+ * never reads its output with a linear activation). */
 static int conv_take_residual(struct layer *l, int from, int act)
 {
     struct convolutional_layer *cv = l->priv;

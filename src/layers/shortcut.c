@@ -70,15 +70,17 @@ static int shortcut_init(struct layer *l, struct cfg *c, struct cfg_section *s, 
                 BODY;                                                                              \
             }
 
-/* CPU inference: a same-shape shortcut of an earlier layer than the previous
- * one goes into the previous layer's store when that layer takes it. */
+/* The CPU plans (net_share_deltas, net_plan_inference): a same-shape
+ * shortcut of an earlier layer than the previous one goes into the previous
+ * layer's store when that layer takes it; not with swish or mish, whose
+ * backward needs the sum that this layer would keep in pre. */
 static int shortcut_fold(struct layer *l, struct network *net)
 {
     struct shortcut_layer *sc = l->priv;
     const struct layer *f = &net->layers[sc->from];
     struct layer *prev = &net->layers[l->index - 1];
-    if (f->outputs != l->outputs || f->out_c != l->c || sc->from == l->index - 1 || !prev->ops->take_residual ||
-        prev->ops->take_residual(prev, sc->from, sc->act))
+    if (f->outputs != l->outputs || f->out_c != l->c || sc->from == l->index - 1 || sc->pre ||
+        !prev->ops->take_residual || prev->ops->take_residual(prev, sc->from, sc->act))
         return 0;
     sc->folded = 1;
     return 1;
@@ -89,7 +91,7 @@ static void shortcut_forward(struct layer *l, struct network *net)
     struct shortcut_layer *sc = l->priv;
     const struct layer *f = &net->layers[sc->from];
     size_t n = (size_t)l->batch * l->outputs;
-    if (sc->folded) return; /* the previous layer wrote act(prev + from) here */
+    if (sc->folded) return; /* the previous layer wrote act(prev + from) into l->output */
     if (f->outputs == l->outputs && f->out_c == l->c) {
         /* one pass: out = act(prev + from), split between threads */
         const float *a = l->input, *b = f->output;

@@ -63,6 +63,11 @@ void bn_free(struct bn *bn);
  */
 void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int train, float momentum,
                     enum dn_act act);
+/* The same with a residual added before the activation (res NULL: none):
+ * y = act(batch norm + res), the float expressions of bn_forward_act
+ * (linear) followed by [shortcut], so the same bytes. */
+void bn_forward_act_res(struct bn *bn, const float *x, float *y, const float *res, int B, int S, int train,
+                        float momentum, enum dn_act act);
 /* Inference: 1/sqrt(running var + eps) per channel (bn->inv_run, the value
  * bn_forward_act uses with train = 0), for a conv_epilogue whose mean is
  * bn->mean->val. */

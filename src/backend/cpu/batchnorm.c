@@ -150,6 +150,12 @@ static void chan_moments(const float *x, int B, int C, int S, int c, double *sum
 void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int train, float momentum,
                     enum dn_act act)
 {
+    bn_forward_act_res(bn, x, y, NULL, B, S, train, momentum, act);
+}
+
+void bn_forward_act_res(struct bn *bn, const float *x, float *y, const float *res, int B, int S, int train,
+                        float momentum, enum dn_act act)
+{
     int C = bn->C;
     double N = (double)B * S;
 #pragma omp parallel for schedule(dynamic)
@@ -169,6 +175,14 @@ void bn_forward_act(struct bn *bn, const float *x, float *y, int B, int S, int t
         for (int b = 0; b < B; b++) {
             const float *p = x + ((long)b * C + c) * S;
             float *q = y + ((long)b * C + c) * S;
+            if (res) { /* [shortcut]'s act(prev + from), prev being the batch norm's output */
+                const float *r = res + ((long)b * C + c) * S;
+                if (act == ACT_RELU)
+                    for (int i = 0; i < S; i++) q[i] = act_value((g * ((p[i] - mean) * inv) + be) + r[i], ACT_RELU);
+                else
+                    for (int i = 0; i < S; i++) q[i] = act_value((g * ((p[i] - mean) * inv) + be) + r[i], act);
+                continue;
+            }
             switch (act) { /* one loop per activation, so each vectorises */
             case ACT_RELU:
                 for (int i = 0; i < S; i++) q[i] = act_value(g * ((p[i] - mean) * inv) + be, ACT_RELU);
