@@ -140,29 +140,44 @@ static void transform_filters(const struct wino *z, const float *w, int flip)
         }
 }
 
+/* Tiles past the unit's last (ntiles of a row of tu): zeros, in the np
+ * rows (ps floats apart) of channel c. */
+static void zero_tail(float *v, size_t ps, int np, int c, int tu, int ntiles)
+{
+    if (ntiles < tu)
+        for (int p = 0; p < np; p++) memset(v + p * ps + (size_t)c * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
+}
+
+/* d[k], k < m + 2: the input rows of tile row r's patches in channel i (the
+ * zero row past the image's edges); and a prefetch of that tile row's m rows
+ * in channel i + 1, whose turn comes after this unit's rows. */
+static ALWAYS_INLINE void patch_rows(const struct wino *z, const float *in, int i, int r, const float *zero,
+                                     const float **d)
+{
+    const int m = z->m, h = z->h, w = z->w, ty = r % z->th;
+    const float *src = in + ((size_t)(r / z->th) * z->nin + i) * h * w;
+    for (int k = 0; k < m + 2; k++) {
+        int y = m * ty - 1 + k;
+        d[k] = y >= 0 && y < h ? src + (size_t)y * w : zero;
+    }
+    if (i + 1 < z->nin)
+        for (int k = 0; k < m; k++)
+            for (int x = 0; x < w; x += 16) __builtin_prefetch(src + (size_t)h * w + (size_t)(m * ty + k) * w + x);
+}
+
 /* V = B^T d B for the tiles of tile rows r0..r1-1 of every input channel. */
 static void transform_input(const struct wino *z, const float *in, int r0, int r1, float *v, float *rows,
                             const float *zero)
 {
-    const int h = z->h, w = z->w, th = z->th, tw = z->tw, tu = z->tu, ntiles = (r1 - r0) * tw;
+    const int w = z->w, tw = z->tw, tu = z->tu, ntiles = (r1 - r0) * tw;
     float *R[4];
     for (int k = 0; k < 4; k++) R[k] = rows + k * z->rowlen;
     memset(rows, 0, sizeof(float) * 4 * z->rowlen); /* the padding columns stay zero */
     for (int i = 0; i < z->nin; i++) {
-        if (ntiles < tu) /* tiles past the unit's last: zeros */
-            for (int p = 0; p < 16; p++)
-                memset(v + p * z->vps + (size_t)i * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
+        zero_tail(v, z->vps, 16, i, tu, ntiles);
         for (int r = r0; r < r1; r++) {
-            int img = r / th, ty = r % th;
-            const float *src = in + ((size_t)img * z->nin + i) * h * w, *d[4];
-            for (int k = 0; k < 4; k++) {
-                int y = 2 * ty - 1 + k;
-                d[k] = y >= 0 && y < h ? src + (size_t)y * w : zero;
-            }
-            if (i + 1 < z->nin) /* the next channel's rows: its turn comes after this unit's rows */
-                for (int k = 1; k < 3; k++)
-                    for (int x = 0; x < w; x += 16)
-                        __builtin_prefetch(src + (size_t)h * w + (size_t)(2 * ty + k) * w + x);
+            const float *d[4];
+            patch_rows(z, in, i, r, zero, d);
             /* rows of B^T d, column x of the image at x + 1 (column 0 is the left padding) */
             for (int x = 0; x < w; x += VL) {
                 vf d0 = vld(d[0] + x), d1 = vld(d[1] + x), d2 = vld(d[2] + x), d3 = vld(d[3] + x);
@@ -397,23 +412,18 @@ static ALWAYS_INLINE void undeal4(float *q, const vf y[4], int nvec, int add, co
  * columns 4-7 at 4t (4 and 5 are read). Tile rows past r1 are zeros. */
 static void transform_input4_w8(const struct wino *z, const float *in, int r0, int r1, float *v, const float *zero)
 {
-    const int h = z->h, th = z->th, tu = z->tu, ntiles = (r1 - r0) * 2;
+    const int tu = z->tu, ntiles = (r1 - r0) * 2;
     const size_t ps = z->vps;
     const vf vz = vset1(0);
     for (int i = 0; i < z->nin; i++) {
-        if (ntiles < tu) /* tiles past the unit's last: zeros */
-            for (int p = 0; p < 36; p++) memset(v + p * ps + (size_t)i * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
+        zero_tail(v, ps, 36, i, tu, ntiles);
         for (int r = r0; r < r1; r += 4) {
             float A[6][4 * VL], E[6][4 * VL];
             for (int j = 0; j < 4; j++) {
                 vf t[6] = {vz, vz, vz, vz, vz, vz};
                 if (r + j < r1) {
-                    int img = (r + j) / th, ty = (r + j) % th;
-                    const float *src = in + ((size_t)img * z->nin + i) * h * 8, *d[6];
-                    for (int k = 0; k < 6; k++) {
-                        int y = 4 * ty - 1 + k;
-                        d[k] = y >= 0 && y < h ? src + (size_t)y * 8 : zero;
-                    }
+                    const float *d[6];
+                    patch_rows(z, in, i, r + j, zero, d);
                     bt6(vld(d[0]), vld(d[1]), vld(d[2]), vld(d[3]), vld(d[4]), vld(d[5]), t);
                 }
                 for (int k = 0; k < 6; k++) { /* row k's image column x is padded column x + 1 */
@@ -437,7 +447,7 @@ static void transform_input4_w8(const struct wino *z, const float *in, int r0, i
 static void transform_input4(const struct wino *z, const float *in, int r0, int r1, float *v, float *rows,
                              const float *zero)
 {
-    const int h = z->h, w = z->w, th = z->th, tw = z->tw, tu = z->tu, ntiles = (r1 - r0) * tw;
+    const int w = z->w, tw = z->tw, tu = z->tu, ntiles = (r1 - r0) * tw;
     const size_t ps = z->vps;
     if (tw == 2) {
         transform_input4_w8(z, in, r0, r1, v, zero);
@@ -447,19 +457,10 @@ static void transform_input4(const struct wino *z, const float *in, int r0, int 
     for (int k = 0; k < 6; k++) R[k] = rows + k * z->rowlen;
     memset(rows, 0, sizeof(float) * 6 * z->rowlen); /* the padding columns stay zero */
     for (int i = 0; i < z->nin; i++) {
-        if (ntiles < tu) /* tiles past the unit's last: zeros */
-            for (int p = 0; p < 36; p++) memset(v + p * ps + (size_t)i * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
+        zero_tail(v, ps, 36, i, tu, ntiles);
         for (int r = r0; r < r1; r++) {
-            int img = r / th, ty = r % th;
-            const float *src = in + ((size_t)img * z->nin + i) * h * w, *d[6];
-            for (int k = 0; k < 6; k++) {
-                int y = 4 * ty - 1 + k;
-                d[k] = y >= 0 && y < h ? src + (size_t)y * w : zero;
-            }
-            if (i + 1 < z->nin) /* the next channel's rows: its turn comes after this unit's rows */
-                for (int k = 1; k < 5; k++)
-                    for (int x = 0; x < w; x += 16)
-                        __builtin_prefetch(src + (size_t)h * w + (size_t)(4 * ty + k - 1) * w + x);
+            const float *d[6];
+            patch_rows(z, in, i, r, zero, d);
             /* rows of B^T d, column x of the image at x + 1 (column 0 is the left padding) */
             for (int x = 0; x < w; x += VL) {
                 vf t[6];
@@ -598,9 +599,7 @@ static void transform_grad(const struct wino *z, const float *dout, int r0, int 
     const int h = z->h, w = z->w, th = z->th, tw = z->tw, tu = z->tu, ntiles = (r1 - r0) * tw;
     const size_t ps = z->mps;
     for (int o = 0; o < z->nout; o++) {
-        if (ntiles < tu) /* tiles past the unit's last: zeros */
-            for (int p = 0; p < 16; p++)
-                memset(wt + p * ps + (size_t)o * tu + ntiles, 0, sizeof(float) * (tu - ntiles));
+        zero_tail(wt, ps, 16, o, tu, ntiles);
         for (int r = r0; r < r1; r++) {
             int img = r / th, ty = r % th;
             const float *row0 = dout + ((size_t)img * z->nout + o) * h * w + (size_t)2 * ty * w, *row1 = row0 + w;
