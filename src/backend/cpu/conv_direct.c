@@ -181,6 +181,8 @@ static NO_LIBCALLS void stage_image(const struct stage *st, const float *src, fl
         return;
     }
     if (stage_image_s2(st, src, dst)) return;
+    /* other strides (and stride-2 shapes stage_image_s2 does not take): each source row
+     * padded once, then every s-th float of it per column phase */
     float *padded = dst + (size_t)st->C * st->cstride; /* s * ws floats of scratch */
     for (int c = 0; c < st->C; c++)
         for (int py = 0; py < st->np; py++)
@@ -188,32 +190,10 @@ static NO_LIBCALLS void stage_image(const struct stage *st, const float *src, fl
                 int y = i * s + py - st->top;
                 const float *sr = y >= 0 && y < st->H ? src + ((size_t)c * st->H + y) * W : NULL;
                 float *row0 = dst + c * st->cstride + (size_t)py * s * st->plane + (size_t)i * ws;
-                if (s == 1) {
-                    if (!sr) zero_floats(row0, ws);
-                    else pad_row(row0, sr, W, st->left, ws);
-                    continue;
-                }
                 for (int px = 0; px < st->np; px++) {
                     float *row = row0 + (size_t)px * st->plane;
                     if (!sr) {
                         zero_floats(row, ws);
-                        continue;
-                    }
-                    if (s == 2) {
-                        /* row[j] = source column 2j + off, zero outside the source */
-                        int off = px - st->left;
-                        int j0 = off < 0 ? (1 - off) / 2 : 0, j1 = off > W - 1 ? 0 : (W - 1 - off) / 2 + 1;
-                        if (j1 > ws) j1 = ws;
-                        if (j0 > j1) j0 = j1;
-                        zero_floats(row, j0);
-                        const float *from = sr + 2 * j0 + off;
-                        int j = j0, avail = W - (2 * j0 + off); /* floats readable from `from` */
-                        for (; j + VL <= j1 && 2 * (j - j0) + 2 * VL <= avail; j += VL) { /* even floats of 16 */
-                            vf a = vld(from + 2 * (j - j0)), b = vld(from + 2 * (j - j0) + VL);
-                            vst(row + j, __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
-                        }
-                        for (; j < j1; j++) row[j] = from[2 * (j - j0)];
-                        zero_floats(row + j1, ws - j1);
                         continue;
                     }
                     if (px == 0) pad_row(padded, sr, W, st->left, s * ws);
